@@ -1,0 +1,97 @@
+"""Every git command mlci runs: small typed functions over :func:`mlci.proc.run`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlci.errors import CommandFailed, GitError
+from mlci.proc import clean_git_env, run
+
+SHALLOW_HINT = (
+    "the clone is shallow; check out with `fetch-depth: 0` "
+    "(actions/checkout) so that the base revision is present"
+)
+
+
+def _git(cwd: str | Path, *args: str, check: bool = True) -> tuple[int, str, str]:
+    return run(["git", *args], cwd=cwd, env=clean_git_env(), check=check)
+
+
+def toplevel(cwd: str | Path) -> Path:
+    """The root of the work tree containing ``cwd``."""
+    code, out, _ = _git(cwd, "rev-parse", "--show-toplevel", check=False)
+    if code != 0:
+        raise GitError(f"{Path(cwd).resolve()}: not a git repository")
+    return Path(out.strip())
+
+
+def is_shallow(cwd: str | Path) -> bool:
+    _, out, _ = _git(cwd, "rev-parse", "--is-shallow-repository", check=False)
+    return out.strip() == "true"
+
+
+def has_commits(cwd: str | Path) -> bool:
+    code, _, _ = _git(cwd, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
+    return code == 0
+
+
+def try_rev_parse(cwd: str | Path, rev: str) -> str | None:
+    """The commit SHA ``rev`` names, or None when it names no commit here."""
+    if rev.startswith("-"):
+        return None
+    code, out, _ = _git(cwd, "rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}", check=False)
+    return out.strip() if code == 0 else None
+
+
+def rev_parse(cwd: str | Path, rev: str) -> str:
+    """The commit SHA ``rev`` names; a clear error when it names none."""
+    sha = try_rev_parse(cwd, rev)
+    if sha is not None:
+        return sha
+    if is_shallow(cwd):
+        raise GitError(f"revision '{rev}' is not in this clone: {SHALLOW_HINT}")
+    raise GitError(f"unknown revision '{rev}'")
+
+
+def first_parent(cwd: str | Path, rev: str = "HEAD") -> str:
+    sha = try_rev_parse(cwd, f"{rev}^1")
+    if sha is not None:
+        return sha
+    if is_shallow(cwd):
+        raise GitError(f"the parent of {rev} is not in this clone: {SHALLOW_HINT}")
+    raise GitError(f"{rev} has no parent commit to compare with; pass --base REV")
+
+
+def merge_base(cwd: str | Path, a: str, b: str) -> str:
+    try:
+        _, out, _ = _git(cwd, "merge-base", a, b)
+    except CommandFailed as exc:
+        if is_shallow(cwd):
+            raise GitError(f"no common ancestor of {a} and {b} in this clone: {SHALLOW_HINT}") from exc
+        raise GitError(f"{a} and {b} have no common ancestor; pass --base REV") from exc
+    return out.strip()
+
+
+def default_branch(cwd: str | Path) -> str | None:
+    """The default branch as a revision: origin/HEAD, then main, then master."""
+    code, out, _ = _git(cwd, "symbolic-ref", "-q", "refs/remotes/origin/HEAD", check=False)
+    if code == 0 and out.strip():
+        return out.strip().removeprefix("refs/remotes/")
+    for name in ("main", "master", "origin/main", "origin/master"):
+        if try_rev_parse(cwd, name) is not None:
+            return name
+    return None
+
+
+def current_branch(cwd: str | Path) -> str | None:
+    code, out, _ = _git(cwd, "symbolic-ref", "-q", "--short", "HEAD", check=False)
+    return out.strip() if code == 0 and out.strip() else None
+
+
+def changed_files(cwd: str | Path, paths: list[str] | None = None) -> list[str]:
+    """Tracked files whose work-tree content differs from HEAD (``-z`` safe)."""
+    args = ["diff", "--name-only", "-z", "HEAD"]
+    if paths:
+        args += ["--", *paths]
+    _, out, _ = _git(cwd, *args)
+    return [p for p in out.split("\0") if p]

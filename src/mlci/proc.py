@@ -1,0 +1,46 @@
+"""The one helper through which mlci runs other programs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from mlci.errors import CommandFailed
+
+
+def run(
+    cmd: Sequence[str],
+    *,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> tuple[int, str, str]:
+    """Run ``cmd`` and return (exit code, stdout, stderr).
+
+    With ``check`` a non-zero exit raises :class:`CommandFailed` whose text
+    shows the command, its code and the last line of its output.
+    """
+    try:
+        proc = subprocess.run(
+            list(cmd),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError as exc:
+        raise CommandFailed(list(cmd), 127, f"{cmd[0]}: command not found") from exc
+    if check and proc.returncode != 0:
+        raise CommandFailed(list(cmd), proc.returncode, proc.stderr or proc.stdout)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def clean_git_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment without GIT_* variables leaked from a hook or a parent git."""
+    source = os.environ if env is None else env
+    keep = {"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+            "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_TERMINAL_PROMPT", "GIT_SSH_COMMAND"}
+    return {k: v for k, v in source.items() if not k.startswith("GIT_") or k in keep}

@@ -1,0 +1,258 @@
+"""The Report: what one run found, and its bundle on disk.
+
+The bundle is a directory holding ``report.json`` (this model, schema
+``mlci.report/v1``, described by ``schemas/report-v1.schema.json``) and
+``report.md`` (the PR comment body). It is the one seam between steps: every
+command after ``report`` reads it, possibly in another, more privileged job,
+so reading validates it against the schema and trusts nothing else in it.
+
+The same inputs give a byte-identical bundle: no timestamps, keys sorted,
+rows in a fixed order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from mlci import __version__
+from mlci.errors import BundleError
+
+SCHEMA_ID = "mlci.report/v1"
+REPORT_JSON = "report.json"
+REPORT_MD = "report.md"
+
+# A metric or param value as read from the user's files.
+Value = Any
+MetricStatus = Literal["changed", "unchanged", "added", "removed"]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One side of the comparison: what the user asked for and what it resolved to."""
+
+    rev: str  # as given or chosen: "main", "a1b2c3d", "workspace"
+    sha: str | None  # the commit; for the workspace, the commit it sits on
+    workspace: bool = False  # the files on disk, including uncommitted changes
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where and for what the report was made."""
+
+    event: str  # "pull_request", "push", ..., or "local"
+    base: Revision
+    head: Revision
+    repository: str | None = None  # "owner/name"
+    pr_number: int | None = None
+    workflow: str | None = None
+    run_id: str | None = None
+    server_url: str | None = None
+    default_branch: str | None = None
+    base_reason: str = ""  # how the base was chosen, in words
+
+    @property
+    def run_url(self) -> str | None:
+        if self.server_url and self.repository and self.run_id:
+            return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+        return None
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One metric at both revisions.
+
+    ``change`` and ``relative_change`` are set only when both values are finite
+    numbers; ``relative_change`` is a fraction of |base| (0.01 is 1 %) and None
+    when base is 0.
+    """
+
+    path: str
+    key: str
+    base: Value
+    head: Value
+    status: MetricStatus
+    change: float | None = None
+    relative_change: float | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.path}:{self.key}"
+
+
+@dataclass(frozen=True)
+class ParamRow:
+    path: str
+    key: str
+    base: Value
+    head: Value
+    status: MetricStatus
+
+    @property
+    def id(self) -> str:
+        return f"{self.path}:{self.key}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that went wrong while collecting: shown in the report, never dropped."""
+
+    source: str  # the file at fault, e.g. "metrics.json"
+    side: Literal["base", "head", "both"]
+    message: str
+
+
+@dataclass(frozen=True)
+class StageRun:
+    name: str
+    state: Literal["ran", "restored", "unchanged", "failed"]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Repro:
+    """What ``mlci repro`` did, when it ran before the report."""
+
+    stages: tuple[StageRun, ...]
+    pulled: bool
+    pushed: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Report:
+    project: str
+    context: Context
+    metrics: tuple[MetricRow, ...] = ()
+    params: tuple[ParamRow, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    repro: Repro | None = None
+    mlci_version: str = __version__
+    schema: str = field(default=SCHEMA_ID)
+
+    # -- views used by renderers -------------------------------------------------
+    def metrics_with(self, *statuses: str) -> list[MetricRow]:
+        return [m for m in self.metrics if m.status in statuses]
+
+    @property
+    def changed_params(self) -> list[ParamRow]:
+        return [p for p in self.params if p.status != "unchanged"]
+
+    # -- serialisation --------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["context"]["run_url"] = self.context.run_url
+        return _encode_values(data)  # type: ignore[no-any-return]
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        validate(data)
+        data = _decode_values(data)
+        ctx = dict(data["context"])
+        ctx.pop("run_url", None)
+        ctx["base"] = Revision(**ctx["base"])
+        ctx["head"] = Revision(**ctx["head"])
+        repro = data.get("repro")
+        return cls(
+            project=data["project"],
+            context=Context(**ctx),
+            metrics=tuple(MetricRow(**m) for m in data["metrics"]),
+            params=tuple(ParamRow(**p) for p in data["params"]),
+            problems=tuple(Problem(**p) for p in data["problems"]),
+            repro=None
+            if repro is None
+            else Repro(
+                stages=tuple(StageRun(**s) for s in repro["stages"]),
+                pulled=repro["pulled"],
+                pushed=repro["pushed"],
+                seconds=repro["seconds"],
+            ),
+            mlci_version=data["mlci_version"],
+            schema=data["schema"],
+        )
+
+
+# Non-finite floats are not JSON. They appear in real metrics files (DVC even
+# writes bare NaN), so the bundle keeps them as {"float": "NaN"|"Infinity"|"-Infinity"}.
+_NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _encode_values(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return {"float": "NaN" if math.isnan(obj) else ("Infinity" if obj > 0 else "-Infinity")}
+    if isinstance(obj, dict):
+        return {k: _encode_values(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_encode_values(v) for v in obj]
+    return obj
+
+
+def _decode_values(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        if len(obj) == 1 and isinstance(obj.get("float"), str) and obj["float"] in _NONFINITE:
+            return _NONFINITE[obj["float"]]
+        return {k: _decode_values(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decode_values(v) for v in obj]
+    return obj
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The bundle's JSON Schema, shipped in the package."""
+    text = resources.files("mlci").joinpath("schemas/report-v1.schema.json").read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def validate(data: Any) -> None:
+    """Raise BundleError naming the first place where ``data`` breaks the schema."""
+    import jsonschema
+
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise BundleError(f"{REPORT_JSON}: schema is {found!r}, expected {SCHEMA_ID!r}")
+    validator = jsonschema.Draft202012Validator(schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise BundleError(f"{REPORT_JSON}: {where}: {error.message}")
+
+
+def write_bundle(report: Report, out: str | Path, markdown: str) -> Path:
+    """Write report.json and report.md into ``out``, each atomically."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_atomic(out / REPORT_JSON, report.to_json())
+    _write_atomic(out / REPORT_MD, markdown)
+    return out
+
+
+def read_bundle(path: str | Path) -> Report:
+    """Read and validate a bundle directory (or its report.json)."""
+    path = Path(path)
+    file = path / REPORT_JSON if path.is_dir() else path
+    try:
+        text = file.read_text("utf-8")
+    except FileNotFoundError:
+        raise BundleError(f"{file}: no report bundle here; run `mlci report --out {path}` first") from None
+    except OSError as exc:
+        raise BundleError(f"{file}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BundleError(f"{file}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    return Report.from_dict(data)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, "utf-8", newline="\n")
+    tmp.replace(path)
