@@ -1,0 +1,129 @@
+"""The command line: parse, call one function, map errors to exit codes.
+
+Exit codes: 0 ok, 1 a gate failed, 2 usage or configuration error.
+Heavy modules (DVC, scikit-learn, jsonschema) are imported inside commands so
+that ``mlci --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from mlci import __version__
+from mlci.errors import MlciError
+
+DEFAULT_OUT = "mlci-report"
+FORMATS = ("text", "md", "json")
+
+
+def use_color(stream: Any = None) -> bool:
+    """Colours only on a terminal, and never when NO_COLOR is set."""
+    stream = sys.stdout if stream is None else stream
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="mlci", message="%(prog)s %(version)s")
+@click.option("--traceback", is_flag=True, help="Show the full Python traceback on errors.")
+@click.pass_context
+def cli(ctx: click.Context, traceback: bool) -> None:
+    """mlci: reproduce a DVC pipeline, compare metrics and params with the base, report and gate.
+
+    \b
+    Typical use, in CI or locally:
+      mlci repro            run the pipeline (pull from the DVC remote first)
+      mlci report           compare with the base, write the bundle mlci-report/
+      mlci demo             see it all on an example project
+    """
+    ctx.obj = {"traceback": traceback}
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.option("--pull/--no-pull", default=None, help="Pull outputs and run-cache first. Default: when a default remote is set.")
+@click.option("--push", is_flag=True, help="Push outputs and run-cache to the default remote afterwards.")
+@click.option("--out", "out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
+              help="Bundle directory where the stage results are kept for `mlci report`.")
+@click.argument("dvc_args", nargs=-1, type=click.UNPROCESSED)
+def repro(pull: bool | None, push: bool, out: str, dvc_args: tuple[str, ...]) -> None:
+    """Run the pipeline as CI should: pull, `dvc repro [DVC_ARGS]...`, push when asked.
+
+    Extra arguments go to `dvc repro` unchanged, e.g. `mlci repro --force train`.
+    """
+    from mlci import collect, dvc, git
+    from mlci.render.fmt import repro_summary
+
+    result = dvc.repro(".", args=dvc_args, pull=pull, push=push, echo=_echo_line)
+    collect.save_repro(result, out, git.rev_parse(".", "HEAD"))
+    click.echo(f"mlci: {repro_summary(result)}")
+
+
+@cli.command()
+@click.option("--base", help="Revision to compare with. Default: the PR base, the previous commit on the default branch, or the merge-base with it.")
+@click.option("--head", help="Revision to compare. Default: the workspace (what `mlci repro` produced).")
+@click.option("--out", "out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the bundle (report.json, report.md).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="What to print on standard output.")
+@click.option("--project", help="Project name shown in the report. Default: the DVC project's folder name.")
+def report(base: str | None, head: str | None, out: str, fmt: str, project: str | None) -> None:
+    """Compare metrics and params with the base; write the bundle and print it."""
+    from mlci import collect, git
+    from mlci.context import RunContext
+    from mlci.render import render
+    from mlci.render.markdown import render_markdown
+    from mlci.report import write_bundle
+
+    ctx = RunContext.from_env()
+    head_sha = git.try_rev_parse(".", head or "HEAD")
+    result = collect.build_report(".", ctx, base=base, head=head, project=project,
+                                  repro=collect.load_repro(out, head_sha) if head in (None, "workspace") else None)
+    write_bundle(result, out, render_markdown(result))
+    click.echo(render(result, fmt, color=use_color()), nl=False)
+
+
+@cli.command()
+@click.option("--keep", type=click.Path(file_okay=False), help="Build the example here and keep it (default: a temporary directory, removed afterwards).")
+def demo(keep: str | None) -> None:
+    """Build an example DVC project with two PRs and show mlci's report for each."""
+    from mlci.demo.runner import run_demo
+
+    run_demo(keep=keep, echo=click.echo, color=use_color())
+
+
+def _echo_line(line: str) -> None:
+    click.echo(line)
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one place where errors become messages and exit codes."""
+    args = sys.argv[1:] if argv is None else argv
+    show_traceback = "--traceback" in args
+    try:
+        cli.main(args=args, prog_name="mlci", standalone_mode=False)
+    except MlciError as exc:
+        if show_traceback:
+            raise
+        click.echo(f"mlci: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("mlci: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code not in (0, 1) else exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("mlci: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug in mlci, not the user's mistake
+        if show_traceback:
+            raise
+        click.echo(f"mlci: internal error: {type(exc).__name__}: {exc} (run with --traceback and report it)", err=True)
+        sys.exit(3)
+    sys.exit(0)

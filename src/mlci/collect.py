@@ -1,0 +1,88 @@
+"""Collect: from the run context and the DVC project to one Report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mlci import compare, dvc, git
+from mlci.context import RunContext, choose_base, choose_head
+from mlci.errors import DvcError
+from mlci.report import Context, Report, Repro, StageRun
+
+REPRO_JSON = "repro.json"
+
+
+def build_report(
+    cwd: str | Path,
+    ctx: RunContext,
+    *,
+    base: str | None = None,
+    head: str | None = None,
+    project: str | None = None,
+    repro: Repro | None = None,
+) -> Report:
+    """Compare metrics and params of the DVC project at ``cwd`` between base and head."""
+    git.toplevel(cwd)  # a clear error when this is not a git repository
+    repo = dvc.open_repo(cwd)
+    try:
+        if not dvc.has_pipeline(repo):
+            raise DvcError(f"{repo.root_dir}: no dvc.yaml; mlci compares the metrics and params of a DVC pipeline")
+        head_rev = choose_head(cwd, head)
+        base_rev, reason = choose_base(ctx, cwd, base, head_rev)
+        assert base_rev.sha is not None
+        base_side, head_side = dvc.read_sides(repo, base_rev.sha, None if head_rev.workspace else head_rev.sha)
+        name = project or Path(repo.root_dir).name
+    finally:
+        repo.close()
+    return Report(
+        project=name,
+        context=Context(
+            event=ctx.event,
+            base=base_rev,
+            head=head_rev,
+            repository=ctx.repository,
+            pr_number=ctx.pr_number,
+            workflow=ctx.workflow,
+            run_id=ctx.run_id,
+            server_url=ctx.server_url,
+            default_branch=ctx.default_branch,
+            base_reason=reason,
+        ),
+        metrics=tuple(compare.compare_metrics(base_side.metrics, head_side.metrics)),
+        params=tuple(compare.compare_params(base_side.params, head_side.params)),
+        problems=tuple(compare.merge_problems(base_side.errors, head_side.errors)),
+        repro=repro,
+    )
+
+
+def save_repro(result: Repro, out: str | Path, head_sha: str) -> Path:
+    """Keep what ``mlci repro`` did beside the bundle, for ``mlci report`` to pick up."""
+    path = Path(out) / REPRO_JSON
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "head_sha": head_sha,
+        "pulled": result.pulled,
+        "pushed": result.pushed,
+        "seconds": result.seconds,
+        "stages": [{"name": s.name, "state": s.state, "seconds": s.seconds} for s in result.stages],
+    }
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
+    return path
+
+
+def load_repro(out: str | Path, head_sha: str | None) -> Repro | None:
+    """The repro record in ``out``, when it was made on the same commit."""
+    path = Path(out) / REPRO_JSON
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if data.get("head_sha") != head_sha:
+            return None
+        return Repro(
+            stages=tuple(StageRun(name=s["name"], state=s["state"], seconds=float(s["seconds"])) for s in data["stages"]),
+            pulled=bool(data["pulled"]),
+            pushed=bool(data["pushed"]),
+            seconds=float(data["seconds"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None

@@ -1,0 +1,282 @@
+"""Every DVC operation mlci performs.
+
+Reading metrics and params goes through DVC's Python API (``Repo.metrics.show``
+and ``Repo.params.show``, what ``dvc metrics diff`` itself calls) so that mlci
+sees DVC's per-file errors as data instead of a warning on stderr. Running the
+pipeline goes through the ``dvc`` command, whose output streams through.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlci.errors import DvcError
+from mlci.report import Repro, StageRun
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+WORKSPACE = "workspace"
+
+
+@dataclass
+class SideData:
+    """What DVC read at one revision: per file, its content or why it failed."""
+
+    metrics: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # path -> message
+
+
+def open_repo(cwd: str | Path) -> Repo:
+    """The DVC project containing ``cwd``; a clear error when there is none."""
+    from dvc.exceptions import NotDvcRepoError
+    from dvc.repo import Repo
+
+    try:
+        root = Repo.find_root(str(cwd))
+    except NotDvcRepoError:
+        raise DvcError(f"{Path(cwd).resolve()}: not a DVC project (no .dvc/ here or above); run `dvc init`") from None
+    return Repo(root)
+
+
+def project_root(cwd: str | Path) -> Path:
+    from dvc.exceptions import NotDvcRepoError
+    from dvc.repo import Repo
+
+    try:
+        return Path(Repo.find_root(str(cwd)))
+    except NotDvcRepoError:
+        raise DvcError(f"{Path(cwd).resolve()}: not a DVC project (no .dvc/ here or above); run `dvc init`") from None
+
+
+def read_sides(repo: Repo, base_sha: str, head_sha: str | None) -> tuple[SideData, SideData]:
+    """Metrics and params at ``base_sha`` and at ``head_sha`` (None: the workspace).
+
+    DVC groups revisions that name the same commit, and returns nothing for a
+    diff of a commit with itself; mlci asks for each commit once and gives
+    both sides the same data in that case.
+    """
+    revs = [base_sha] if head_sha in (None, base_sha) else [base_sha, head_sha]
+    with _capture_dvc_notes() as notes:
+        metrics = repo.metrics.show(revs=revs, hide_workspace=False, on_error="return")
+        params = repo.params.show(revs=revs, hide_workspace=False, on_error="return")
+    head_key = WORKSPACE if head_sha is None else head_sha
+    base = _side(metrics.get(base_sha, {}), params.get(base_sha, {}), base_sha)
+    head = _side(metrics.get(head_key, {}), params.get(head_key, {}), head_key)
+    for path, note in notes:
+        # DVC only logs (at debug level) metrics it cannot compare, such as lists.
+        head.errors.setdefault(path, note)
+    return base, head
+
+
+def _side(metrics: dict[str, Any], params: dict[str, Any], rev: str) -> SideData:
+    side = SideData()
+    for kind, result, target in (("metrics", metrics, side.metrics), ("params", params, side.params)):
+        if "error" in result:
+            side.errors[f"({kind})"] = f"DVC could not read {kind} at {rev[:7]}: {describe_error(result['error'])}"
+            continue
+        for path, file_result in (result.get("data") or {}).items():
+            path = Path(path).as_posix()
+            if "error" in file_result:
+                side.errors[path] = describe_error(file_result["error"])
+            else:
+                target[path] = file_result.get("data") or {}
+    return side
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a DVC read error, without DVC's confusing relative paths."""
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else name
+    if name.endswith("FileCorruptedError") or "corrupted" in text:
+        kind = name.removesuffix("FileCorruptedError").upper() or "file"
+        return f"not valid {kind}: the file could not be parsed"
+    if name == "YAMLFileCorruptedError":
+        return "not valid YAML: the file could not be parsed"
+    return f"{name}: {text}"
+
+
+_UNSUPPORTED = re.compile(r"Could not parse '(?P<key>.*)' metric from '(?P<path>.*)' due to its unsupported type: '(?P<type>\w+)'")
+
+
+@contextmanager
+def _capture_dvc_notes() -> Iterator[list[tuple[str, str]]]:
+    """Collect DVC's debug notes about metrics it skips (lists, nulls, objects)."""
+    notes: list[tuple[str, str]] = []
+
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            match = _UNSUPPORTED.match(record.getMessage())
+            if match:
+                path = match["path"].lstrip("/")
+                notes.append((path, f"'{match['key']}' is a {match['type']}; DVC compares only numbers and strings, so it is left out"))
+
+    logger = logging.getLogger("dvc.repo.metrics.show")
+    handler = Handler(level=logging.DEBUG)
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield notes
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+
+def has_pipeline(repo: Repo) -> bool:
+    """True when the project has a dvc.yaml anywhere (stages or top-level metrics)."""
+    return any(stage.dvcfile.path.endswith("dvc.yaml") for stage in repo.index.stages) or os.path.exists(
+        os.path.join(repo.root_dir, "dvc.yaml")
+    )
+
+
+def default_remote(repo: Repo) -> str | None:
+    remote = repo.config.get("core", {}).get("remote")
+    return str(remote) if remote else None
+
+
+# -- running the pipeline ----------------------------------------------------------
+
+_STAGE_LINE = re.compile(
+    r"^(?:Running stage '(?P<ran>[^']+)'"
+    r"|Stage '(?P<cached>[^']+)' is cached - skipping run"
+    r"|Pulling data for stage: '(?P<pulled>[^']+)'"
+    r"|Stage '(?P<same>[^']+)' didn't change, skipping"
+    r"|'(?P<source>[^']+)' didn't change, skipping)"
+)
+
+Echo = Callable[[str], None]
+
+
+def _stream(cmd: Sequence[str], cwd: Path, echo: Echo) -> tuple[int, list[tuple[float, str]]]:
+    """Run ``cmd``, echoing each output line as it comes; return (code, timed lines)."""
+    lines: list[tuple[float, str]] = []
+    env = dict(os.environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    try:
+        proc = subprocess.Popen(
+            list(cmd), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, text=True, bufsize=1, env=env,
+        )
+    except FileNotFoundError:
+        raise DvcError(f"`{cmd[0]}` not found; install DVC (pip install 'dvc>=3')") from None
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append((time.monotonic(), line.rstrip("\n")))
+        echo(line.rstrip("\n"))
+    return proc.wait(), lines
+
+
+def dvc_command() -> list[str]:
+    """``dvc`` from the same environment as mlci."""
+    return [sys.executable, "-m", "dvc"]
+
+
+def stage_outputs_present(repo: Repo) -> dict[str, bool]:
+    """For each stage, whether all of its outputs exist in the workspace now."""
+    present = {}
+    for stage in repo.index.stages:
+        if not stage.cmd:
+            continue
+        present[stage_address(repo, stage)] = all(os.path.exists(out.fs_path) for out in stage.outs)
+    return present
+
+
+def stage_address(repo: Repo, stage: Any) -> str:
+    """The stage's name as ``dvc repro`` prints it when run from the project root."""
+    dvcfile = os.path.relpath(stage.dvcfile.path, repo.root_dir)
+    name = getattr(stage, "name", None)
+    if not name:
+        return dvcfile
+    return name if dvcfile == "dvc.yaml" else f"{Path(dvcfile).as_posix()}:{name}"
+
+
+def classify_stages(
+    lines: Sequence[tuple[float, str]], ended: float, missing_before: set[str]
+) -> list[StageRun]:
+    """Stage results from ``dvc repro`` output lines, in the order DVC handled them.
+
+    A stage that DVC found unchanged but whose outputs were absent before the
+    pull was restored from the remote; ``is cached`` means the run-cache.
+    """
+    marks: list[tuple[float, str, str]] = []
+    for stamp, line in lines:
+        match = _STAGE_LINE.match(line.strip())
+        if not match:
+            continue
+        if match["ran"]:
+            marks.append((stamp, match["ran"], "ran"))
+        elif match["cached"] or match["pulled"]:
+            marks.append((stamp, match["cached"] or match["pulled"], "restored"))
+        elif match["same"]:
+            name = match["same"]
+            marks.append((stamp, name, "restored" if name in missing_before else "unchanged"))
+    runs = []
+    for i, (stamp, name, state) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else ended
+        runs.append(StageRun(name=name, state=state, seconds=round(max(0.0, end - stamp), 1)))  # type: ignore[arg-type]
+    return runs
+
+
+def repro(
+    cwd: str | Path,
+    *,
+    args: Sequence[str] = (),
+    pull: bool | None = None,
+    push: bool = False,
+    echo: Echo = print,
+) -> Repro:
+    """Pull (when a remote is configured), ``dvc repro ARGS``, push when asked.
+
+    ``pull=None`` pulls exactly when the project has a default remote.
+    A failing stage raises DvcError after the output has streamed through.
+    """
+    started = time.monotonic()
+    repo = open_repo(cwd)
+    root = Path(repo.root_dir)
+    remote = default_remote(repo)
+    if pull and remote is None:
+        raise DvcError("--pull needs a default DVC remote (dvc remote add -d NAME URL)")
+    if push and remote is None:
+        raise DvcError("--push needs a default DVC remote (dvc remote add -d NAME URL)")
+    do_pull = remote is not None if pull is None else pull
+    before = stage_outputs_present(repo)
+    repo.close()
+
+    if do_pull:
+        echo(f"mlci: pulling outputs and run-cache from remote '{remote}'")
+        code, _ = _stream([*dvc_command(), "pull", "--run-cache", "--allow-missing"], root, echo)
+        if code != 0:
+            raise DvcError(f"`dvc pull --run-cache` failed with exit code {code} (see its output above)")
+
+    echo("mlci: reproducing the pipeline")
+    # With a remote, `--pull` lets DVC fetch the outputs of run-cache hits
+    # (`dvc pull --run-cache` brings the run-cache entries, not their outputs).
+    extra = ["--pull"] if do_pull and "--pull" not in args else []
+    code, lines = _stream([*dvc_command(), "repro", *extra, *args], root, echo)
+    missing = {name for name, ok in before.items() if not ok}
+    stages = classify_stages(lines, time.monotonic(), missing)
+    if code != 0:
+        ran = [s.name for s in stages if s.state == "ran"]
+        where = f" in stage '{ran[-1]}'" if ran else ""
+        raise DvcError(f"`dvc repro` failed{where} with exit code {code} (see its output above)")
+
+    if push:
+        echo(f"mlci: pushing outputs and run-cache to remote '{remote}'")
+        code, _ = _stream([*dvc_command(), "push", "--run-cache"], root, echo)
+        if code != 0:
+            raise DvcError(f"`dvc push --run-cache` failed with exit code {code} (see its output above)")
+    return Repro(stages=tuple(stages), pulled=do_pull, pushed=push, seconds=round(time.monotonic() - started, 1))

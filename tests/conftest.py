@@ -1,0 +1,35 @@
+"""Shared fixtures: a pinned git identity, and real git + DVC repositories in temporary directories."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "mlci tests",
+    "GIT_AUTHOR_EMAIL": "tests@mlci.invalid",
+    "GIT_COMMITTER_NAME": "mlci tests",
+    "GIT_COMMITTER_EMAIL": "tests@mlci.invalid",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "DVC_NO_ANALYTICS": "1",
+    "DVC_NO_VERSION_CHECK": "1",
+}
+GITHUB_VARS = [k for k in os.environ if k.startswith("GITHUB_")] + ["GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "NO_COLOR"]
+
+
+@pytest.fixture(autouse=True)
+def _pinned_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Reproducible git identity; no GitHub Actions variables leaking in from the host."""
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    home = tmp_path_factory.getbasetemp() / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("DVC_GLOBAL_CONFIG_DIR", str(home / ".dvc-global"))
+    monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(home / ".dvc-site"))
+    for key in GITHUB_VARS:
+        monkeypatch.delenv(key, raising=False)

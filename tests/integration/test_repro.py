@@ -1,0 +1,88 @@
+"""mlci repro on real DVC pipelines: ran, unchanged, restored from the remote, failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlci import dvc as mlci_dvc
+from mlci.errors import DvcError
+from tests.repo_helpers import commit, dvc, init_repo, sh, write
+
+
+def states(result):  # type: ignore[no-untyped-def]
+    return {s.name: s.state for s in result.stages}
+
+
+def test_ran_then_unchanged_then_forced(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    lines: list[str] = []
+    first = mlci_dvc.repro(repo, echo=lines.append)
+    assert states(first) == {"train": "ran"}
+    assert any("Running stage 'train'" in line for line in lines), "DVC's own output streams through"
+    assert not first.pulled and not first.pushed
+
+    second = mlci_dvc.repro(repo, echo=lambda _: None)
+    assert states(second) == {"train": "unchanged"}
+
+    forced = mlci_dvc.repro(repo, args=["--force", "train"], echo=lambda _: None)
+    assert states(forced) == {"train": "ran"}
+
+
+def test_restored_from_remote_in_a_fresh_clone(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    remote = tmp_path / "remote"
+    dvc(repo, "remote", "add", "-d", "storage", str(remote))
+    mlci_dvc.repro(repo, echo=lambda _: None)
+    commit(repo, "lock")
+    pushed = mlci_dvc.repro(repo, push=True, echo=lambda _: None)
+    assert pushed.pushed and (remote / "files").exists()
+
+    clone = tmp_path / "clone"
+    sh(tmp_path, "git", "clone", "-q", str(repo), str(clone))
+    assert not (clone / "model.bin").exists()
+    result = mlci_dvc.repro(clone, echo=lambda _: None)
+    assert result.pulled
+    assert states(result) == {"train": "restored"}
+    assert (clone / "model.bin").read_text() == "model C=0.5\n"
+
+    # a changed param makes the stage run again, whatever the remote holds
+    write(clone, "params.yaml", {"train": {"C": 0.9, "tags": ["x", "y"]}})
+    assert states(mlci_dvc.repro(clone, echo=lambda _: None)) == {"train": "ran"}
+
+
+def test_run_cache_restores_a_stage_seen_before(tmp_path: Path) -> None:
+    # DVC keeps run-cache entries only for stages whose outputs are all cached,
+    # so this pipeline's stage has no `cache: false` metrics file.
+    repo = init_repo(tmp_path / "repo")
+    write(repo, "dvc.yaml", {"stages": {"train": {"cmd": "python train.py", "deps": ["train.py"], "params": ["train.C"],
+                                                 "outs": ["model.bin", "metrics.json"]}}})
+    sh(repo, "git", "rm", "-q", "metrics.json")
+    remote = tmp_path / "remote"
+    dvc(repo, "remote", "add", "-d", "storage", str(remote))
+    mlci_dvc.repro(repo, echo=lambda _: None)
+    commit(repo, "lock C=0.5")
+    write(repo, "params.yaml", {"train": {"C": 0.9, "tags": ["x", "y"]}})
+    mlci_dvc.repro(repo, push=True, echo=lambda _: None)  # run-cache now knows C=0.9
+    sh(repo, "git", "checkout", "-q", "--", "params.yaml", "dvc.lock")
+
+    clone = tmp_path / "clone"
+    sh(tmp_path, "git", "clone", "-q", str(repo), str(clone))
+    write(clone, "params.yaml", {"train": {"C": 0.9, "tags": ["x", "y"]}})
+    result = mlci_dvc.repro(clone, echo=lambda _: None)
+    assert states(result) == {"train": "restored"}
+    assert (clone / "model.bin").read_text() == "model C=0.9\n"
+
+
+def test_failing_stage_names_the_stage(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    write(repo, "train.py", "raise SystemExit('boom')\n")
+    with pytest.raises(DvcError, match="failed in stage 'train'"):
+        mlci_dvc.repro(repo, echo=lambda _: None)
+
+
+def test_push_without_remote_is_a_usage_error(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    with pytest.raises(DvcError, match="--push needs a default DVC remote"):
+        mlci_dvc.repro(repo, push=True, echo=lambda _: None)
