@@ -56,11 +56,11 @@ def repro(pull: bool | None, push: bool, out: str, dvc_args: tuple[str, ...]) ->
     Extra arguments go to `dvc repro` unchanged, e.g. `mlci repro --force train`.
     """
     from mlci import collect, dvc, git
-    from mlci.render.fmt import repro_summary
+    from mlci.render.view import repro_note, stage_summary
 
     result = dvc.repro(".", args=dvc_args, pull=pull, push=push, echo=_echo_line)
     collect.save_repro(result, out, git.rev_parse(".", "HEAD"))
-    click.echo(f"mlci: {repro_summary(result)}")
+    click.echo(f"mlci: {stage_summary(result)} ({repro_note(result)})")
 
 
 @cli.command()

@@ -1,0 +1,137 @@
+"""Build the demo repository and walk through its two pull requests the way CI would.
+
+Layout of the demo directory::
+
+    project/    the "GitHub" repository: main + one branch per scenario
+    remote/     its DVC remote (a local folder standing in for S3 and friends)
+    ci-<branch>/  a fresh clone per PR, where `mlci repro` and `mlci report` run
+
+Everything runs offline: the data ships inside scikit-learn.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from mlci import collect, dvc
+from mlci.context import RunContext
+from mlci.demo.scenarios import BASE_BRANCH, SCENARIOS, Scenario
+from mlci.errors import MlciError
+from mlci.proc import clean_git_env, run
+from mlci.render import render
+from mlci.render.markdown import render_markdown
+from mlci.report import Report, Repro, write_bundle
+
+Echo = Callable[[str], None]
+PROJECT = "diabetes-risk"
+
+# A fixed identity and date make the demo's commits the same on every machine.
+_GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "mlci demo",
+    "GIT_AUTHOR_EMAIL": "demo@mlci.invalid",
+    "GIT_COMMITTER_NAME": "mlci demo",
+    "GIT_COMMITTER_EMAIL": "demo@mlci.invalid",
+    "GIT_AUTHOR_DATE": "2026-01-01T12:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-01-01T12:00:00Z",
+}
+
+
+def run_demo(*, keep: str | None = None, echo: Echo = print, color: bool = False) -> list[Report]:
+    """Build the demo, report each scenario, print both reports; return them."""
+    started = time.monotonic()
+    with _workdir(keep) as root:
+        echo(f"mlci demo: building an example ML project in {root}")
+        project = _create_project(root, echo)
+        reports = []
+        for number, scenario in enumerate(SCENARIOS, start=1):
+            echo("")
+            echo(f"mlci demo: PR #{number} '{scenario.title}' (branch {scenario.branch}): CI clones, reproduces, reports")
+            report = _run_pull_request(root, project, scenario, echo)
+            reports.append(report)
+            echo("")
+            echo(render(report, "text", color=color).rstrip("\n"))
+        echo("")
+        echo(f"mlci demo: done in {time.monotonic() - started:.0f} s.")
+        if keep:
+            echo(f"mlci demo: the example is kept in {root}; each ci-*/mlci-report/ holds a bundle (report.json, report.md)")
+    return reports
+
+
+@contextmanager
+def _workdir(keep: str | None) -> Iterator[Path]:
+    if keep:
+        path = Path(keep).resolve()
+        if path.exists() and any(path.iterdir()):
+            raise MlciError(f"--keep {keep}: the directory is not empty; choose a new or empty one")
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="mlci-demo-"))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _git(cwd: Path, *args: str) -> str:
+    env = clean_git_env()
+    env.update(_GIT_IDENTITY)
+    return run(["git", *args], cwd=cwd, env=env)[1].strip()
+
+
+def _dvc(cwd: Path, *args: str) -> None:
+    run([*dvc.dvc_command(), *args], cwd=cwd)
+
+
+def _repro(cwd: Path, echo: Echo, *, push: bool = False) -> Repro:
+    """`mlci repro`, keeping DVC's chatter unless something fails."""
+    lines: list[str] = []
+    try:
+        result = dvc.repro(cwd, push=push, echo=lines.append)
+    except MlciError:
+        for line in lines:
+            echo(f"  | {line}")
+        raise
+    from mlci.render.view import repro_note, stage_summary
+
+    echo(f"  {stage_summary(result)} ({repro_note(result)})")
+    return result
+
+
+def _create_project(root: Path, echo: Echo) -> Path:
+    project = root / "project"
+    source = resources.files("mlci.demo").joinpath("project")
+    with resources.as_file(source) as src:
+        shutil.copytree(src, project, ignore=shutil.ignore_patterns("__pycache__"))
+    _git(project, "init", "-q", "-b", BASE_BRANCH)
+    _dvc(project, "init", "-q")
+    _dvc(project, "config", "core.analytics", "false")
+    _dvc(project, "remote", "add", "-d", "storage", str(root / "remote"))
+    (project / ".gitignore").write_text("/mlci-report/\n")
+    echo("  main: dvc repro (prepare -> train -> evaluate), push outputs and run-cache to the DVC remote")
+    _repro(project, echo, push=True)
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "Baseline: age, BMI and blood pressure")
+    for scenario in SCENARIOS:
+        _git(project, "checkout", "-q", "-b", scenario.branch, BASE_BRANCH)
+        (project / "params.yaml").write_text(yaml.safe_dump(scenario.params(), sort_keys=False))
+        _git(project, "commit", "-q", "-am", scenario.title)
+    _git(project, "checkout", "-q", BASE_BRANCH)
+    return project
+
+
+def _run_pull_request(root: Path, project: Path, scenario: Scenario, echo: Echo) -> Report:
+    clone = root / f"ci-{scenario.branch}"
+    _git(root, "clone", "-q", "--branch", scenario.branch, str(project), str(clone))
+    result = _repro(clone, echo)
+    report = collect.build_report(clone, RunContext(), project=PROJECT, repro=result)
+    write_bundle(report, clone / "mlci-report", render_markdown(report))
+    return report
