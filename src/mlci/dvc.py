@@ -124,16 +124,20 @@ def _capture_dvc_notes() -> Iterator[list[tuple[str, str]]]:
                 path = match["path"].lstrip("/")
                 notes.append((path, f"'{match['key']}' is a {match['type']}; DVC compares only numbers and strings, so it is left out"))
 
+    # Lowering the level would make DVC's own handlers print debug lines, so the
+    # logger stops propagating while it is captured: its warnings are data here.
     logger = logging.getLogger("dvc.repo.metrics.show")
     handler = Handler(level=logging.DEBUG)
-    old_level = logger.level
+    old_level, old_propagate = logger.level, logger.propagate
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+    logger.propagate = False
     try:
         yield notes
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
+        logger.propagate = old_propagate
 
 
 def has_pipeline(repo: Repo) -> bool:

@@ -1,0 +1,147 @@
+"""The command line, through click's runner and through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mlci import __version__
+from mlci.cli import cli, main
+from tests.repo_helpers import commit, init_repo, sh, write
+
+
+def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = init_repo(tmp_path / "repo")
+    sh(path, "git", "checkout", "-q", "-b", "feature")
+    write(path, "metrics.json", {"accuracy": 0.8, "loss": 0.3, "per_class": {"a": {"f1": 0.69}}})
+    write(path, "params.yaml", {"train": {"C": 1.0, "tags": ["x", "y"]}})
+    commit(path, "better")
+    monkeypatch.chdir(path)
+    return path
+
+
+def test_version_and_help() -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--version"]).output == f"mlci {__version__}\n"
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("repro", "report", "demo"):
+        assert command in result.output
+
+
+def test_report_writes_bundle_and_prints_each_format(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(["report", "--format", "json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["schema"] == "mlci.report/v1"
+    assert (repo / "mlci-report" / "report.json").read_text() == out
+    md = (repo / "mlci-report" / "report.md").read_text()
+    assert md.startswith("<!-- mlci:report ")
+    assert "| accuracy" in md and "+0.1000" in md
+
+    code, out, _ = run_main(["report", "--format", "md"], capsys)
+    assert code == 0 and out == md
+    code, out, _ = run_main(["report"], capsys)
+    assert code == 0 and "accuracy" in out and "\x1b[" not in out  # no colours when not a terminal
+
+
+def test_report_into_another_directory(repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, _ = run_main(["report", "--out", str(tmp_path / "bundle"), "--base", "main", "--head", "HEAD"], capsys)
+    assert code == 0
+    assert json.loads((tmp_path / "bundle" / "report.json").read_text())["context"]["head"]["rev"] == "HEAD"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "--base", "no-such-rev"], "mlci: error: unknown revision 'no-such-rev'\n"),
+        (["report", "--format", "xml"], "Invalid value for '--format'"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(repo: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    code, _, err = run_main(args, capsys)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_not_a_git_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_main(["report"], capsys)
+    assert code == 2
+    assert err == f"mlci: error: {tmp_path.resolve()}: not a git repository\n"
+
+
+def test_traceback_flag_shows_the_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    from mlci.errors import GitError
+
+    with pytest.raises(GitError):
+        main(["--traceback", "report"])
+
+
+def test_corrupt_metrics_are_reported_not_fatal(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "metrics.json").write_text('{"accuracy": 0.9,')
+    code, out, _ = run_main(["report", "--format", "md"], capsys)
+    assert code == 0
+    assert "metrics.json" in out and "not valid JSON" in out
+
+
+def test_repro_then_report_includes_stages(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(["repro"], capsys)
+    assert code == 0, err
+    assert "Running stage 'train'" in out
+    assert "1 stage, 1 ran" in out
+    code, out, _ = run_main(["report", "--format", "json"], capsys)
+    assert json.loads(out)["repro"]["stages"] == [{"name": "train", "state": "ran", "seconds": pytest.approx(0, abs=30)}]
+
+
+def test_repro_passes_arguments_to_dvc(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_main(["repro"], capsys)[0] == 0
+    code, out, _ = run_main(["repro", "--force", "train"], capsys)
+    assert code == 0 and "Running stage 'train'" in out
+    code, out, err = run_main(["repro", "no-such-stage"], capsys)
+    assert code == 2 and "mlci: error: `dvc repro` failed" in err
+
+
+def test_real_subprocess(repo: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    proc = subprocess.run([sys.executable, "-m", "mlci", "report", "--format", "text"], cwd=repo, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "accuracy" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "mlci", "report", "--base", "nope"], cwd=repo, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr == "mlci: error: unknown revision 'nope'\n"
+
+
+def test_no_color_respected(repo: Path) -> None:
+    from mlci.cli import use_color
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    os.environ.pop("NO_COLOR", None)
+    assert use_color(Tty())
+    os.environ["NO_COLOR"] = "1"
+    try:
+        assert not use_color(Tty())
+    finally:
+        del os.environ["NO_COLOR"]
