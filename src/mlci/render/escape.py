@@ -1,0 +1,89 @@
+"""Make text from user files safe to show, in a GitHub comment or on a terminal.
+
+Everything a renderer shows that came from the user's files (metric names,
+string values, paths, param keys and values, problem messages, the project and
+revision names) goes through :func:`md_escape` or :func:`term_clean`.
+
+GitHub links ``@user`` and ``#123`` after rendering the markdown, on the
+decoded text: neither a backslash nor an entity alone stops it (see
+github/markup#1168), so a zero-width space follows the ``@`` or ``#``.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_CHARS = 200
+ELLIPSIS = "…"
+ZWSP = "&#8203;"
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), other two-byte escapes, C1 CSI.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[@-Z\\-_]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+)
+# Anything that ends a line, for str.splitlines or a markdown table.
+_BREAKS = re.compile("\r\n|[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]")
+# Other controls, bidi overrides and isolates (they reorder what is shown), BOM,
+# and lone surrogates (they cannot be encoded).
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+
+_MD_SPECIAL = re.compile(r"[&<>|\\`*_\[\]~!$#@]")
+_MD_TABLE = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "#": "&#35;", "@": "&#64;"}
+    | {char: "\\" + char for char in "\\`*_[]~!$"}
+)
+# After translation: an escaped "_" between two alphanumerics (never emphasis in
+# GFM, and snake_case stays readable), and an "@" or "#" that could start a link.
+# (Literal first, lookbehind last: the regex engine then skips ahead quickly.)
+_INTRAWORD_UNDERSCORE = re.compile(r"\\_(?=[^\W_])(?<=[^\W_]\\_)")
+_LINK_START = re.compile(r"&#(?:64|35);(?=[^\W_]|\\_)")
+_SAFE_CODE = re.compile(r"[A-Za-z0-9 ._/:=+,-]+")
+
+
+def clean(text: str, limit: int = MAX_CHARS) -> str:
+    """One line of printable text: escapes and controls removed, capped at ``limit`` chars."""
+    if not text.isascii() or not text.isprintable():
+        text = _ANSI.sub("", text)
+        text = _BREAKS.sub(" ", text)
+        text = _INVISIBLE.sub("", text)
+    text = text.strip()
+    if len(text) > limit:
+        text = text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+    return text
+
+
+def term_clean(text: str, limit: int = MAX_CHARS) -> str:
+    """User text for a terminal: no escape sequences, no control characters, one line."""
+    return clean(str(text), limit)
+
+
+def md_escape(text: str, limit: int = MAX_CHARS) -> str:
+    """User text for GitHub markdown: inert in a table cell, a list item or a heading.
+
+    The result has no raw ``|``, ``<``, ``>``, ``@`` or line break; markdown
+    punctuation is backslash-escaped; ``@name`` and ``#123`` do not link.
+    """
+    text = clean(str(text), limit)
+    if _MD_SPECIAL.search(text) is None:
+        return text
+    text = text.translate(_MD_TABLE)
+    if "\\_" in text:
+        text = _INTRAWORD_UNDERSCORE.sub("_", text)
+    if "&#64;" in text or "&#35;" in text:
+        text = _LINK_START.sub(_add_zwsp, text)
+    return text
+
+
+def md_code(text: str, limit: int = MAX_CHARS) -> str:
+    """User text shown as code: a backtick span when plainly safe, else ``<code>``."""
+    text = clean(str(text), limit)
+    if _SAFE_CODE.fullmatch(text):
+        return f"`{text}`"
+    return f"<code>{md_escape(text, limit)}</code>"
+
+
+def _add_zwsp(match: re.Match[str]) -> str:
+    return match.group() + ZWSP

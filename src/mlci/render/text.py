@@ -1,0 +1,107 @@
+"""The report for a terminal: the same information as the comment, in plain tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+from tabulate import tabulate
+
+from mlci.render import view
+from mlci.render.escape import term_clean
+from mlci.render.fmt import format_seconds, plural
+from mlci.report import MetricRow, Report, Repro
+
+LIST_UNCHANGED_UP_TO = 20
+
+
+def render_text(report: Report, *, color: bool = False) -> str:
+    """Plain text; ANSI colour (headline bold, problems red and yellow) only when ``color``."""
+    paint = _Painter(color)
+    blocks = [_header(report, paint)]
+    if report.problems:
+        blocks.append(_problems(report, paint))
+    if changes := view.ordered_changes(report):
+        blocks.append(_metrics(report, changes))
+    if report.changed_params:
+        blocks.append(_params(report))
+    if report.repro is not None:
+        blocks.append(_pipeline(report.repro, paint))
+    if unchanged := report.metrics_with("unchanged"):
+        blocks.append(_unchanged(report, unchanged))
+    blocks.append(_footer(report))
+    return "\n\n".join(blocks) + "\n"
+
+
+class _Painter:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, *, fg: str | None = None, bold: bool | None = None) -> str:
+        return click.style(text, fg=fg, bold=bold) if self.color else text
+
+
+def _header(report: Report, paint: _Painter) -> str:
+    title = paint(f"mlci · {term_clean(report.project)}: {view.summary(report)}", bold=True)
+    return f"{title}\n{view.describe_revisions(report, term_clean, term_clean)}"
+
+
+def _problems(report: Report, paint: _Painter) -> str:
+    lines = [paint("Problems", fg="red", bold=True)]
+    for problem in report.problems:
+        side = "base and head" if problem.side == "both" else term_clean(problem.side)
+        text = f"  ⚠ {term_clean(problem.source)} ({side}): {term_clean(problem.message, 300)}"
+        lines.append(paint(text, fg="yellow"))
+    return "\n".join(lines)
+
+
+def _table(headers: Sequence[str], align: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    return str(tabulate(rows, headers=list(headers), tablefmt="simple", colalign=tuple(align), disable_numparse=True))
+
+
+def _metrics(report: Report, rows: list[MetricRow]) -> str:
+    with_path = view.many_files(report.metrics)
+    cells = [view.metric_cells(row, with_path, term_clean) for row in rows]
+    headers = ("metric", "base", view.head_name(report), "change")
+    return _table(headers, ("left", "right", "right", "right"), cells)
+
+
+def _params(report: Report) -> str:
+    with_path = view.many_files(report.params)
+    cells = [view.param_cells(row, with_path, term_clean) for row in report.changed_params]
+    table = _table(("param", "base", view.head_name(report)), ("left", "right", "right"), cells)
+    return f"Params: {len(cells):,} changed\n{table}"
+
+
+def _pipeline(repro: Repro, paint: _Painter) -> str:
+    cells = [
+        (
+            term_clean(stage.name),
+            paint("failed", fg="red", bold=True)
+            if stage.state == "failed"
+            else view.STAGE_RESULT.get(stage.state, term_clean(stage.state)),
+            format_seconds(stage.seconds),
+        )
+        for stage in repro.stages
+    ]
+    table = _table(("stage", "result", "time"), ("left", "left", "right"), cells)
+    return f"Pipeline: {view.stage_summary(repro)}\n{table}\n{view.repro_note(repro)}"
+
+
+def _unchanged(report: Report, rows: list[MetricRow]) -> str:
+    title = f"Unchanged: {plural(len(rows), 'metric')}"
+    if len(rows) > LIST_UNCHANGED_UP_TO:
+        return f"{title} (not listed: more than {LIST_UNCHANGED_UP_TO}; the json format has them all)"
+    with_path = view.many_files(report.metrics)
+    cells = [view.unchanged_cells(row, with_path, term_clean) for row in rows]
+    return f"{title}\n{_table(('metric', 'value'), ('left', 'right'), cells)}"
+
+
+def _footer(report: Report) -> str:
+    ctx = report.context
+    parts = [f"mlci {term_clean(report.mlci_version)}"]
+    if ctx.run_url:
+        parts.append(f"workflow run {term_clean(ctx.run_id or '')}: {term_clean(ctx.run_url, 500)}")
+    elif ctx.event == "local":
+        parts.append("local run")
+    return " · ".join(parts)
