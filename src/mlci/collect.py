@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from mlci import compare, dvc, git
 from mlci.context import RunContext, choose_base, choose_head
 from mlci.errors import DvcError
+from mlci.gates.evaluate import evaluate_policy
+from mlci.policy import select_policy
 from mlci.report import Context, Report, Repro, StageRun
 
 REPRO_JSON = "repro.json"
@@ -21,8 +24,10 @@ def build_report(
     head: str | None = None,
     project: str | None = None,
     repro: Repro | None = None,
+    config: str | None = None,
 ) -> Report:
-    """Compare metrics and params of the DVC project at ``cwd`` between base and head."""
+    """Compare metrics and params of the DVC project at ``cwd`` between base and head,
+    then evaluate the policy (mlci.yaml) when there is one."""
     git.toplevel(cwd)  # a clear error when this is not a git repository
     repo = dvc.open_repo(cwd)
     try:
@@ -32,10 +37,12 @@ def build_report(
         base_rev, reason = choose_base(ctx, cwd, base, head_rev)
         assert base_rev.sha is not None
         base_side, head_side = dvc.read_sides(repo, base_rev.sha, None if head_rev.workspace else head_rev.sha)
-        name = project or Path(repo.root_dir).name
+        root = Path(repo.root_dir)
     finally:
         repo.close()
-    return Report(
+    policy, policy_info = select_policy(cwd, base_rev, head_rev, config)
+    name = project or (policy.project if policy and policy.project else None) or root.name
+    report = Report(
         project=name,
         context=Context(
             event=ctx.event,
@@ -53,7 +60,11 @@ def build_report(
         params=tuple(compare.compare_params(base_side.params, head_side.params)),
         problems=tuple(compare.merge_problems(base_side.errors, head_side.errors)),
         repro=repro,
+        policy=policy_info,
     )
+    if policy is None:
+        return report
+    return replace(report, gates=evaluate_policy(policy, report, cwd))
 
 
 def save_repro(result: Repro, out: str | Path, head_sha: str) -> Path:
@@ -65,6 +76,7 @@ def save_repro(result: Repro, out: str | Path, head_sha: str) -> Path:
         "pulled": result.pulled,
         "pushed": result.pushed,
         "seconds": result.seconds,
+        "dirty_before": list(result.dirty_before),
         "stages": [{"name": s.name, "state": s.state, "seconds": s.seconds} for s in result.stages],
     }
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
@@ -83,6 +95,7 @@ def load_repro(out: str | Path, head_sha: str | None) -> Repro | None:
             pulled=bool(data["pulled"]),
             pushed=bool(data["pushed"]),
             seconds=float(data["seconds"]),
+            dirty_before=tuple(str(p) for p in data.get("dirty_before", [])),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -259,6 +259,9 @@ def repro(
     do_pull = remote is not None if pull is None else pull
     before = stage_outputs_present(repo)
     repo.close()
+    from mlci import git
+
+    dirty_before = tuple(git.status_paths(root))
 
     if do_pull:
         echo(f"mlci: pulling outputs and run-cache from remote '{remote}'")
@@ -283,4 +286,5 @@ def repro(
         code, _ = _stream([*dvc_command(), "push", "--run-cache"], root, echo)
         if code != 0:
             raise DvcError(f"`dvc push --run-cache` failed with exit code {code} (see its output above)")
-    return Repro(stages=tuple(stages), pulled=do_pull, pushed=push, seconds=round(time.monotonic() - started, 1))
+    return Repro(stages=tuple(stages), pulled=do_pull, pushed=push, seconds=round(time.monotonic() - started, 1),
+                 dirty_before=dirty_before)

@@ -95,3 +95,26 @@ def changed_files(cwd: str | Path, paths: list[str] | None = None) -> list[str]:
         args += ["--", *paths]
     _, out, _ = _git(cwd, *args)
     return [p for p in out.split("\0") if p]
+
+
+def status_paths(cwd: str | Path) -> list[str]:
+    """Files that differ from HEAD in the work tree or index, untracked ones included
+    (paths relative to the repository root, ``-z`` safe)."""
+    _, out, _ = _git(cwd, "status", "--porcelain", "-z", "--untracked-files=all", "--no-renames")
+    paths = []
+    for entry in out.split("\0"):
+        if len(entry) > 3:
+            paths.append(entry[3:])
+    return paths
+
+
+def show_file(cwd: str | Path, sha: str, path: str) -> str | None:
+    """The content of ``path`` (relative to the repository root) at ``sha``; None when absent."""
+    code, out, _ = _git(cwd, "show", f"{sha}:{path}", check=False)
+    return out if code == 0 else None
+
+
+def relative_to_root(cwd: str | Path, path: str | Path) -> str:
+    """``path`` (relative to ``cwd``) as a path relative to the repository root."""
+    root = toplevel(cwd)
+    return Path(Path(cwd).resolve(), path).resolve().relative_to(root).as_posix()

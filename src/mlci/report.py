@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from mlci import __version__
 from mlci.errors import BundleError
+from mlci.gates.result import GateResult, Table
 
 SCHEMA_ID = "mlci.report/v1"
 REPORT_JSON = "report.json"
@@ -122,6 +123,23 @@ class Repro:
     pulled: bool
     pushed: bool
     seconds: float
+    dirty_before: tuple[str, ...] = ()  # files already changed before the run (not its doing)
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """Which mlci.yaml was applied, and whether this change edits it."""
+
+    file: str  # "mlci.yaml"
+    source: Literal["base", "head"]  # whose copy applied
+    rev: str  # the revision it was read at ("main", "workspace")
+    sha: str | None
+    changed: bool = False  # head's copy differs from base's
+    diff: str = ""  # unified diff base -> head when changed (capped)
+    note: str = ""  # why this copy applies, in words
+
+
+Verdict = Literal["pass", "fail"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +150,8 @@ class Report:
     params: tuple[ParamRow, ...] = ()
     problems: tuple[Problem, ...] = ()
     repro: Repro | None = None
+    policy: PolicyInfo | None = None
+    gates: tuple[GateResult, ...] = ()
     mlci_version: str = __version__
     schema: str = field(default=SCHEMA_ID)
 
@@ -143,10 +163,21 @@ class Report:
     def changed_params(self) -> list[ParamRow]:
         return [p for p in self.params if p.status != "unchanged"]
 
+    @property
+    def verdict(self) -> Verdict | None:
+        """``fail`` when any non-informational gate failed; None without a policy."""
+        if self.policy is None:
+            return None
+        return "fail" if any(g.blocking for g in self.gates) else "pass"
+
     # -- serialisation --------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["context"]["run_url"] = self.context.run_url
+        data["verdict"] = self.verdict
+        for gate, source in zip(data["gates"], self.gates):
+            gate["blocking"] = source.blocking
+            gate["facts"] = {name: value for name, value in source.facts}
         return _encode_values(data)  # type: ignore[no-any-return]
 
     def to_json(self) -> str:
@@ -161,6 +192,7 @@ class Report:
         ctx["base"] = Revision(**ctx["base"])
         ctx["head"] = Revision(**ctx["head"])
         repro = data.get("repro")
+        policy = data.get("policy")
         return cls(
             project=data["project"],
             context=Context(**ctx),
@@ -174,10 +206,28 @@ class Report:
                 pulled=repro["pulled"],
                 pushed=repro["pushed"],
                 seconds=repro["seconds"],
+                dirty_before=tuple(repro["dirty_before"]),
             ),
+            policy=None if policy is None else PolicyInfo(**policy),
+            gates=tuple(_gate(g) for g in data["gates"]),
             mlci_version=data["mlci_version"],
             schema=data["schema"],
         )
+
+
+def _gate(data: dict[str, Any]) -> GateResult:
+    table = data.get("table")
+    return GateResult(
+        kind=data["kind"],
+        subject=data["subject"],
+        status=data["status"],
+        reason=data["reason"],
+        rule=data["rule"],
+        informational=data["informational"],
+        line=data["line"],
+        table=None if table is None else Table(headers=tuple(table["headers"]), rows=tuple(tuple(r) for r in table["rows"])),
+        facts=tuple(sorted(data["facts"].items())),
+    )
 
 
 # Non-finite floats are not JSON. They appear in real metrics files (DVC even

@@ -22,9 +22,11 @@ import tabulate as _tabulate
 from mlci.render import view
 from mlci.render.escape import md_code, md_escape
 from mlci.render.fmt import format_seconds, plural
+from mlci.gates.result import GateResult
 from mlci.report import MetricRow, ParamRow, Problem, Report, Repro, StageRun
 
 DEFAULT_BUDGET = 60_000
+_DETAIL_ROWS = 20
 ARTIFACT = "mlci-report"
 MARKER = "mlci:report"
 
@@ -38,7 +40,10 @@ _CLIP_NOTE = "\n\n… cut to fit the comment size limit\n"
 
 def render_markdown(report: Report, *, budget: int = DEFAULT_BUDGET) -> str:
     """The comment body for ``report``, at most ``budget`` characters (and UTF-8 bytes)."""
-    top = [f"{marker(report)}\n{headline(report)}", view.describe_revisions(report, md_code, md_escape)]
+    revisions = view.describe_revisions(report, md_code, md_escape)
+    if policy := view.policy_line(report, md_code):
+        revisions += f" · {policy}"
+    top = [f"{marker(report)}\n{headline(report)}", revisions]
     sections = _sections(report)
     bottom = footer(report)
     text = _layout(top, sections, bottom, budget)
@@ -57,9 +62,12 @@ def marker(report: Report) -> str:
     return f'<!-- {MARKER} workflow="{workflow}" project="{_attr(report.project)}" -->'
 
 
-def headline(report: Report, *, icon: str = "📊", summary: str | None = None) -> str:
-    """``### 📊 mlci · churn: 3 of 12 metrics changed``; a verdict passes its own icon and summary."""
-    return f"### {icon} mlci · {md_escape(report.project)}: {view.summary(report) if summary is None else summary}"
+def headline(report: Report) -> str:
+    """``### ❌ mlci · churn: 2 of 7 gates failed``; without a policy, what changed (📊)."""
+    if report.verdict is None:
+        return f"### 📊 mlci · {md_escape(report.project)}: {view.summary(report)}"
+    icon = "✅" if report.verdict == "pass" else "❌"
+    return f"### {icon} mlci · {md_escape(report.project)}: {view.verdict_summary(report)}"
 
 
 def footer(report: Report) -> str:
@@ -90,8 +98,13 @@ def _sections(report: Report) -> list[_Section]:
         problems = _Items([_problem_line(p) for p in report.problems])
         problems_note = _note("problems", f"all are in the bundle's report.json{where}")
         sections.append(_Section("**Problems**", problems, "", problems_note))
-    if changes := view.ordered_changes(report):
+    if failures := view.failure_lines(report, report.policy.file if report.policy else "mlci.yaml"):
+        why = _Items([f"- {md_escape(reason, 400)} ({md_escape(place)})" for reason, place in failures])
+        sections.append(_Section("**Why it failed**", why, "", _note("failures", f"all are in the bundle's report.json{where}")))
+    if changes := view.gated_first(report):
         sections.append(_Section("", _metrics_table(report, changes), "", rows_note))
+    if checks := view.check_gates(report):
+        sections.append(_checks_section(checks, rows_note))
     if params := report.changed_params:
         summary = f"Params: {len(params):,} changed"
         sections.append(_Section(_open(summary), _params_table(report, params), "</details>", rows_note))
@@ -100,7 +113,10 @@ def _sections(report: Report) -> list[_Section]:
         summary = f"Pipeline: {view.stage_summary(repro)}"
         after = f"{md_escape(view.repro_note(repro))}\n\n</details>"
         sections.append(_Section(_open(summary), _stages_table(repro), after, rows_note))
-    if unchanged := report.metrics_with("unchanged"):
+    if report.policy is not None and report.policy.changed:
+        sections.append(_policy_section(report))
+    gated = view.metric_gates(report)
+    if unchanged := [r for r in report.metrics_with("unchanged") if (r.path, r.key) not in gated]:
         summary = f"Unchanged: {plural(len(unchanged), 'metric')}"
         sections.append(_Section(_open(summary), _unchanged_table(report, unchanged), "</details>", rows_note))
     return sections
@@ -123,7 +139,68 @@ def _metrics_table(report: Report, rows: list[MetricRow]) -> _Table[MetricRow]:
     with_path = view.many_files(report.metrics)
     headers = ("metric", "base", view.head_name(report), "change")
     align = ("left", "right", "right", "right")
-    return _Table(headers, align, rows, lambda r: view.metric_cells(r, with_path, md_escape))
+    if not report.gates:
+        return _Table(headers, align, rows, lambda r: view.metric_cells(r, with_path, md_escape))
+    gates = view.metric_gates(report)
+
+    def cells(row: MetricRow) -> tuple[str, ...]:
+        found = gates.get((row.path, row.key))
+        icon = view.gate_icon(view.worst(found)) if found else ""
+        rule = md_escape(view.gate_rule_cell(found), 300) if found else ""
+        return (icon, *view.metric_cells(row, with_path, md_escape), rule)
+
+    return _Table(("", *headers, "gate"), ("center", *align, "left"), rows, cells)
+
+
+def _checks_section(checks: list[GateResult], rows_note: Callable[[int], str]) -> _Section:
+    failed = sum(g.status == "fail" for g in checks)
+    passed = sum(g.status == "pass" for g in checks)
+    others = len(checks) - failed - passed
+    words = [f"{failed:,} failed" if failed else "", f"{passed:,} passed" if passed else "", f"{others:,} other" if others else ""]
+    summary = f"Checks: {', '.join(w for w in words if w)}"
+    opener = f"<details open><summary>{summary}</summary>" if failed or others else _open(summary)
+
+    def cells(gate: GateResult) -> tuple[str, ...]:
+        return (view.gate_icon(gate), md_escape(view.check_name(gate)), md_escape(gate.reason, 400))
+
+    table = _Table(("", "check", "result"), ("center", "left", "left"), checks, cells)
+    details = [_gate_detail(g) for g in checks if g.table is not None and g.status != "pass"]
+    after = "\n\n".join(d for d in details if d)
+    return _Section(opener, table, f"{after}\n\n</details>" if after else "</details>", rows_note)
+
+
+def _gate_detail(gate: GateResult) -> str:
+    """The detail table of a check that did not pass (failing columns, groups), capped."""
+    assert gate.table is not None
+    rows = [tuple(_cell(v) for v in row) for row in gate.table.rows[:_DETAIL_ROWS]]
+    if not rows:
+        return ""
+    headers = [md_escape(h) for h in gate.table.headers]
+    table = _tabulate.tabulate(rows, headers=headers, tablefmt="pipe", disable_numparse=True)
+    more = len(gate.table.rows) - len(rows)
+    note = f"\n\n… {more:,} more rows in the bundle's report.json" if more > 0 else ""
+    return f"**{md_escape(view.check_name(gate))}**\n\n{table}{note}"
+
+
+def _cell(value: object) -> str:
+    from mlci.render.fmt import format_value
+
+    return format_value(value, md_escape)
+
+
+def _policy_section(report: Report) -> _Section:
+    info = report.policy
+    assert info is not None
+    fence = "`" * max(3, _longest_backtick_run(info.diff) + 1)
+    body = f"{md_escape(info.note, 600)}"
+    if info.diff:
+        body += f"\n\n{fence}diff\n{info.diff.rstrip()}\n{fence}"
+    return _Section(_open(f"Policy: this change edits {md_code(info.file)}"), _Items([body]), "</details>", lambda n: "")
+
+
+def _longest_backtick_run(text: str) -> int:
+    runs = re.findall(r"`+", text)
+    return max((len(r) for r in runs), default=0)
 
 
 def _params_table(report: Report, rows: list[ParamRow]) -> _Table[ParamRow]:

@@ -10,6 +10,7 @@ from tabulate import tabulate
 from mlci.render import view
 from mlci.render.escape import term_clean
 from mlci.render.fmt import format_seconds, plural
+from mlci.gates.result import GateResult
 from mlci.report import MetricRow, Report, Repro
 
 LIST_UNCHANGED_UP_TO = 20
@@ -21,13 +22,22 @@ def render_text(report: Report, *, color: bool = False) -> str:
     blocks = [_header(report, paint)]
     if report.problems:
         blocks.append(_problems(report, paint))
-    if changes := view.ordered_changes(report):
-        blocks.append(_metrics(report, changes))
+    if failures := view.failure_lines(report, report.policy.file if report.policy else "mlci.yaml"):
+        lines = [paint("Why it failed", fg="red", bold=True)]
+        lines += [f"  - {term_clean(reason, 400)} ({term_clean(place)})" for reason, place in failures]
+        blocks.append("\n".join(lines))
+    if changes := view.gated_first(report):
+        blocks.append(_metrics(report, changes, paint))
+    if checks := view.check_gates(report):
+        blocks.append(_checks(checks, paint))
     if report.changed_params:
         blocks.append(_params(report))
     if report.repro is not None:
         blocks.append(_pipeline(report.repro, paint))
-    if unchanged := report.metrics_with("unchanged"):
+    if report.policy is not None and report.policy.changed:
+        blocks.append(f"Policy: {term_clean(report.policy.note, 600)}\n{term_clean_lines(report.policy.diff)}".rstrip())
+    gated = view.metric_gates(report)
+    if unchanged := [r for r in report.metrics_with("unchanged") if (r.path, r.key) not in gated]:
         blocks.append(_unchanged(report, unchanged))
     blocks.append(_footer(report))
     return "\n\n".join(blocks) + "\n"
@@ -42,8 +52,30 @@ class _Painter:
 
 
 def _header(report: Report, paint: _Painter) -> str:
-    title = paint(f"mlci · {term_clean(report.project)}: {view.summary(report)}", bold=True)
-    return f"{title}\n{view.describe_revisions(report, term_clean, term_clean)}"
+    if report.verdict is None:
+        title = paint(f"mlci · {term_clean(report.project)}: {view.summary(report)}", bold=True)
+    else:
+        mark, colour = ("PASS", "green") if report.verdict == "pass" else ("FAIL", "red")
+        title = paint(f"{mark} mlci · {term_clean(report.project)}: {view.verdict_summary(report)}", fg=colour, bold=True)
+    revisions = view.describe_revisions(report, term_clean, term_clean)
+    if policy := view.policy_line(report, term_clean):
+        revisions += f" · {policy}"
+    return f"{title}\n{revisions}"
+
+
+def term_clean_lines(text: str) -> str:
+    return "\n".join(term_clean(line, 500) for line in text.splitlines())
+
+
+def _checks(checks: list[GateResult], paint: _Painter) -> str:
+    cells = [(_status(g, paint), term_clean(view.check_name(g)), term_clean(g.reason, 400)) for g in checks]
+    return f"Checks\n{_table(('', 'check', 'result'), ('left', 'left', 'left'), cells)}"
+
+
+def _status(gate: GateResult, paint: _Painter) -> str:
+    word = "info" if gate.informational and gate.status != "pass" else gate.status
+    colour = {"pass": "green", "fail": "red", "warn": "yellow"}.get(word)
+    return paint(word, fg=colour, bold=word == "fail")
 
 
 def _problems(report: Report, paint: _Painter) -> str:
@@ -59,11 +91,22 @@ def _table(headers: Sequence[str], align: Sequence[str], rows: Sequence[Sequence
     return str(tabulate(rows, headers=list(headers), tablefmt="simple", colalign=tuple(align), disable_numparse=True))
 
 
-def _metrics(report: Report, rows: list[MetricRow]) -> str:
+def _metrics(report: Report, rows: list[MetricRow], paint: _Painter | None = None) -> str:
     with_path = view.many_files(report.metrics)
-    cells = [view.metric_cells(row, with_path, term_clean) for row in rows]
     headers = ("metric", "base", view.head_name(report), "change")
-    return _table(headers, ("left", "right", "right", "right"), cells)
+    align = ("left", "right", "right", "right")
+    if not report.gates:
+        cells = [view.metric_cells(row, with_path, term_clean) for row in rows]
+        return _table(headers, align, cells)
+    paint = paint or _Painter(False)
+    gates = view.metric_gates(report)
+    gated_cells = []
+    for row in rows:
+        found = gates.get((row.path, row.key))
+        status = _status(view.worst(found), paint) if found else ""
+        rule = term_clean(view.gate_rule_cell(found), 300) if found else ""
+        gated_cells.append((status, *view.metric_cells(row, with_path, term_clean), rule))
+    return _table(("", *headers, "gate"), ("left", *align, "left"), gated_cells)
 
 
 def _params(report: Report) -> str:

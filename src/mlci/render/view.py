@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mlci.render.fmt import MISSING, change_cell, format_param, format_seconds, format_value, plural
+from mlci.gates.result import GateResult
 from mlci.report import MetricRow, ParamRow, Report, Repro, Revision
 
 STAGE_RESULT = {
@@ -191,3 +192,100 @@ def repro_note(repro: Repro) -> str:
     if repro.pushed:
         parts.append("pushed to the remote")
     return " · ".join(parts)
+
+
+# -- gates and the verdict ------------------------------------------------------------
+
+STATUS_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skipped": "⏭️"}
+INFORMATIONAL_ICON = "➖"
+_STATUS_RANK = {"fail": 0, "warn": 1, "skipped": 2, "pass": 3}
+
+
+def gate_icon(gate: GateResult) -> str:
+    """✅ ❌ ⚠️ ⏭️, and ➖ for an informational gate that did not pass."""
+    if gate.informational and gate.status != "pass":
+        return INFORMATIONAL_ICON
+    return STATUS_ICON.get(gate.status, "?")
+
+
+def worst(gates: Sequence[GateResult]) -> GateResult:
+    """The gate that decides a row's icon: blocking failures first."""
+    return min(gates, key=lambda g: (not g.blocking, _STATUS_RANK.get(g.status, 9), g.informational))
+
+
+def verdict_summary(report: Report) -> str:
+    """``all 7 gates passed`` or ``2 of 7 gates failed``, with warnings when any."""
+    gates = report.gates
+    blocking = sum(g.blocking for g in gates)
+    warnings = sum(g.status == "warn" or (g.informational and g.status == "fail") for g in gates)
+    if not gates:
+        text = "no gates in the policy"
+    elif blocking:
+        text = f"{blocking:,} of {plural(len(gates), 'gate')} failed"
+    else:
+        text = f"all {plural(len(gates), 'gate')} passed" if len(gates) > 1 else "the gate passed"
+    if warnings:
+        text += f" · {plural(warnings, 'warning')}"
+    return text
+
+
+def metric_gates(report: Report) -> dict[tuple[str, str], list[GateResult]]:
+    """Metric gates by (path, key) of the row they judge (subject is the key or path:key)."""
+    by_subject: dict[str, list[GateResult]] = {}
+    for gate in report.gates:
+        if gate.kind == "metric":
+            by_subject.setdefault(gate.subject, []).append(gate)
+    out: dict[tuple[str, str], list[GateResult]] = {}
+    for row in report.metrics:
+        found = by_subject.get(row.id) or by_subject.get(row.key)
+        if found:
+            out[(row.path, row.key)] = found
+    return out
+
+
+def gated_first(report: Report) -> list[MetricRow]:
+    """Rows for the main table: gated metrics (failures first), then the other changes."""
+    gates = metric_gates(report)
+    gated = [r for r in report.metrics if (r.path, r.key) in gates]
+    gated.sort(key=lambda r: (not worst(gates[(r.path, r.key)]).blocking,
+                              _STATUS_RANK.get(worst(gates[(r.path, r.key)]).status, 9), -_magnitude(r), r.path, r.key))
+    seen = {(r.path, r.key) for r in gated}
+    return gated + [r for r in ordered_changes(report) if (r.path, r.key) not in seen]
+
+
+def gate_rule_cell(gates: Sequence[GateResult]) -> str:
+    return "; ".join(g.rule for g in gates if g.rule)
+
+
+def check_gates(report: Report) -> list[GateResult]:
+    """Gates beyond metrics, failures first."""
+    others = [g for g in report.gates if g.kind != "metric"]
+    return sorted(others, key=lambda g: (not g.blocking, _STATUS_RANK.get(g.status, 9)))
+
+
+def check_name(gate: GateResult) -> str:
+    return "reproducible" if gate.kind == "reproducible" else f"{gate.kind}: {gate.subject}"
+
+
+def failure_lines(report: Report, policy_file: str) -> list[tuple[str, str]]:
+    """(reason, where) for every blocking failure; where is ``mlci.yaml line 4`` when known.
+
+    Metric reasons name their metric; other checks are prefixed with their name.
+    """
+    out = []
+    for gate in report.gates:
+        if gate.blocking:
+            reason = gate.reason if gate.kind == "metric" else f"{check_name(gate)}: {gate.reason}"
+            out.append((reason, f"{policy_file} line {gate.line}" if gate.line else policy_file))
+    return out
+
+
+def policy_line(report: Report, code: Callable[[str], str]) -> str:
+    """`` · policy from `main` `` plus a note when the change edits the policy file."""
+    info = report.policy
+    if info is None:
+        return ""
+    text = f"policy from {code(info.rev)}" if info.source == "base" else f"policy from this change ({code(info.rev)})"
+    if info.changed:
+        text += f" · ⚠️ this change edits {code(info.file)}"
+    return text

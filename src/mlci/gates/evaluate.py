@@ -1,0 +1,50 @@
+"""Evaluate every gate of a policy. A gate that cannot be evaluated fails (fail closed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from mlci.config import Policy
+from mlci.gates.metrics import evaluate_metrics
+from mlci.gates.result import CheckError, GateKind, GateResult
+from mlci.report import Report
+
+
+def evaluate_policy(policy: Policy, report: Report, root: str | Path) -> tuple[GateResult, ...]:
+    """All gates, in policy order: metrics, reproducibility, data, fairness, runtime."""
+    root = Path(root)
+    results = evaluate_metrics(policy.metrics, report.metrics, report.problems, file=policy.file)
+    if policy.reproducible is not None:
+        from mlci.gates.reproducible import evaluate_reproducible
+
+        spec = policy.reproducible
+        results += _guarded("reproducible", "pipeline", spec.informational, spec.line,
+                            lambda: [evaluate_reproducible(spec, root, report.repro)])
+    for data_spec in policy.data:
+        from mlci.gates import data
+
+        results += _guarded("data", data_spec.path, data_spec.informational, data_spec.line,
+                            lambda s=data_spec: data.evaluate(s, root))  # type: ignore[misc]
+    for fair_spec in policy.fairness:
+        from mlci.gates import fairness
+
+        results += _guarded("fairness", fair_spec.predictions, fair_spec.informational, fair_spec.line,
+                            lambda s=fair_spec: fairness.evaluate(s, root))  # type: ignore[misc]
+    for run_spec in policy.runtime:
+        from mlci.gates import runtime
+
+        results += _guarded("runtime", run_spec.model, run_spec.informational, run_spec.line,
+                            lambda s=run_spec: runtime.evaluate(s, root))  # type: ignore[misc]
+    return tuple(results)
+
+
+def _guarded(kind: GateKind, subject: str, informational: bool, line: int | None,
+             run: Callable[[], list[GateResult]]) -> list[GateResult]:
+    try:
+        return run()
+    except CheckError as exc:
+        reason = str(exc)
+    except Exception as exc:  # noqa: BLE001 - any failure to evaluate fails the gate, never passes it
+        reason = f"could not be evaluated: {type(exc).__name__}: {exc}"
+    return [GateResult(kind=kind, subject=subject, status="fail", reason=reason, informational=informational, line=line)]

@@ -1,0 +1,76 @@
+"""Which mlci.yaml applies: the base's by default, so a PR cannot loosen its own gate."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from mlci import git
+from mlci.config import DEFAULT_CONFIG, Policy, load_policy
+from mlci.errors import ConfigError
+from mlci.report import PolicyInfo, Revision
+
+MAX_DIFF = 8_000
+
+
+def select_policy(cwd: str | Path, base: Revision, head: Revision, config: str | None = None) -> tuple[Policy | None, PolicyInfo | None]:
+    """Read the policy at base and at head and choose one.
+
+    The base's copy applies unless it says ``policy: head``. Without a copy at
+    base (the PR adds mlci.yaml), the head's applies and the report says so.
+    ``config`` names another file (relative to ``cwd``); the same rules apply.
+    """
+    name = config or DEFAULT_CONFIG
+    head_text = _read_head(cwd, name, head)
+    base_text = None
+    if base.sha is not None:
+        try:
+            base_text = git.show_file(cwd, base.sha, git.relative_to_root(cwd, name))
+        except ValueError:  # a --config outside the repository: nothing at base
+            base_text = None
+    if head_text is None and base_text is None:
+        if config:
+            raise ConfigError(f"{config}: file not found")
+        return None, None
+
+    changed = base_text is not None and head_text is not None and base_text != head_text
+    diff = _diff(base_text, head_text, name) if changed else ""
+    base_policy = load_policy(base_text, f"{name} (at {base.rev})") if base_text is not None else None
+    if base_policy is not None and base_policy.use == "base":
+        note = "the base's copy applies, so a change cannot loosen its own gate"
+        if changed:
+            note += f"; this change edits {name}, which takes effect once merged"
+            assert head_text is not None
+            try:
+                load_policy(head_text, name)
+            except ConfigError as exc:
+                note += f", but its new copy is invalid: {exc}"
+        return base_policy, PolicyInfo(file=name, source="base", rev=base.rev, sha=base.sha, changed=changed, diff=diff, note=note)
+
+    assert head_text is not None or base_policy is not None
+    if head_text is None:  # the change deletes the policy file; the base's still applies
+        assert base_policy is not None
+        return base_policy, PolicyInfo(file=name, source="base", rev=base.rev, sha=base.sha, changed=True,
+                                       diff="", note=f"this change deletes {name}; the base's copy applies")
+    policy = load_policy(head_text, name)
+    note = (f"{name} at {base.rev} says `policy: head`, so this change's copy applies" if base_policy is not None
+            else f"{name} is new in this change, so its own copy applies")
+    return policy, PolicyInfo(file=name, source="head", rev=head.rev, sha=head.sha, changed=changed, diff=diff, note=note)
+
+
+def _read_head(cwd: str | Path, name: str, head: Revision) -> str | None:
+    if head.workspace:
+        path = Path(cwd, name)
+        return path.read_text("utf-8") if path.is_file() else None
+    assert head.sha is not None
+    try:
+        return git.show_file(cwd, head.sha, git.relative_to_root(cwd, name))
+    except ValueError:
+        return None
+
+
+def _diff(base: str | None, head: str | None, name: str) -> str:
+    lines = difflib.unified_diff((base or "").splitlines(True), (head or "").splitlines(True),
+                                 fromfile=f"a/{name}", tofile=f"b/{name}", n=1)
+    text = "".join(lines)
+    return text if len(text) <= MAX_DIFF else text[:MAX_DIFF] + "\n… (diff cut)\n"
