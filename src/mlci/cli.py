@@ -70,9 +70,13 @@ def repro(pull: bool | None, push: bool, out: str, dvc_args: tuple[str, ...]) ->
               help="Directory for the bundle (report.json, report.md).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="What to print on standard output.")
-@click.option("--project", help="Project name shown in the report. Default: the DVC project's folder name.")
-def report(base: str | None, head: str | None, out: str, fmt: str, project: str | None) -> None:
-    """Compare metrics and params with the base; write the bundle and print it."""
+@click.option("--project", help="Project name shown in the report. Default: `project` in mlci.yaml, else the DVC project's folder name.")
+@click.option("--config", help="The policy file. Default: mlci.yaml. On a PR the base's copy applies unless it says `policy: head`.")
+def report(base: str | None, head: str | None, out: str, fmt: str, project: str | None, config: str | None) -> None:
+    """Compare metrics and params with the base, evaluate the policy; write the bundle and print it.
+
+    Exits 0 whatever the verdict: `mlci gate` turns the verdict into an exit code.
+    """
     from mlci import collect, git
     from mlci.context import RunContext
     from mlci.render import render
@@ -81,10 +85,37 @@ def report(base: str | None, head: str | None, out: str, fmt: str, project: str 
 
     ctx = RunContext.from_env()
     head_sha = git.try_rev_parse(".", head or "HEAD")
-    result = collect.build_report(".", ctx, base=base, head=head, project=project,
+    result = collect.build_report(".", ctx, base=base, head=head, project=project, config=config, bundle_dir=out,
                                   repro=collect.load_repro(out, head_sha) if head in (None, "workspace") else None)
     write_bundle(result, out, render_markdown(result))
     click.echo(render(result, fmt, color=use_color()), nl=False)
+
+
+@cli.command()
+@click.argument("bundle", default=DEFAULT_OUT, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="How to print the verdict.")
+def gate(bundle: str, fmt: str) -> None:
+    """Print the verdict of a bundle; exit 0 when every non-informational gate passed, 1 when any failed."""
+    from mlci.gates.verdict import gate_exit_code, render_verdict
+    from mlci.report import read_bundle
+
+    result = read_bundle(bundle)
+    click.echo(render_verdict(result, fmt, color=use_color()), nl=False)
+    code = gate_exit_code(result)
+    if code:
+        sys.exit(code)
+
+
+@cli.command()
+@click.argument("which", type=click.Choice(["policy", "report"]), default="policy")
+def schema(which: str) -> None:
+    """Print a JSON Schema: the policy file mlci.yaml (default) or the bundle's report.json."""
+    if which == "policy":
+        from mlci.config import schema_text
+    else:
+        from mlci.report import schema_text  # type: ignore[no-redef]
+    click.echo(schema_text(), nl=False)
 
 
 @cli.command()
@@ -107,6 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     show_traceback = "--traceback" in args
     try:
         cli.main(args=args, prog_name="mlci", standalone_mode=False)
+    except SystemExit:
+        raise
     except MlciError as exc:
         if show_traceback:
             raise

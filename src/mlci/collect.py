@@ -25,6 +25,7 @@ def build_report(
     project: str | None = None,
     repro: Repro | None = None,
     config: str | None = None,
+    bundle_dir: str | Path | None = None,
 ) -> Report:
     """Compare metrics and params of the DVC project at ``cwd`` between base and head,
     then evaluate the policy (mlci.yaml) when there is one."""
@@ -64,7 +65,17 @@ def build_report(
     )
     if policy is None:
         return report
-    return replace(report, gates=evaluate_policy(policy, report, cwd))
+    return replace(report, gates=evaluate_policy(policy, report, cwd, ignore=_ignored(cwd, bundle_dir)))
+
+
+def _ignored(cwd: str | Path, bundle_dir: str | Path | None) -> tuple[str, ...]:
+    """The bundle directory, relative to the repository root, when it lies inside it."""
+    if bundle_dir is None:
+        return ()
+    try:
+        return (git.relative_to_root(cwd, bundle_dir),)
+    except ValueError:
+        return ()
 
 
 def save_repro(result: Repro, out: str | Path, head_sha: str) -> Path:

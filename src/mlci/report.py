@@ -255,11 +255,14 @@ def _decode_values(obj: Any) -> Any:
     return obj
 
 
+def schema_text() -> str:
+    return resources.files("mlci").joinpath("schemas/report-v1.schema.json").read_text("utf-8")
+
+
 @cache
 def schema() -> dict[str, Any]:
     """The bundle's JSON Schema, shipped in the package."""
-    text = resources.files("mlci").joinpath("schemas/report-v1.schema.json").read_text("utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json.loads(schema_text())  # type: ignore[no-any-return]
 
 
 def validate(data: Any) -> None:

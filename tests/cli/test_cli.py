@@ -145,3 +145,52 @@ def test_no_color_respected(repo: Path) -> None:
         assert not use_color(Tty())
     finally:
         del os.environ["NO_COLOR"]
+
+
+def test_gate_exit_codes_follow_the_verdict(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sh(repo, "git", "checkout", "-q", "main")
+    write(repo, "mlci.yaml", "metrics:\n  accuracy:\n    min: 0.75\n")
+    commit(repo, "policy")
+    sh(repo, "git", "checkout", "-q", "feature")
+    sh(repo, "git", "merge", "-q", "main", "-m", "merge main")
+    assert run_main(["report", "--format", "md"], capsys)[0] == 0  # report never fails on the verdict
+    code, out, _ = run_main(["gate"], capsys)
+    assert code == 0 and out.startswith("PASS mlci")
+
+    write(repo, "metrics.json", {"accuracy": 0.7, "loss": 0.3, "per_class": {"a": {"f1": 0.69}}})
+    code, out, _ = run_main(["report"], capsys)
+    assert code == 0 and out.startswith("FAIL mlci")
+    code, out, _ = run_main(["gate", "mlci-report"], capsys)
+    assert code == 1
+    assert "accuracy 0.7 < min 0.75 (mlci.yaml line 2)" in out
+    code, out, _ = run_main(["gate", "--format", "json"], capsys)
+    data = json.loads(out)
+    assert code == 1 and data["verdict"] == "fail" and data["gates"][0]["blocking"] is True
+
+
+def test_gate_without_policy_passes_and_says_so(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_main(["report"], capsys)[0] == 0
+    code, out, _ = run_main(["gate"], capsys)
+    assert code == 0 and "no policy (mlci.yaml) applied" in out
+
+
+def test_gate_on_a_missing_or_tampered_bundle(repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run_main(["gate", str(tmp_path / "nothing")], capsys)
+    assert code == 2 and "no report bundle here" in err
+    (tmp_path / "report.json").write_text('{"schema": "mlci.report/v1", "verdict": "pass"}')
+    code, _, err = run_main(["gate", str(tmp_path)], capsys)
+    assert code == 2 and err.startswith("mlci: error: report.json: ")
+
+
+def test_bad_policy_is_exit_2_with_file_line_key(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo, "mlci.yaml", "metrics:\n  accuracy:\n    min: high\n")
+    code, _, err = run_main(["report"], capsys)
+    assert code == 2
+    assert err == "mlci: error: mlci.yaml:3: metrics.accuracy.min: expected a number, got 'high'\n"
+
+
+def test_schema_command_prints_valid_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(["schema"], capsys)
+    assert code == 0 and json.loads(out)["title"].startswith("mlci.yaml")
+    code, out, _ = run_main(["schema", "report"], capsys)
+    assert code == 0 and "mlci.report/v1" in out

@@ -11,8 +11,12 @@ from mlci.gates.result import CheckError, GateKind, GateResult
 from mlci.report import Report
 
 
-def evaluate_policy(policy: Policy, report: Report, root: str | Path) -> tuple[GateResult, ...]:
-    """All gates, in policy order: metrics, reproducibility, data, fairness, runtime."""
+def evaluate_policy(policy: Policy, report: Report, root: str | Path, *, ignore: tuple[str, ...] = ()) -> tuple[GateResult, ...]:
+    """All gates, in policy order: metrics, reproducibility, data, fairness, runtime.
+
+    ``ignore``: paths (relative to the repository root) the reproducibility
+    check leaves out, such as the bundle directory.
+    """
     root = Path(root)
     results = evaluate_metrics(policy.metrics, report.metrics, report.problems, file=policy.file)
     if policy.reproducible is not None:
@@ -20,7 +24,7 @@ def evaluate_policy(policy: Policy, report: Report, root: str | Path) -> tuple[G
 
         spec = policy.reproducible
         results += _guarded("reproducible", "pipeline", spec.informational, spec.line,
-                            lambda: [evaluate_reproducible(spec, root, report.repro)])
+                            lambda: [evaluate_reproducible(spec, root, report.repro, ignore=ignore)])
     for data_spec in policy.data:
         from mlci.gates import data
 

@@ -47,14 +47,23 @@ def evaluate_metrics(
 
 def _unmatched(rule: MetricRule, rows: Sequence[MetricRow], file: str) -> GateResult:
     where = f"{file}:{rule.line}" if rule.line else file
-    names = sorted({r.key for r in rows} | {r.id for r in rows})
-    hint = difflib.get_close_matches(rule.key_pattern if rule.path_pattern is None else rule.pattern, names, n=1)
-    suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+    hint = suggest(rule.key_pattern if rule.path_pattern is None else rule.pattern,
+                   sorted({r.key for r in rows} if rule.path_pattern is None else {r.id for r in rows}))
+    suggestion = f" (did you mean '{hint}'?)" if hint else ""
     if not rule.required:
         raise ConfigError(f"{where}: metrics.{rule.pattern}: no metrics file has this metric{suggestion}")
     return GateResult(kind="metric", subject=rule.pattern, status="fail", rule=describe_rule(rule),
                       reason=f"{rule.pattern} is required but no metrics file has it{suggestion}",
                       informational=rule.informational, line=rule.line)
+
+
+def suggest(name: str, names: Sequence[str]) -> str | None:
+    """The metric the user most likely meant: a close spelling, else one containing the name."""
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    containing = [n for n in names if name.lower() in n.lower()]
+    return min(containing, key=len) if containing else None
 
 
 def _evaluate(rule: MetricRule, row: MetricRow, subject: str, unreadable: bool) -> GateResult:

@@ -21,7 +21,8 @@ from mlci.report import Repro
 LOCK = "dvc.lock"
 
 
-def evaluate_reproducible(spec: ReproducibleSpec, cwd: str | Path, repro: Repro | None) -> GateResult:
+def evaluate_reproducible(spec: ReproducibleSpec, cwd: str | Path, repro: Repro | None,
+                          *, ignore: tuple[str, ...] = ("mlci-report",)) -> GateResult:
     rule = "dvc.lock and tracked outputs unchanged by `mlci repro`"
 
     def result(status: str, reason: str, table: Table | None = None) -> GateResult:
@@ -32,7 +33,7 @@ def evaluate_reproducible(spec: ReproducibleSpec, cwd: str | Path, repro: Repro 
         return result("fail", "no pipeline run recorded for this commit: run `mlci repro` before `mlci report`")
     before = set(repro.dirty_before)
     changed = sorted(p for p in git.status_paths(cwd) if p not in before and not p.startswith(".dvc/"))
-    changed = [p for p in changed if not _is_mlci_output(p)]
+    changed = [p for p in changed if not any(p == d or p.startswith(f"{d.rstrip('/')}/") for d in ignore)]
     stages = _stage_summary(repro)
     if not changed:
         note = f"; {len(before)} files were already changed before the run" if before else ""
@@ -83,10 +84,6 @@ def lock_differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> dic
 def _load(text: str) -> Mapping[str, Any]:
     data = yaml.safe_load(text)
     return data if isinstance(data, Mapping) else {}
-
-
-def _is_mlci_output(path: str) -> bool:
-    return path.split("/", 1)[0] == "mlci-report"
 
 
 def _stage_summary(repro: Repro) -> str:
