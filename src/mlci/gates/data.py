@@ -1,0 +1,619 @@
+"""Data validation: a CSV or Parquet file checked against column rules with pandera.
+
+One entry of ``checks.data`` in mlci.yaml becomes a :class:`DataSpec`;
+:func:`evaluate` reads the file, builds a pandera ``DataFrameSchema`` from the
+spec, validates it lazily (every failure is collected) and returns one
+GateResult whose table has one row per failing (column, check).
+
+Types. A column's values must *fit* its declared dtype; fitting values are
+converted losslessly before the value rules run, and nothing is ever rounded,
+truncated or reinterpreted:
+
+- ``int``: any integer dtype; floats and numeric text only when every value is
+  whole (a CSV int column with blanks is read as float and becomes ``Int64``).
+  Booleans are not ints.
+- ``float``: any number, ints included (``1`` is a valid float).
+- ``bool``: booleans, the numbers 0/1, the text true/false/1/0 (any case).
+- ``datetime``: a datetime dtype, or ISO 8601 text (``2024-05-01``,
+  ``2024-05-01T12:00:00``). Numbers are not dates.
+- ``str``: text. In a CSV the column is read as text, so ``007`` stays ``007``.
+- ``category``: anything; converted to a pandas categorical.
+
+A rule that needs a type implies it when ``dtype`` is omitted: ``min``/``max``
+imply ``float``, ``regex`` implies ``str``. Values that do not fit are reported
+row by row as a ``dtype`` failure, and the column's value rules (range,
+allowed, regex) are skipped until its type is right; ``nullable`` and
+``unique`` still apply. pandera's own dtype check is not used: it is exact
+(int32 is not int64, int is not float) and reports a dtype name, not rows.
+
+``regex`` must match the whole value. In a CSV, empty cells and pandas'
+default NA markers (``NA``, ``N/A``, ``null``, ``nan``, ...) are nulls. Null
+examples are 1-based data rows (row 1 is the first line after the header).
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from mlci.errors import ConfigError
+from mlci.gates.result import CheckError, GateResult, Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pandera.pandas as pa
+
+DType = Literal["int", "float", "str", "bool", "datetime", "category"]
+DTYPES: tuple[str, ...] = ("int", "float", "str", "bool", "datetime", "category")
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet"}
+MAX_EXAMPLES = 3
+MAX_REASON_ITEMS = 4
+TABLE_SUBJECT = "(table)"  # the table column of a dataframe-level failure (min_rows)
+HEADERS = ("column", "check", "failures", "examples")
+TRUE_TEXT = ("true", "1")
+FALSE_TEXT = ("false", "0")
+
+Allowed = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """The rules for one column, as written in mlci.yaml."""
+
+    name: str
+    dtype: DType | None = None
+    nullable: bool = False
+    required: bool = True
+    unique: bool = False
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[Allowed, ...] | None = None
+    regex: str | None = None
+
+    @property
+    def kind(self) -> DType | None:
+        """The dtype the values must fit: declared, or implied by the rules."""
+        if self.dtype is not None:
+            return self.dtype
+        if self.min is not None or self.max is not None:
+            return "float"
+        if self.regex is not None:
+            return "str"
+        return None
+
+    @property
+    def value_checks(self) -> int:
+        """How many value rules (range, allowed, regex) the column has."""
+        has_range = self.min is not None or self.max is not None
+        return int(has_range) + int(self.allowed is not None) + int(self.regex is not None)
+
+    @classmethod
+    def from_config(cls, name: str, data: Mapping[str, Any], *, where: str) -> ColumnSpec:
+        """A column's rules from mlci.yaml; ``where`` prefixes every error."""
+        allowed = data.get("allowed")
+        spec = cls(
+            name=name,
+            dtype=cast("DType | None", data.get("dtype")),
+            nullable=bool(data.get("nullable", False)),
+            required=bool(data.get("required", True)),
+            unique=bool(data.get("unique", False)),
+            min=data.get("min"),
+            max=data.get("max"),
+            allowed=tuple(allowed) if allowed is not None else None,
+            regex=data.get("regex"),
+        )
+        spec._check(where)
+        return spec
+
+    def _check(self, where: str) -> None:
+        if self.dtype is not None and self.dtype not in DTYPES:
+            raise ConfigError(f"{where}: unknown dtype {self.dtype!r}, expected one of {', '.join(DTYPES)}")
+        if self.min is not None or self.max is not None:
+            if self.dtype not in (None, "int", "float"):
+                raise ConfigError(f"{where}: min/max need dtype int or float, not {self.dtype}")
+            if self.min is not None and self.max is not None and self.min > self.max:
+                raise ConfigError(f"{where}: min {_num(self.min)} > max {_num(self.max)}")
+        if self.regex is not None:
+            if self.dtype not in (None, "str"):
+                raise ConfigError(f"{where}: regex needs dtype str, not {self.dtype}")
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ConfigError(f"{where}: invalid regex {self.regex!r}: {exc}") from None
+        if self.allowed is not None:
+            self._check_allowed(where)
+
+    def _check_allowed(self, where: str) -> None:
+        if self.kind == "datetime":
+            raise ConfigError(f"{where}: allowed is not supported for dtype datetime")
+        for value in self.allowed or ():
+            if not _allowed_fits(value, self.kind):
+                raise ConfigError(f"{where}: allowed value {value!r} does not fit dtype {self.kind}")
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Typed form of one entry of ``checks.data`` in mlci.yaml."""
+
+    path: str
+    min_rows: int | None = None
+    strict: bool = False
+    informational: bool = False
+    columns: tuple[ColumnSpec, ...] = ()
+    line: int | None = None
+
+    @property
+    def format(self) -> str:
+        """``csv`` or ``parquet``, from the file's extension."""
+        return FORMATS[PurePath(self.path).suffix.lower()]
+
+    @property
+    def rule(self) -> str:
+        """The policy in words: ``12 column rules, strict, min 100 rows``."""
+        parts = []
+        if self.columns:
+            parts.append(_plural(len(self.columns), "column rule"))
+        if self.strict:
+            parts.append("strict")
+        if self.min_rows is not None:
+            parts.append(f"min {_plural(self.min_rows, 'row')}")
+        return ", ".join(parts) or "readable file"
+
+    @classmethod
+    def from_config(cls, data: Mapping[str, Any], *, line: int | None, where: str) -> DataSpec:
+        """One ``checks.data`` entry, already valid against the JSON Schema; semantic checks here."""
+        path = str(data["path"])
+        if PurePath(path).suffix.lower() not in FORMATS:
+            raise ConfigError(f"{where}.path: expected a .csv or .parquet file, got {path!r}")
+        if PurePath(path).is_absolute():
+            raise ConfigError(f"{where}.path: must be relative to the project root, got {path!r}")
+        columns = data.get("columns") or {}
+        return cls(
+            path=path,
+            min_rows=data.get("min_rows"),
+            strict=bool(data.get("strict", False)),
+            informational=bool(data.get("informational", False)),
+            columns=tuple(
+                ColumnSpec.from_config(str(name), rules or {}, where=f"{where}.columns.{name}")
+                for name, rules in columns.items()
+            ),
+            line=line,
+        )
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One failing (column, check): a row of the gate's table."""
+
+    column: str
+    check: str
+    failures: int
+    examples: str
+
+    @property
+    def detail(self) -> str:
+        if self.check in COLUMN_LEVEL or self.column == TABLE_SUBJECT:
+            return self.examples
+        return _plural(self.failures, "row")
+
+    @property
+    def summary(self) -> str:
+        if self.column == TABLE_SUBJECT:
+            return f"{self.check} ({self.detail})"
+        return f"{self.column} ({self.check}: {self.detail})"
+
+
+def evaluate(spec: DataSpec, root: Path) -> list[GateResult]:
+    """Validate the spec's file under ``root``; raises CheckError if it cannot be read."""
+    frame = read_frame(root / spec.path, spec)
+    misfits = _conform(frame, spec.columns)
+    schema, labels = _schema(spec, misfits)
+    failures = _summarise(_validate(schema, frame), labels, spec, len(frame))
+    return [_result(spec, frame, failures)]
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_frame(path: Path, spec: DataSpec) -> pd.DataFrame:
+    """The file as a DataFrame; a missing, empty or unreadable file is a CheckError."""
+    import pandas as pd
+
+    shown = spec.path
+    if not path.exists():
+        raise CheckError(f"{shown}: file not found")
+    if not path.is_file():
+        raise CheckError(f"{shown}: not a file")
+    if path.stat().st_size == 0:
+        raise CheckError(f"{shown}: empty file" + (", no header" if spec.format == "csv" else ""))
+    try:
+        if spec.format == "parquet":
+            return pd.read_parquet(path)
+        text_columns = {c.name: "str" for c in spec.columns if c.kind == "str"}
+        return pd.read_csv(path, dtype=text_columns or None, low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise CheckError(f"{shown}: empty file, no header") from None
+    except ImportError as exc:
+        raise CheckError(f"{shown}: cannot read {spec.format}: {exc}") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        detail = _first_line(exc).replace(str(path), shown)
+        raise CheckError(f"{shown}: cannot read as {FORMAT_NAMES[spec.format]}: {detail}") from None
+
+
+# ---------------------------------------------------------------- types
+
+
+def _conform(frame: pd.DataFrame, columns: tuple[ColumnSpec, ...]) -> dict[str, pd.Series]:
+    """Convert, in place, each column whose values all fit its dtype; return the misfit masks of the others."""
+    misfits = {}
+    for column in columns:
+        if column.kind is None or column.name not in frame.columns:
+            continue
+        converted, misfit = FITTERS[column.kind](frame[column.name])
+        if misfit is None:
+            frame[column.name] = converted
+        else:
+            misfits[column.name] = misfit
+    return misfits
+
+
+Fitted = tuple["pd.Series", "pd.Series | None"]  # (converted series, None) or (series, misfit mask)
+
+
+def _fitted(series: pd.Series, ok: pd.Series, convert: Callable[[], pd.Series]) -> Fitted:
+    """Convert when every non-null value is ok; else the mask of the values that are not."""
+    misfit = series.notna() & ~ok
+    if bool(misfit.any()):
+        return series, misfit
+    return convert(), None
+
+
+def _is_text(series: pd.Series) -> bool:
+    from pandas.api import types
+
+    return types.is_object_dtype(series.dtype) or types.is_string_dtype(series.dtype)
+
+
+def _numbers(series: pd.Series) -> pd.Series | None:
+    """The values as numbers (NaN where text is not a number), or None for a non-numeric dtype."""
+    import pandas as pd
+    from pandas.api import types
+
+    if types.is_bool_dtype(series.dtype):
+        return None
+    if types.is_numeric_dtype(series.dtype):
+        return series
+    if _is_text(series):
+        return pd.to_numeric(series, errors="coerce")
+    return None
+
+
+def _fit_int(series: pd.Series) -> Fitted:
+    from pandas.api import types
+
+    if types.is_integer_dtype(series.dtype) and not types.is_bool_dtype(series.dtype):
+        return series, None
+    numbers = _numbers(series)
+    if numbers is None:
+        return series, series.notna()
+    ok = ((numbers % 1 == 0) & (numbers.abs() < 2**63)).fillna(False).astype(bool)
+    nullable = bool(series.isna().any())
+    return _fitted(series, ok, lambda: numbers.astype("Int64" if nullable else "int64"))
+
+
+def _fit_float(series: pd.Series) -> Fitted:
+    from pandas.api import types
+
+    numbers = _numbers(series)
+    if numbers is None:
+        return series, series.notna()
+    if types.is_numeric_dtype(series.dtype):
+        return series, None
+    return _fitted(series, numbers.notna(), lambda: numbers.astype("float64"))
+
+
+def _fit_bool(series: pd.Series) -> Fitted:
+    from pandas.api import types
+
+    if types.is_bool_dtype(series.dtype):
+        return series, None
+    if types.is_numeric_dtype(series.dtype):
+        return _fitted(series, series.isin([0, 1]), lambda: series.astype("boolean"))
+    if not _is_text(series):
+        return series, series.notna()
+    text = series.astype(str).str.lower()
+    words = {word: True for word in TRUE_TEXT} | {word: False for word in FALSE_TEXT}
+    return _fitted(series, text.isin(list(words)), lambda: text.map(words).astype("boolean"))
+
+
+def _fit_datetime(series: pd.Series) -> Fitted:
+    import pandas as pd
+    from pandas.api import types
+
+    if types.is_datetime64_any_dtype(series.dtype):
+        return series, None
+    if not _is_text(series):
+        return series, series.notna()
+    try:
+        parsed = pd.to_datetime(series, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError):  # mixed time zones
+        parsed = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=True)
+    return _fitted(series, parsed.notna(), lambda: parsed)
+
+
+def _fit_str(series: pd.Series) -> Fitted:
+    import pandas as pd
+    from pandas.api import types
+
+    if isinstance(series.dtype, pd.StringDtype):
+        return series, None
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        text = types.infer_dtype(series.cat.categories, skipna=True) in ("string", "empty")
+        return series, (None if text else series.notna())
+    if not types.is_object_dtype(series.dtype):
+        return series, series.notna()
+    if types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        return series, None
+    return _fitted(series, series.map(lambda value: isinstance(value, str)).astype(bool), lambda: series)
+
+
+def _fit_category(series: pd.Series) -> Fitted:
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series, None
+    return series.astype("category"), None
+
+
+FITTERS: dict[str, Callable[[pd.Series], Fitted]] = {
+    "int": _fit_int,
+    "float": _fit_float,
+    "bool": _fit_bool,
+    "datetime": _fit_datetime,
+    "str": _fit_str,
+    "category": _fit_category,
+}
+
+
+# ---------------------------------------------------------------- schema
+
+
+def _schema(spec: DataSpec, misfits: Mapping[str, pd.Series]) -> tuple[pa.DataFrameSchema, dict[tuple[str, int], str]]:
+    """The pandera schema, and the label of every custom check by (column, check number)."""
+    import pandera.pandas as pa
+
+    labels: dict[tuple[str, int], str] = {}
+    columns = {}
+    for column in spec.columns:
+        checks, names = _column_checks(column, misfits.get(column.name))
+        labels.update({(column.name, i): name for i, name in enumerate(names)})
+        columns[column.name] = pa.Column(
+            None,
+            checks,
+            nullable=column.nullable,
+            unique=column.unique,
+            required=column.required,
+            name=column.name,
+        )
+    table_checks = []
+    if spec.min_rows is not None:
+        table_checks.append(_min_rows_check(spec.min_rows))
+        labels[(TABLE_SUBJECT, 0)] = f"min_rows {spec.min_rows:,}"
+    schema = pa.DataFrameSchema(columns, checks=table_checks, strict=spec.strict)
+    return schema, labels
+
+
+def _column_checks(column: ColumnSpec, misfit: pd.Series | None) -> tuple[list[pa.Check], list[str]]:
+    """The pandera checks of one column, with their labels, in order."""
+    import pandera.pandas as pa
+
+    if misfit is not None:
+        fits = ~misfit
+        check = pa.Check(lambda series: fits.reindex(series.index), name=f"dtype {column.kind}")
+        return [check], [f"dtype {column.kind}"]
+    checks: list[pa.Check] = []
+    names: list[str] = []
+    low, high = column.min, column.max
+    if low is not None and high is not None:
+        checks.append(pa.Check.in_range(low, high))
+        names.append(f"in_range {_num(low)}..{_num(high)}")
+    elif low is not None:
+        checks.append(pa.Check.ge(low))
+        names.append(f"min {_num(low)}")
+    elif high is not None:
+        checks.append(pa.Check.le(high))
+        names.append(f"max {_num(high)}")
+    if column.allowed is not None:
+        checks.append(pa.Check.isin(list(column.allowed)))
+        names.append("isin")
+    if column.regex is not None:
+        checks.append(pa.Check.str_matches(f"(?:{column.regex})\\Z"))
+        names.append(f"regex {column.regex}")
+    return checks, names
+
+
+def _min_rows_check(min_rows: int) -> pa.Check:
+    import pandera.pandas as pa
+
+    return pa.Check(lambda frame: len(frame) >= min_rows, name="min_rows")
+
+
+def _validate(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """pandera's failure cases (one row per failing value), or None when all is well."""
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(frame, lazy=True, inplace=True)
+    except pa.errors.SchemaErrors as exc:
+        cases: pd.DataFrame = exc.failure_cases
+        return cases
+    return None
+
+
+# ---------------------------------------------------------------- report
+
+# pandera's built-in checks, as named in failure cases, to our labels
+BUILTIN_CHECKS = {
+    "not_nullable": "not_null",
+    "field_uniqueness": "unique",
+    "column_in_dataframe": "required",
+    "column_in_schema": "strict",
+}
+COLUMN_LEVEL = ("required", "strict")
+
+
+def _summarise(
+    cases: pd.DataFrame | None, labels: Mapping[tuple[str, int], str], spec: DataSpec, rows: int
+) -> list[_Failure]:
+    """Failure cases aggregated to one _Failure per (column, check), in policy order."""
+    if cases is None or cases.empty:
+        return []
+    cases = _label(cases, labels)
+    keys = ["column", "label"]
+    counts = cases.groupby(keys, sort=False).size()
+    examples = _examples(cases, keys)
+    failures = [
+        _failure(column, label, int(count), examples.get((column, label), []), rows)
+        for column, label, count in zip(
+            counts.index.get_level_values(0), counts.index.get_level_values(1), counts, strict=True
+        )
+    ]
+    return sorted(failures, key=_order(spec))
+
+
+def _label(cases: pd.DataFrame, labels: Mapping[tuple[str, int], str]) -> pd.DataFrame:
+    """Add ``label`` (our check name); name the column of column- and table-level failures."""
+    import pandas as pd
+
+    cases = cases[["column", "check", "check_number", "failure_case", "index"]]
+    builtin = cases["check"].map(BUILTIN_CHECKS)
+    column = cases["column"].astype(object).where(~builtin.isin(COLUMN_LEVEL), cases["failure_case"])
+    number = pd.to_numeric(cases["check_number"], errors="coerce").fillna(-1).astype("int64")
+    cases = cases.assign(column=column.fillna(TABLE_SUBJECT).astype(str), number=number, builtin=builtin)
+    custom = pd.DataFrame(
+        [(name, index, label) for (name, index), label in labels.items()],
+        columns=["column", "number", "custom"],
+    ).astype({"column": str, "number": "int64", "custom": object})
+    cases = cases.merge(custom, on=["column", "number"], how="left")
+    label = cases["builtin"].astype(object).fillna(cases["custom"]).fillna(cases["check"])
+    return cases.assign(label=label.astype(str))
+
+
+def _examples(cases: pd.DataFrame, keys: list[str]) -> dict[tuple[str, str], list[str]]:
+    """Up to MAX_EXAMPLES distinct failing values per (column, label); row numbers for nulls."""
+    nulls = cases["label"] == "not_null"
+    picked = cases[~nulls].drop_duplicates(keys + ["failure_case"], ignore_index=True)
+    shown: dict[tuple[str, str], list[str]] = {}
+    for frame, show in ((picked, _show), (cases[nulls], _row)):
+        head = frame.groupby(keys, sort=False).head(MAX_EXAMPLES)
+        value_column = "index" if show is _row else "failure_case"
+        for column, label, value in zip(head["column"], head["label"], head[value_column], strict=True):
+            shown.setdefault((column, label), []).append(show(value))
+    return shown
+
+
+def _failure(column: str, label: str, count: int, examples: list[str], rows: int) -> _Failure:
+    if label == "required":
+        return _Failure(column, label, 1, "column missing")
+    if label == "strict":
+        return _Failure(column, label, 1, "column not in the policy")
+    if label.startswith("min_rows"):
+        return _Failure(column, label, 1, _plural(rows, "row"))
+    return _Failure(column, label, count, ", ".join(examples))
+
+
+def _order(spec: DataSpec) -> Any:
+    """Sort key: policy column order, then check order; extra columns and table checks last."""
+    position = {column.name: i for i, column in enumerate(spec.columns)}
+    kinds = ("required", "dtype", "not_null", "unique", "in_range", "min", "max", "isin", "regex")
+
+    def key(failure: _Failure) -> tuple[int, int, str, str]:
+        head = failure.check.split(" ")[0]
+        rank = kinds.index(head) if head in kinds else len(kinds)
+        if failure.column == TABLE_SUBJECT:
+            return (len(position) + 2, rank, "", failure.check)
+        return (position.get(failure.column, len(position) + 1), rank, failure.column, failure.check)
+
+    return key
+
+
+def _result(spec: DataSpec, frame: pd.DataFrame, failures: list[_Failure]) -> GateResult:
+    rows, columns = frame.shape
+    violations = sum(f.failures for f in failures)
+    table = Table(HEADERS, tuple((f.column, f.check, f.failures, f.examples) for f in failures))
+    return GateResult(
+        kind="data",
+        subject=spec.path,
+        status="fail" if failures else "pass",
+        reason=_reason(failures, rows, columns),
+        rule=spec.rule,
+        informational=spec.informational,
+        line=spec.line,
+        table=table if failures else None,
+        facts=(("rows", rows), ("columns", columns), ("violations", violations)),
+    )
+
+
+def _reason(failures: list[_Failure], rows: int, columns: int) -> str:
+    """One line: ``2 checks failed in 1 column: age (...)`` or ``7,043 rows, 12 columns, no violations``."""
+    if not failures:
+        return f"{_plural(rows, 'row')}, {_plural(columns, 'column')}, no violations"
+    failing_columns = {f.column for f in failures if f.column != TABLE_SUBJECT}
+    head = f"{_plural(len(failures), 'check')} failed"
+    if failing_columns:
+        head += f" in {_plural(len(failing_columns), 'column')}"
+    items = [f.summary for f in failures[:MAX_REASON_ITEMS]]
+    if len(failures) > MAX_REASON_ITEMS:
+        items.append(f"{len(failures) - MAX_REASON_ITEMS} more")
+    return f"{head}: {', '.join(items)}"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _allowed_fits(value: Allowed, kind: DType | None) -> bool:
+    is_bool = isinstance(value, bool)
+    is_number = isinstance(value, (int, float)) and not is_bool
+    if kind == "int":
+        return is_number and float(value).is_integer()
+    if kind == "float":
+        return is_number
+    if kind == "bool":
+        return is_bool
+    if kind == "str":
+        return isinstance(value, str)
+    return True
+
+
+def _num(value: float) -> str:
+    """A bound as written: ``120``, ``0.5``."""
+    if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return repr(value)
+
+
+def _show(value: Any) -> str:
+    """An example value: text quoted, long text cut."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _row(index: Any) -> str:
+    """A 1-based data row number from a 0-based position (or the file's own index label)."""
+    if isinstance(index, numbers.Integral):
+        return f"row {int(index) + 1:,}"
+    return f"index {index}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
