@@ -111,11 +111,9 @@ def gate(bundle: str, fmt: str) -> None:
 @click.argument("which", type=click.Choice(["policy", "report"]), default="policy")
 def schema(which: str) -> None:
     """Print a JSON Schema: the policy file mlci.yaml (default) or the bundle's report.json."""
-    if which == "policy":
-        from mlci.config import schema_text
-    else:
-        from mlci.report import schema_text  # type: ignore[no-redef]
-    click.echo(schema_text(), nl=False)
+    from mlci import config, report
+
+    click.echo(config.schema_text() if which == "policy" else report.schema_text(), nl=False)
 
 
 @cli.command()

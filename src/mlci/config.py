@@ -210,7 +210,7 @@ def _message(error: Any) -> str:
         return f"unknown key '{key}'{suggestion}"
     if v == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        names = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+        names = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in expected)
         return f"expected {names}, got {_show(instance)}"
     if v == "enum":
         return f"expected one of {', '.join(str(x) for x in error.validator_value)}, got {_show(instance)}"

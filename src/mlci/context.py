@@ -82,7 +82,9 @@ def choose_base(ctx: RunContext, cwd: str | Path, base: str | None, head: Revisi
 
     pr = ctx.pull_request
     if pr is not None:
-        pr_base = pr.get("base") if isinstance(pr.get("base"), Mapping) else {}
+        pr_base = pr.get("base")
+        if not isinstance(pr_base, Mapping):
+            pr_base = {}
         sha, ref = pr_base.get("sha"), pr_base.get("ref")
         if not isinstance(sha, str):
             raise MlciError("the pull_request event payload has no pull_request.base.sha")

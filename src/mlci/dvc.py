@@ -201,8 +201,8 @@ def stage_outputs_present(repo: Repo) -> dict[str, bool]:
 
 def stage_address(repo: Repo, stage: Any) -> str:
     """The stage's name as ``dvc repro`` prints it when run from the project root."""
-    dvcfile = os.path.relpath(stage.dvcfile.path, repo.root_dir)
-    name = getattr(stage, "name", None)
+    dvcfile = os.path.relpath(str(stage.dvcfile.path), str(repo.root_dir))
+    name = str(getattr(stage, "name", "") or "")
     if not name:
         return dvcfile
     return name if dvcfile == "dvc.yaml" else f"{Path(dvcfile).as_posix()}:{name}"

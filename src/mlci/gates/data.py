@@ -276,7 +276,7 @@ def _fitted(series: pd.Series, ok: pd.Series, convert: Callable[[], pd.Series]) 
 def _is_text(series: pd.Series) -> bool:
     from pandas.api import types
 
-    return types.is_object_dtype(series.dtype) or types.is_string_dtype(series.dtype)
+    return bool(types.is_object_dtype(series.dtype) or types.is_string_dtype(series.dtype))
 
 
 def _numbers(series: pd.Series) -> pd.Series | None:
