@@ -228,11 +228,15 @@ def classify_stages(
         elif match["same"]:
             name = match["same"]
             marks.append((stamp, name, "restored" if name in missing_before else "unchanged"))
-    runs = []
+    # A stage may be marked twice ("Pulling data for stage" and then, when the
+    # remote lacks it, "Running stage"): its last mark decides, its times add up.
+    states: dict[str, str] = {}
+    seconds: dict[str, float] = {}
     for i, (stamp, name, state) in enumerate(marks):
         end = marks[i + 1][0] if i + 1 < len(marks) else ended
-        runs.append(StageRun(name=name, state=state, seconds=round(max(0.0, end - stamp), 1)))  # type: ignore[arg-type]
-    return runs
+        states[name] = state
+        seconds[name] = seconds.get(name, 0.0) + max(0.0, end - stamp)
+    return [StageRun(name=n, state=s, seconds=round(seconds[n], 1)) for n, s in states.items()]  # type: ignore[arg-type]
 
 
 def repro(

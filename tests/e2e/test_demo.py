@@ -43,11 +43,30 @@ def test_demo_shows_one_better_and_one_worse_pr(tmp_path: Path) -> None:
         assert params["train.features"]["status"] == "changed"
         assert params["train.features"]["head"] == scenario.params()["train"]["features"]
         stages = {s["name"]: s["state"] for s in report["repro"]["stages"]}
-        assert stages == {"prepare": "restored", "train": "ran", "evaluate": "ran"}
+        # train runs again (its model was never pushed) and reproduces the committed one
+        # exactly, so evaluate has nothing to do.
+        assert stages == {"prepare": "restored", "train": "ran", "evaluate": "unchanged"}
         assert report["context"]["base"]["rev"] == "origin/main"
         md = (bundle / "report.md").read_text()
         assert "| accuracy" in md and "train.features" in md
         assert report["problems"] == []
+
+        # The policy: the improving PR passes every gate, the worse one fails with reasons.
+        gates = {(g["kind"], g["subject"]): g for g in report["gates"]}
+        assert {kind for kind, _ in gates} == {"metric", "reproducible", "data", "fairness"}
+        assert gates[("reproducible", "pipeline")]["status"] == "pass"
+        assert gates[("data", "data/train.csv")]["status"] == "pass"
+        assert ("fairness", "sex") in gates and ("fairness", "age_band") in gates
+        gate = subprocess.run([sys.executable, "-m", "mlci", "gate", str(bundle)], env=env, capture_output=True, text=True)
+        if scenario.expect == "better":
+            assert report["verdict"] == "pass", [g["reason"] for g in report["gates"] if g["blocking"]]
+            assert md.splitlines()[1].startswith("### ✅ mlci · diabetes-risk: all ")
+            assert gate.returncode == 0
+        else:
+            assert report["verdict"] == "fail"
+            assert gates[("metric", "accuracy")]["status"] == "fail"
+            assert "**Why it failed**" in md and "accuracy dropped by" in md
+            assert gate.returncode == 1 and "Why it failed" in gate.stdout
 
     # --keep refuses to build over an existing example.
     proc = subprocess.run([sys.executable, "-m", "mlci", "demo", "--keep", str(keep)], env=env, capture_output=True, text=True)

@@ -90,3 +90,4 @@ def test_status_and_change_agree(a: float, b: float) -> None:
 @given(numbers)
 def test_a_value_is_the_same_as_itself(a: float) -> None:
     assert same_value(a, a)
+

@@ -22,10 +22,11 @@ def failing_report():  # type: ignore[no-untyped-def]
         small_report(problems=()),
         policy=POLICY,
         gates=(
-            gate("accuracy", "fail", "accuracy dropped by 0.017; the policy allows 0.01", rule="max drop 0.01", line=4),
+            gate("accuracy", "fail", "accuracy dropped by 0.017; the policy allows 0.01", rule="max drop 0.01", line=4,
+                 facts=(("direction", "higher"),)),
             gate("roc_auc", "pass", "roc_auc: change +0.0013 within max drop 0.005", rule="max drop 0.005", line=7),
             gate("loss", "fail", "loss rose by 0.0234; the policy allows 0.01", rule="max rise 0.01, lower is better",
-                 informational=True, line=9),
+                 informational=True, line=9, facts=(("direction", "lower"),)),
             gate("data/train.csv", "fail", "2 checks failed in 1 column: age (in_range: 4 rows)", kind="data", line=12,
                  table=Table(("column", "check", "failures", "examples"), (("age", "in_range(0, 120)", 4, "-1, 200"),))),
             gate("pipeline", "pass", "dvc.lock matches the commit", kind="reproducible", line=11),
@@ -45,7 +46,8 @@ def test_failing_verdict_headline_reasons_and_columns() -> None:
     table = md[md.index("|    | metric"):]
     first_rows = table.splitlines()[2:5]
     assert first_rows[0].startswith("| ❌ | accuracy")
-    assert "max drop 0.01" in first_rows[0]
+    assert "max drop 0.01" in first_rows[0] and "−0.0170 (−1.9 %) ▼ worse" in first_rows[0]
+    assert "+0.0234 (+10.1 %) ▲ worse" in md  # a loss going up is worse
     assert any(r.startswith("| ➖ | loss") for r in table.splitlines())
     assert "<details open><summary>Checks: 1 failed, 1 passed</summary>" in md
     assert "**data: data/train.csv**" in md and "| age " in md

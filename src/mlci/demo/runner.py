@@ -31,7 +31,6 @@ from mlci.render.markdown import render_markdown
 from mlci.report import Report, Repro, write_bundle
 
 Echo = Callable[[str], None]
-PROJECT = "diabetes-risk"
 
 # A fixed identity and date make the demo's commits the same on every machine.
 _GIT_IDENTITY = {
@@ -121,17 +120,31 @@ def _create_project(root: Path, echo: Echo) -> Path:
     _git(project, "add", "-A")
     _git(project, "commit", "-q", "-m", "Baseline: age, BMI and blood pressure")
     for scenario in SCENARIOS:
+        # The PR's author changes params.yaml, runs the pipeline and commits
+        # dvc.lock with it, as a reviewer would ask; the new model is not pushed.
+        echo(f"  {scenario.branch}: the author changes params.yaml, runs dvc repro, commits dvc.lock")
         _git(project, "checkout", "-q", "-b", scenario.branch, BASE_BRANCH)
         (project / "params.yaml").write_text(yaml.safe_dump(scenario.params(), sort_keys=False))
-        _git(project, "commit", "-q", "-am", scenario.title)
+        _quiet_repro(project)
+        _git(project, "add", "-A")
+        _git(project, "commit", "-q", "-m", scenario.title)
     _git(project, "checkout", "-q", BASE_BRANCH)
+    _dvc(project, "checkout", "-q")
     return project
+
+
+def _quiet_repro(cwd: Path) -> None:
+    lines: list[str] = []
+    try:
+        dvc.repro(cwd, pull=False, echo=lines.append)
+    except MlciError as exc:
+        raise MlciError(f"the demo pipeline failed: {exc}\n" + "\n".join(lines[-20:])) from None
 
 
 def _run_pull_request(root: Path, project: Path, scenario: Scenario, echo: Echo) -> Report:
     clone = root / f"ci-{scenario.branch}"
     _git(root, "clone", "-q", "--branch", scenario.branch, str(project), str(clone))
     result = _repro(clone, echo)
-    report = collect.build_report(clone, RunContext(), project=PROJECT, repro=result)
+    report = collect.build_report(clone, RunContext(), repro=result, bundle_dir=clone / "mlci-report")
     write_bundle(report, clone / "mlci-report", render_markdown(report))
     return report

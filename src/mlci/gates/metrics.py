@@ -69,7 +69,7 @@ def suggest(name: str, names: Sequence[str]) -> str | None:
 def _evaluate(rule: MetricRule, row: MetricRow, subject: str, unreadable: bool) -> GateResult:
     def result(status: GateStatus, reason: str, *, informational: bool = rule.informational) -> GateResult:
         return GateResult(kind="metric", subject=subject, status=status, reason=reason, rule=describe_rule(rule),
-                          informational=informational, line=rule.line)
+                          informational=informational, line=rule.line, facts=(("direction", rule.direction),))
 
     head, base = row.head, row.base
     if row.status == "removed" or head is None:

@@ -83,8 +83,9 @@ def arrow(change: float | None) -> str:
     return UP if change > 0 else DOWN
 
 
-def change_cell(change: float | None, relative: float | None) -> str:
-    """``+0.0065 (+0.7 %) ▲``; relative omitted when unknown (base 0)."""
+def change_cell(change: float | None, relative: float | None, direction: str | None = None) -> str:
+    """``+0.0065 (+0.7 %) ▲``, with ``better``/``worse`` when the policy gives a direction;
+    relative omitted when unknown (base 0)."""
     if change is None:
         return MISSING
     parts = [format_change(change)]
@@ -92,6 +93,8 @@ def change_cell(change: float | None, relative: float | None) -> str:
         parts.append(format_relative(relative))
     if mark := arrow(change):
         parts.append(mark)
+        if direction in ("higher", "lower"):
+            parts.append("better" if (change > 0) == (direction == "higher") else "worse")
     return " ".join(parts)
 
 

@@ -147,7 +147,7 @@ def _metrics_table(report: Report, rows: list[MetricRow]) -> _Table[MetricRow]:
         found = gates.get((row.path, row.key))
         icon = view.gate_icon(view.worst(found)) if found else ""
         rule = md_escape(view.gate_rule_cell(found), 300) if found else ""
-        return (icon, *view.metric_cells(row, with_path, md_escape), rule)
+        return (icon, *view.metric_cells(row, with_path, md_escape, view.gate_direction(found)), rule)
 
     return _Table(("", *headers, "gate"), ("center", *align, "left"), rows, cells)
 
@@ -183,9 +183,10 @@ def _gate_detail(gate: GateResult) -> str:
 
 
 def _cell(value: object) -> str:
-    from mlci.render.fmt import format_value
+    """A detail cell; None (an undefined rate) shows as a dash."""
+    from mlci.render.fmt import MISSING, format_value
 
-    return format_value(value, md_escape)
+    return MISSING if value is None else format_value(value, md_escape)
 
 
 def _policy_section(report: Report) -> _Section:

@@ -105,7 +105,7 @@ def _metrics(report: Report, rows: list[MetricRow], paint: _Painter | None = Non
         found = gates.get((row.path, row.key))
         status = _status(view.worst(found), paint) if found else ""
         rule = term_clean(view.gate_rule_cell(found), 300) if found else ""
-        gated_cells.append((status, *view.metric_cells(row, with_path, term_clean), rule))
+        gated_cells.append((status, *view.metric_cells(row, with_path, term_clean, view.gate_direction(found)), rule))
     return _table(("", *headers, "gate"), ("left", *align, "left"), gated_cells)
 
 

@@ -109,14 +109,17 @@ def head_name(report: Report) -> str:
     return "PR" if ctx.pr_number is not None or ctx.event.startswith("pull_request") else "head"
 
 
-def metric_cells(row: MetricRow, with_path: bool, esc: Callable[[str], str]) -> tuple[str, str, str, str]:
-    """metric, base, head, change: "—" for a missing side, "new"/"removed" as the change."""
+def metric_cells(
+    row: MetricRow, with_path: bool, esc: Callable[[str], str], direction: str | None = None
+) -> tuple[str, str, str, str]:
+    """metric, base, head, change: "—" for a missing side, "new"/"removed" as the change;
+    with a ``direction`` from the policy the change says better or worse."""
     base = MISSING if row.status == "added" else format_value(row.base, esc)
     head = MISSING if row.status == "removed" else format_value(row.head, esc)
     if row.status in ("added", "removed"):
         change = "new" if row.status == "added" else "removed"
     else:
-        change = change_cell(row.change, row.relative_change)
+        change = change_cell(row.change, row.relative_change, direction)
     return (esc(label(row, with_path)), base, head, change)
 
 
@@ -251,6 +254,15 @@ def gated_first(report: Report) -> list[MetricRow]:
                               _STATUS_RANK.get(worst(gates[(r.path, r.key)]).status, 9), -_magnitude(r), r.path, r.key))
     seen = {(r.path, r.key) for r in gated}
     return gated + [r for r in ordered_changes(report) if (r.path, r.key) not in seen]
+
+
+def gate_direction(gates: Sequence[GateResult] | None) -> str | None:
+    """The better direction a metric's gates declare, if any."""
+    for gate in gates or ():
+        for name, value in gate.facts:
+            if name == "direction":
+                return str(value)
+    return None
 
 
 def gate_rule_cell(gates: Sequence[GateResult]) -> str:
