@@ -108,6 +108,35 @@ def gate(bundle: str, fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("bundle", default=DEFAULT_OUT, type=click.Path(file_okay=False))
+@click.option("--token", help="GitHub token. Default: GITHUB_TOKEN, then GH_TOKEN. Without one, nothing is posted (local mode).")
+@click.option("--comment", "comment", type=click.Choice(["update", "new", "once", "off"]),
+              help="How to post the PR comment. Default: `comment.mode` in mlci.yaml, else update.")
+@click.option("--check-name", help="The check's name. Default: `check.name` in mlci.yaml, else mlci.")
+@click.option("--take-over-cml", is_flag=True, default=None, help="Reuse a comment CML left instead of adding one.")
+@click.option("--config", help="The policy file with the comment and check settings. Default: mlci.yaml here, if any.")
+def publish(bundle: str, token: str | None, comment: str | None, check_name: str | None,
+            take_over_cml: bool | None, config: str | None) -> None:
+    """Post a bundle: the sticky PR comment, the check run (or a commit status), the job summary, step outputs."""
+    from mlci.context import RunContext
+    from mlci.publish import publish as run_publish
+    from mlci.publish import settings_from
+    from mlci.report import read_bundle
+
+    result = read_bundle(bundle)
+    settings = settings_from(config, token=token or os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None,
+                             comment=comment, check_name=check_name, take_over_cml=take_over_cml)
+    outcome = run_publish(result, RunContext.from_env(), settings)
+    for message in outcome.messages:
+        click.echo(f"mlci: {message}")
+    if outcome.comment is not None:
+        click.echo(f"mlci: comment {outcome.comment.action}: {outcome.comment.url or outcome.comment.note}")
+    if outcome.check is not None:
+        kind = "check run" if outcome.check.kind == "check_run" else "commit status"
+        click.echo(f"mlci: {kind} '{settings.check_name}': {outcome.check.url or ''} {outcome.check.note}".rstrip())
+
+
+@cli.command()
 @click.argument("which", type=click.Choice(["policy", "report"]), default="policy")
 def schema(which: str) -> None:
     """Print a JSON Schema: the policy file mlci.yaml (default) or the bundle's report.json."""

@@ -56,6 +56,7 @@ def build_report(
             server_url=ctx.server_url,
             default_branch=ctx.default_branch,
             base_reason=reason,
+            pr_head_sha=ctx.pr_head_sha,
         ),
         metrics=tuple(compare.compare_metrics(base_side.metrics, head_side.metrics)),
         params=tuple(compare.compare_params(base_side.params, head_side.params)),

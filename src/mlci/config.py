@@ -80,6 +80,9 @@ class Policy:
     data: tuple[DataSpec, ...] = field(default=())
     fairness: tuple[FairnessSpec, ...] = field(default=())
     runtime: tuple[RuntimeSpec, ...] = field(default=())
+    comment_mode: Literal["update", "new", "once", "off"] = "update"
+    take_over_cml: bool = False
+    check_name: str = "mlci"
 
     @property
     def gate_count(self) -> int:
@@ -294,6 +297,9 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path_, int], file: str) -> Po
         data=tuple(data_specs),
         fairness=tuple(fairness_specs),
         runtime=tuple(runtime_specs),
+        comment_mode=(data.get("comment") or {}).get("mode", "update"),
+        take_over_cml=bool((data.get("comment") or {}).get("take_over_cml", False)),
+        check_name=(data.get("check") or {}).get("name", "mlci"),
     )
 
 

@@ -26,6 +26,7 @@ class RunContext:
     workflow: str | None = None
     run_id: str | None = None
     server_url: str | None = None
+    api_url: str | None = None
     ref_name: str | None = None
 
     @classmethod
@@ -49,6 +50,7 @@ class RunContext:
             workflow=env.get("GITHUB_WORKFLOW") or None,
             run_id=env.get("GITHUB_RUN_ID") or None,
             server_url=(env.get("GITHUB_SERVER_URL") or "").rstrip("/") or None,
+            api_url=(env.get("GITHUB_API_URL") or "").rstrip("/") or None,
             ref_name=env.get("GITHUB_REF_NAME") or None,
         )
 
@@ -62,6 +64,19 @@ class RunContext:
         pr = self.pull_request
         number = pr.get("number") if pr else None
         return number if isinstance(number, int) else None
+
+    @property
+    def pr_head_sha(self) -> str | None:
+        """The PR's head commit, not the merge commit a pull_request run checks out."""
+        pr = self.pull_request
+        head = pr.get("head") if pr else None
+        sha = head.get("sha") if isinstance(head, Mapping) else None
+        return sha if isinstance(sha, str) else None
+
+    @property
+    def workflow_run(self) -> Mapping[str, Any] | None:
+        run = self.payload.get("workflow_run") if self.event == "workflow_run" else None
+        return run if isinstance(run, Mapping) else None
 
     @property
     def default_branch(self) -> str | None:

@@ -56,6 +56,7 @@ class Context:
     server_url: str | None = None
     default_branch: str | None = None
     base_reason: str = ""  # how the base was chosen, in words
+    pr_head_sha: str | None = None  # the PR's head commit (a pull_request run checks out a merge commit)
 
     @property
     def run_url(self) -> str | None:

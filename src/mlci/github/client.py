@@ -1,0 +1,39 @@
+"""A PyGithub client with GitHub's retry guidance, request timeouts, and the token kept out of every message."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from github import Github
+
+DEFAULT_API = "https://api.github.com"
+TIMEOUT_S = 30
+
+
+def connect(token: str, api_url: str | None = None, *, throttle: bool = True, retry_total: int = 6,
+            secondary_rate_wait: float = 60.0, backoff_factor: float = 1.0) -> Github:
+    """A client for ``api_url`` (GitHub Enterprise Server works: GITHUB_API_URL).
+
+    PyGithub's GithubRetry retries 5xx answers, dropped connections and primary
+    and secondary rate limits, honouring Retry-After and x-ratelimit-reset.
+    ``throttle=False`` drops PyGithub's pauses between requests (tests on loopback).
+    """
+    from github import Auth, Github, GithubRetry
+
+    retry = GithubRetry(total=retry_total, secondary_rate_wait=secondary_rate_wait, backoff_factor=backoff_factor)
+    pauses = {} if throttle else {"seconds_between_requests": None, "seconds_between_writes": None}
+    return Github(
+        base_url=(api_url or DEFAULT_API).rstrip("/"),
+        auth=Auth.Token(token),
+        timeout=TIMEOUT_S,
+        retry=retry,
+        per_page=100,
+        user_agent="mlci",
+        **pauses,  # type: ignore[arg-type]
+    )
+
+
+def redact(text: str, token: str | None) -> str:
+    """``text`` with the token (should it ever appear) replaced."""
+    return text.replace(token, "***") if token else text

@@ -1,0 +1,224 @@
+"""Publish a bundle on GitHub: the sticky PR comment, the named check, the job summary, step outputs.
+
+The bundle may come from an unprivileged job (a fork's PR): it is validated
+against its schema when read, every string is escaped again by re-rendering
+from the data (report.md is never posted as is), nothing in it is executed,
+and its head SHA must match the workflow run that produced it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mlci.context import RunContext
+from mlci.errors import MlciError
+from mlci.github.checks import CheckResult, Conclusion, publish_check_run, publish_status
+from mlci.github.comments import CommentMode, CommentResult, upsert_comment
+from mlci.report import Report
+
+if TYPE_CHECKING:
+    from github import Github
+    from github.Repository import Repository
+
+COMMENT_BUDGET = 60_000  # GitHub's limit is 65,536 characters
+CHECK_SUMMARY_BUDGET = 65_000
+READ_ONLY = "Resource not accessible by integration"
+FORK_HINT = (
+    "the token can't write to this repository (a pull request from a fork gets a read-only token): "
+    "run `mlci report` in the pull_request workflow, upload the bundle as an artifact, and publish it "
+    "from a workflow_run workflow (templates: mlci-pull-request-fork-safe.yml + mlci-publish.yml); "
+    "the job summary was written"
+)
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    comment: CommentMode = "update"
+    take_over_cml: bool = False
+    check_name: str = "mlci"
+    token: str | None = None
+
+
+@dataclass
+class PublishResult:
+    local: bool
+    comment: CommentResult | None = None
+    check: CheckResult | None = None
+    summary_written: bool = False
+    pr_number: int | None = None
+    head_sha: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+def settings_from(config: str | None, *, token: str | None, comment: str | None = None,
+                  check_name: str | None = None, take_over_cml: bool | None = None) -> PublishSettings:
+    """Settings from the command line over mlci.yaml (the checked-out copy: never from the bundle)."""
+    from pathlib import Path
+
+    from mlci.config import DEFAULT_CONFIG, load_policy
+
+    path = Path(config or DEFAULT_CONFIG)
+    policy = None
+    if path.is_file():
+        policy = load_policy(path.read_text("utf-8"), str(config or DEFAULT_CONFIG))
+    elif config:
+        raise MlciError(f"{config}: file not found")
+    return PublishSettings(
+        comment=(comment or (policy.comment_mode if policy else "update")),  # type: ignore[arg-type]
+        take_over_cml=bool(take_over_cml if take_over_cml is not None else (policy.take_over_cml if policy else False)),
+        check_name=check_name or (policy.check_name if policy else "mlci"),
+        token=token,
+    )
+
+
+Connect = Callable[[str, "str | None"], "Github"]
+
+
+def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: Mapping[str, str] | None = None,
+            connect: Connect | None = None) -> PublishResult:
+    """Post ``report``; with no token or no GitHub context, say what would be posted (local mode)."""
+    from mlci.github.runner_files import append_step_summary, write_outputs
+    from mlci.render.markdown import render_markdown
+
+    env = os.environ if env is None else env
+    body = render_markdown(report, budget=COMMENT_BUDGET)
+    result = PublishResult(local=True)
+    if summary_path := env.get("GITHUB_STEP_SUMMARY"):
+        result.summary_written = append_step_summary(summary_path, body)
+        if not result.summary_written:
+            result.messages.append("the job summary is full (1 MiB): the report was not added to it")
+
+    repository = ctx.repository or report.context.repository
+    if not settings.token or not repository:
+        why = "no token (--token, GITHUB_TOKEN or GH_TOKEN)" if not settings.token else "no repository (GITHUB_REPOSITORY)"
+        result.messages.append(f"local mode, {why}: nothing posted")
+        result.messages.append(f"would post: {_describe(report, settings)}")
+        _outputs(env, report, result, write_outputs)
+        return result
+
+    result.local = False
+    from github import GithubException
+
+    from mlci.github.client import connect as default_connect
+    from mlci.github.client import redact
+
+    client = (connect or default_connect)(settings.token, ctx.api_url)
+    try:
+        repo = client.get_repo(repository)
+        pr_number, head_sha = _target(report, ctx, repo)
+        result.pr_number, result.head_sha = pr_number, head_sha
+        if pr_number is not None:
+            pr = repo.get_pull(pr_number)
+            marker = body.split("\n", 1)[0]
+            posted_before = settings.comment == "once" and _posted_before(repo, pr, settings.check_name)
+            result.comment = upsert_comment(pr, body, marker, settings.comment, take_over_cml=settings.take_over_cml,
+                                            posted_before=posted_before)
+        result.check = _check(repo, report, head_sha, settings, result.comment)
+    except GithubException as exc:
+        message = redact(_github_message(exc), settings.token)
+        if exc.status == 403 and READ_ONLY in message:
+            raise MlciError(FORK_HINT) from None
+        raise MlciError(f"GitHub answered {exc.status}: {message}") from None
+    finally:
+        client.close()
+    _outputs(env, report, result, write_outputs)
+    return result
+
+
+def _target(report: Report, ctx: RunContext, repo: Repository) -> tuple[int | None, str]:
+    """The PR number and the head SHA to report on, cross-checked against the event."""
+    head_sha = report.context.pr_head_sha or report.context.head.sha
+    if head_sha is None:
+        raise MlciError("the bundle names no head commit")
+    run = ctx.workflow_run
+    if run is None:
+        return report.context.pr_number, head_sha
+    run_sha = run.get("head_sha")
+    if run_sha != head_sha:
+        raise MlciError(f"the bundle's head commit {head_sha[:12]} is not the workflow run's ({str(run_sha)[:12]}): refusing to publish it")
+    pulls = [p for p in run.get("pull_requests") or [] if isinstance(p, Mapping)]
+    if pulls:
+        number = pulls[0].get("number")
+        if report.context.pr_number not in (None, number):
+            raise MlciError(f"the bundle says PR #{report.context.pr_number}, the workflow run says #{number}: refusing to publish it")
+        return int(number) if isinstance(number, int) else None, head_sha
+    # A fork's PR: workflow_run lists no pull requests; find it by its head commit.
+    for pr in repo.get_commit(head_sha).get_pulls():
+        if pr.head.sha == head_sha:
+            if report.context.pr_number not in (None, pr.number):
+                raise MlciError(f"the bundle says PR #{report.context.pr_number}, but {head_sha[:12]} heads PR #{pr.number}: refusing")
+            return pr.number, head_sha
+    for pr in repo.get_pulls(state="open"):
+        if pr.head.sha == head_sha:
+            return pr.number, head_sha
+    return None, head_sha
+
+
+def _check(repo: Repository, report: Report, sha: str, settings: PublishSettings,
+           comment: CommentResult | None) -> CheckResult:
+    from github import GithubException
+
+    from mlci.render.markdown import render_markdown
+    from mlci.render.view import verdict_summary
+
+    conclusion: Conclusion = {"pass": "success", "fail": "failure"}.get(report.verdict or "", "neutral")  # type: ignore[assignment]
+    title = verdict_summary(report) if report.verdict else "no policy: report only"
+    summary = render_markdown(report, budget=CHECK_SUMMARY_BUDGET)
+    external_id = f"mlci-comment:{comment.comment_id}" if comment and comment.comment_id else None
+    try:
+        return publish_check_run(repo, sha, settings.check_name, conclusion, title, summary, gate_annotations(report),
+                                 details_url=report.context.run_url, external_id=external_id)
+    except GithubException as exc:
+        if exc.status != 403:
+            raise
+    note = "check runs need `checks: write`; posted a commit status instead"
+    result = publish_status(repo, sha, settings.check_name, conclusion, title, report.context.run_url)
+    return CheckResult(result.kind, result.url or (comment.url if comment else None), note)
+
+
+def gate_annotations(report: Report) -> list[dict[str, Any]]:
+    """One failure annotation per blocking gate, at its mlci.yaml line (else the first line)."""
+    file = report.policy.file if report.policy else "mlci.yaml"
+    out = []
+    for gate in report.gates:
+        if not gate.blocking:
+            continue
+        line = gate.line or 1
+        out.append({"path": file, "start_line": line, "end_line": line, "annotation_level": "failure",
+                    "title": f"mlci: {gate.kind} {gate.subject}"[:255], "message": gate.reason[:4000]})
+    return out
+
+
+def _posted_before(repo: Repository, pr: Any, check_name: str) -> bool:
+    """Whether an earlier run posted the comment (its check run on an earlier commit remembers)."""
+    commits = list(pr.get_commits())
+    for commit in reversed(commits[:-1][-1:]):
+        for run in commit.get_check_runs(check_name=check_name):
+            if (run.external_id or "").startswith("mlci-comment:"):
+                return True
+    return False
+
+
+def _describe(report: Report, settings: PublishSettings) -> str:
+    target = f"PR #{report.context.pr_number}" if report.context.pr_number else "the head commit"
+    verdict = report.verdict or "no policy"
+    return f"comment ({settings.comment}) and check '{settings.check_name}' ({verdict}) on {target}"
+
+
+def _outputs(env: Mapping[str, str], report: Report, result: PublishResult, write: Callable[..., None]) -> None:
+    if path := env.get("GITHUB_OUTPUT"):
+        write(path, {
+            "verdict": report.verdict or "none",
+            "comment-url": (result.comment.url if result.comment else None) or "",
+            "check-url": (result.check.url if result.check else None) or "",
+        })
+
+
+def _github_message(exc: Any) -> str:
+    data = getattr(exc, "data", None)
+    if isinstance(data, Mapping) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return str(exc)
