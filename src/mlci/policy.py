@@ -59,14 +59,16 @@ def select_policy(cwd: str | Path, base: Revision, head: Revision, config: str |
 
 
 def _read_head(cwd: str | Path, name: str, head: Revision) -> str | None:
-    if head.workspace:
-        path = Path(cwd, name)
-        return path.read_text("utf-8") if path.is_file() else None
-    assert head.sha is not None
-    try:
-        return git.show_file(cwd, head.sha, git.relative_to_root(cwd, name))
-    except ValueError:
-        return None
+    """The head's copy: from the work tree, from the head commit, or (a --config outside
+    the repository) from the file as it is."""
+    path = Path(cwd, name)
+    if not head.workspace:
+        assert head.sha is not None
+        try:
+            return git.show_file(cwd, head.sha, git.relative_to_root(cwd, name))
+        except ValueError:
+            pass
+    return path.read_text("utf-8") if path.is_file() else None
 
 
 def _diff(base: str | None, head: str | None, name: str) -> str:
