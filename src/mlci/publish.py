@@ -111,9 +111,9 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
         pr_number, head_sha = _target(report, ctx, repo)
         result.pr_number, result.head_sha = pr_number, head_sha
         if pr_number is not None:
-            pr = repo.get_pull(pr_number)
+            pr = repo.get_issue(pr_number)
             marker = body.split("\n", 1)[0]
-            posted_before = settings.comment == "once" and _posted_before(repo, pr, settings.check_name)
+            posted_before = settings.comment == "once" and _posted_before(repo, pr_number, settings.check_name)
             result.comment = upsert_comment(pr, body, marker, settings.comment, take_over_cml=settings.take_over_cml,
                                             posted_before=posted_before)
         result.check = _check(repo, report, head_sha, settings, result.comment)
@@ -192,9 +192,9 @@ def gate_annotations(report: Report) -> list[dict[str, Any]]:
     return out
 
 
-def _posted_before(repo: Repository, pr: Any, check_name: str) -> bool:
+def _posted_before(repo: Repository, pr_number: int, check_name: str) -> bool:
     """Whether an earlier run posted the comment (its check run on an earlier commit remembers)."""
-    commits = list(pr.get_commits())
+    commits = list(repo.get_pull(pr_number).get_commits())
     for commit in reversed(commits[:-1][-1:]):
         for run in commit.get_check_runs(check_name=check_name):
             if (run.external_id or "").startswith("mlci-comment:"):

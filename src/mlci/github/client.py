@@ -30,6 +30,7 @@ def connect(token: str, api_url: str | None = None, *, throttle: bool = True, re
         retry=retry,
         per_page=100,
         user_agent="mlci",
+        lazy=True,  # objects are built from URLs; only real reads and writes cost a request
         **pauses,  # type: ignore[arg-type]
     )
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from github.Issue import Issue
     from github.IssueComment import IssueComment
-    from github.PullRequest import PullRequest
 
 CommentMode = Literal["update", "new", "once", "off"]
 COMMENT_MODES: tuple[CommentMode, ...] = ("update", "new", "once", "off")
@@ -24,19 +24,30 @@ class CommentResult:
     note: str = ""
 
 
-def find_comment(pr: PullRequest, marker: str, *, take_over_cml: bool = False) -> IssueComment | None:
-    """The newest bot comment carrying ``marker`` (or a CML comment, when taking over)."""
-    found = None
-    for comment in pr.get_issue_comments():
-        body = comment.body or ""
-        if comment.user is not None and comment.user.type != "Bot":
+def marked_comments(pr: Issue, marker: str) -> list[IssueComment]:
+    """Bot comments whose first line is ``marker``, oldest first (one request per 100 comments)."""
+    return [c for c in pr.get_comments() if _by_bot(c) and (c.body or "").startswith(marker)]
+
+
+def find_comment(pr: Issue, marker: str, *, take_over_cml: bool = False) -> IssueComment | None:
+    """The oldest bot comment carrying ``marker``; else, when taking over, the newest CML comment."""
+    cml = None
+    for comment in pr.get_comments():
+        if not _by_bot(comment):
             continue
-        if body.startswith(marker) or (take_over_cml and found is None and CML_WATERMARK.search(body)):
-            found = comment
-    return found
+        body = comment.body or ""
+        if body.startswith(marker):
+            return comment
+        if take_over_cml and CML_WATERMARK.search(body):
+            cml = comment
+    return cml
 
 
-def upsert_comment(pr: PullRequest, body: str, marker: str, mode: CommentMode, *, take_over_cml: bool = False,
+def _by_bot(comment: IssueComment) -> bool:
+    return comment.user is None or comment.user.type == "Bot"
+
+
+def upsert_comment(pr: Issue, body: str, marker: str, mode: CommentMode, *, take_over_cml: bool = False,
                    posted_before: bool = False) -> CommentResult:
     """Post ``body`` on ``pr`` as ``mode`` says.
 
@@ -58,7 +69,22 @@ def upsert_comment(pr: PullRequest, body: str, marker: str, mode: CommentMode, *
         return CommentResult("skipped", None, None, "the comment was deleted; `once` does not post it again")
     if existing is not None:  # mode == "new"
         existing.delete()
-        created = pr.create_issue_comment(body)
-        return CommentResult("recreated", created.html_url, created.id)
-    created = pr.create_issue_comment(body)
-    return CommentResult("created", created.html_url, created.id)
+        created = pr.create_comment(body)
+        return _one_left(pr, marker, CommentResult("recreated", created.html_url, created.id))
+    created = pr.create_comment(body)
+    return _one_left(pr, marker, CommentResult("created", created.html_url, created.id))
+
+
+def _one_left(pr: Issue, marker: str, result: CommentResult) -> CommentResult:
+    """Two publishers racing may both create a comment: each keeps the oldest and deletes the rest,
+    so the PR ends with one."""
+    marked = marked_comments(pr, marker)
+    if len(marked) <= 1:
+        return result
+    keep, *extra = sorted(marked, key=lambda c: c.id)
+    for comment in extra:
+        try:
+            comment.delete()
+        except Exception:  # noqa: BLE001 - the other publisher deleted it first
+            pass
+    return CommentResult(result.action, keep.html_url, keep.id, "another run posted at the same time; kept one")
