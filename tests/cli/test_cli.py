@@ -194,3 +194,30 @@ def test_schema_command_prints_valid_json(capsys: pytest.CaptureFixture[str]) ->
     assert code == 0 and json.loads(out)["title"].startswith("mlci.yaml")
     code, out, _ = run_main(["schema", "report"], capsys)
     assert code == 0 and "mlci.report/v1" in out
+
+
+def test_publish_in_local_mode_writes_files_and_posts_nothing(repo: Path, capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_main(["report"], capsys)[0] == 0
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "output"))
+    code, out, err = run_main(["publish"], capsys)
+    assert code == 0, err
+    assert "local mode, no token" in out and "would post: comment (update) and check 'mlci'" in out
+    assert (tmp_path / "summary.md").read_text().startswith("<!-- mlci:report")
+    assert "verdict<<ghadelimiter_" in (tmp_path / "output").read_text()
+
+
+def test_publish_settings_come_from_mlci_yaml_and_options(repo: Path) -> None:
+    from mlci.errors import ConfigError
+    from mlci.publish import settings_from
+
+    write(repo, "mlci.yaml", "comment:\n  mode: once\n  take_over_cml: true\ncheck:\n  name: model-quality\n")
+    settings = settings_from(None, token="t")
+    assert (settings.comment, settings.take_over_cml, settings.check_name) == ("once", True, "model-quality")
+    assert settings_from(None, token="t", comment="off", check_name="x").comment == "off"
+    write(repo, "mlci.yaml", "comment:\n  mode: sometimes\n")
+    with pytest.raises(ConfigError, match="mlci.yaml:2: comment.mode: expected one of update, new, once, off"):
+        settings_from(None, token="t")
