@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from mlci.errors import ConfigError
 from mlci.gates.result import CheckError, GateResult, Table
+from mlci.gates.tables import FORMATS, read_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
 
 DType = Literal["int", "float", "str", "bool", "datetime", "category"]
 DTYPES: tuple[str, ...] = ("int", "float", "str", "bool", "datetime", "category")
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet"}
 MAX_EXAMPLES = 3
 MAX_REASON_ITEMS = 4
 TABLE_SUBJECT = "(table)"  # the table column of a dataframe-level failure (min_rows)
@@ -221,28 +220,9 @@ def evaluate(spec: DataSpec, root: Path) -> list[GateResult]:
 
 
 def read_frame(path: Path, spec: DataSpec) -> pd.DataFrame:
-    """The file as a DataFrame; a missing, empty or unreadable file is a CheckError."""
-    import pandas as pd
-
-    shown = spec.path
-    if not path.exists():
-        raise CheckError(f"{shown}: file not found")
-    if not path.is_file():
-        raise CheckError(f"{shown}: not a file")
-    if path.stat().st_size == 0:
-        raise CheckError(f"{shown}: empty file" + (", no header" if spec.format == "csv" else ""))
-    try:
-        if spec.format == "parquet":
-            return pd.read_parquet(path)
-        text_columns = {c.name: "str" for c in spec.columns if c.kind == "str"}
-        return pd.read_csv(path, dtype=text_columns or None, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise CheckError(f"{shown}: empty file, no header") from None
-    except ImportError as exc:
-        raise CheckError(f"{shown}: cannot read {spec.format}: {exc}") from None
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        detail = _first_line(exc).replace(str(path), shown)
-        raise CheckError(f"{shown}: cannot read as {FORMAT_NAMES[spec.format]}: {detail}") from None
+    """The file as a DataFrame (str columns of a CSV as text); unusable files are a CheckError."""
+    text_columns = {c.name: "str" for c in spec.columns if c.kind == "str"}
+    return read_table(path, spec.path, text_columns=text_columns)
 
 
 # ---------------------------------------------------------------- types
@@ -612,8 +592,3 @@ def _row(index: Any) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

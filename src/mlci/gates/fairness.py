@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlci.errors import ConfigError
 from mlci.gates.result import CheckError, GateResult, GateStatus, Table
+from mlci.gates.tables import FORMATS, read_table
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,8 +60,6 @@ if TYPE_CHECKING:
     Ints = npt.NDArray[np.int64]
 
 Label = str | int | float | bool
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet"}
 HEADERS = ("group", "rows", "selection rate", "accuracy", "TPR", "FPR")
 MISSING_GROUP = "(missing)"
 SMALL_MARK = " (small)"
@@ -155,29 +154,9 @@ def evaluate(spec: FairnessSpec, root: Path) -> list[GateResult]:
 
 def _read(path: Path, spec: FairnessSpec) -> pd.DataFrame:
     """The file as a DataFrame, sensitive CSV columns as text; unusable files are a CheckError."""
-    import pandas as pd
-
-    shown = spec.predictions
-    if not path.exists():
-        raise CheckError(f"{shown}: file not found")
-    if not path.is_file():
-        raise CheckError(f"{shown}: not a file")
-    if path.stat().st_size == 0:
-        raise CheckError(f"{shown}: empty file" + (", no header" if spec.format == "csv" else ""))
-    try:
-        if spec.format == "parquet":
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype={name: "str" for name in spec.sensitive}, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise CheckError(f"{shown}: empty file, no header") from None
-    except ImportError as exc:
-        raise CheckError(f"{shown}: cannot read {spec.format}: {exc}") from None
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0].replace(str(path), shown)
-        raise CheckError(f"{shown}: cannot read as {FORMAT_NAMES[spec.format]}: {detail}") from None
+    frame = read_table(path, spec.predictions, text_columns={name: "str" for name in spec.sensitive})
     if frame.empty:
-        raise CheckError(f"{shown}: no rows, nothing to evaluate")
+        raise CheckError(f"{spec.predictions}: no rows, nothing to evaluate")
     return frame
 
 

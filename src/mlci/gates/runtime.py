@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlci.errors import ConfigError
 from mlci.gates.result import CheckError, GateResult, Table
+from mlci.gates.tables import first_line, read_table
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -304,7 +305,7 @@ def _session(ort: Any, path: Path, shown: str) -> Any:
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # noqa: BLE001 - onnxruntime's errors derive from Exception directly
-        raise CheckError(f"{shown}: cannot load as an ONNX model: {_first_line(exc)}") from None
+        raise CheckError(f"{shown}: cannot load as an ONNX model: {first_line(exc)}") from None
 
 
 def _first_input(session: Any, shown: str) -> tuple[str, str, tuple[int | None, ...]]:
@@ -327,24 +328,16 @@ def _first_input(session: Any, shown: str) -> tuple[str, str, tuple[int | None, 
 def _read_sample(path: Path, spec: RuntimeSpec) -> pd.DataFrame | npt.NDArray[Any]:
     """The sample as a DataFrame (CSV, Parquet) or an array (.npy)."""
     import numpy as np
-    import pandas as pd
 
     shown = str(spec.sample)
-    if not path.exists():
-        raise CheckError(f"{shown}: file not found")
+    if _sample_format(shown) != "npy":
+        return read_table(path, shown)
     if not path.is_file():
-        raise CheckError(f"{shown}: not a file")
-    kind = _sample_format(shown)
+        raise CheckError(f"{shown}: file not found" if not path.exists() else f"{shown}: not a file")
     try:
-        if kind == "npy":
-            return np.asarray(np.load(path, allow_pickle=False))
-        if kind == "parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise CheckError(f"{shown}: empty file, no header") from None
-    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
-        raise CheckError(f"{shown}: cannot read: {_first_line(exc).replace(str(path), shown)}") from None
+        return np.asarray(np.load(path, allow_pickle=False))
+    except (ValueError, OSError) as exc:
+        raise CheckError(f"{shown}: cannot read: {first_line(exc).replace(str(path), shown)}") from None
 
 
 def _rows(
@@ -412,7 +405,7 @@ def _cast(values: npt.NDArray[Any], dtype: str, shown: str) -> npt.NDArray[Any]:
                 raise CheckError(f"{shown}: missing or fractional values; the model takes {_onnx_type(dtype)}")
         return np.ascontiguousarray(values.astype(target))
     except (ValueError, TypeError) as exc:
-        raise CheckError(f"{shown}: cannot convert to {_onnx_type(dtype)}: {_first_line(exc)}") from None
+        raise CheckError(f"{shown}: cannot convert to {_onnx_type(dtype)}: {first_line(exc)}") from None
 
 
 def _check_shape(data: npt.NDArray[Any], shape: tuple[int | None, ...], name: str, spec: RuntimeSpec) -> None:
@@ -466,7 +459,7 @@ def _call(run: Callable[[npt.NDArray[Any]], object], batch: npt.NDArray[Any], sh
     try:
         run(batch)
     except Exception as exc:  # noqa: BLE001 - onnxruntime's errors derive from Exception directly
-        raise CheckError(f"{shown}: inference failed: {_first_line(exc)}") from None
+        raise CheckError(f"{shown}: inference failed: {first_line(exc)}") from None
 
 
 # ---------------------------------------------------------------- the result
@@ -601,8 +594,4 @@ def _onnx_type(dtype: str) -> str:
     names = {numpy_name: onnx_name for onnx_name, numpy_name in _ELEMENT_TYPES.items()}
     return f"tensor({names[dtype]})"
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
