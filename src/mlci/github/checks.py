@@ -30,7 +30,7 @@ def publish_check_run(repo: Repository, sha: str, name: str, conclusion: Conclus
 
     Annotations go in batches of 50: GitHub appends each batch on update.
     """
-    output: dict[str, Any] = {"title": title[:255], "summary": summary[:SUMMARY_LIMIT]}
+    output: dict[str, Any] = {"title": title[:255], "summary": _clip_bytes(summary, SUMMARY_LIMIT)}
     batches = [list(annotations[i:i + ANNOTATIONS_PER_REQUEST]) for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)]
     first = {**output, "annotations": batches[0]} if batches else output
     from github.GithubObject import NotSet
@@ -59,3 +59,9 @@ def publish_status(repo: Repository, sha: str, name: str, conclusion: Conclusion
 
     repo.get_commit(sha).create_status(state=state, description=text, context=name, target_url=target_url or NotSet)
     return CheckResult("status", target_url)
+
+
+def _clip_bytes(text: str, limit: int) -> str:
+    """GitHub limits a check summary to 65,535 characters and as many UTF-8 bytes."""
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")

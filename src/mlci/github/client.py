@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from github import Github
 
 DEFAULT_API = "https://api.github.com"
+RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
 TIMEOUT_S = 30
 
 
@@ -21,7 +22,10 @@ def connect(token: str, api_url: str | None = None, *, throttle: bool = True, re
     """
     from github import Auth, Github, GithubRetry
 
-    retry = GithubRetry(total=retry_total, secondary_rate_wait=secondary_rate_wait, backoff_factor=backoff_factor)
+    # urllib3 leaves POST and PATCH out of its retried methods; mlci's writes are safe to
+    # repeat (a duplicate comment from a lost response is removed after creation).
+    retry = GithubRetry(total=retry_total, secondary_rate_wait=secondary_rate_wait, backoff_factor=backoff_factor,
+                        allowed_methods=RETRIED_METHODS)
     pauses = {} if throttle else {"seconds_between_requests": None, "seconds_between_writes": None}
     return Github(
         base_url=(api_url or DEFAULT_API).rstrip("/"),

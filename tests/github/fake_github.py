@@ -1,0 +1,1279 @@
+"""A fake GitHub REST API on loopback, held to GitHub's own OpenAPI description.
+
+Tests drive it through the real PyGithub client::
+
+    g = Github(base_url=fake.url, auth=Auth.Token(token), retry=GithubRetry(total=3, backoff_factor=0.01),
+               seconds_between_requests=None, seconds_between_writes=None)
+
+It serves the operations in ``OPERATIONS`` of tests/contract/extract_openapi.py, keeps
+state (repositories, pull requests, issue comments, check runs, commit statuses, a
+rate limit) and behaves as GitHub does where mlci cares: pagination with GitHub's
+``link`` header, the 65,536-character comment limit, the 50-annotation and
+65,535-character check run limits, annotations appended on update, read-only tokens
+(a fork PR's GITHUB_TOKEN) refused on writes, GitHub's headers and error bodies.
+
+Contract validation
+-------------------
+Every request (path and query parameters, JSON body) and every response (a status the
+operation declares, its JSON body) is checked against
+tests/contract/github-openapi-subset.json. A failure is appended to ``fake.violations``
+and the fake answers 500 with a body naming it, so no test can pass over it; the
+``fake_github`` fixture asserts ``fake.violations == []`` at teardown.
+
+The validator is ``openapi-schema-validator`` (python-openapi, who also maintain
+openapi-core). Its OAS30WriteValidator (requests) and OAS30ReadValidator (responses)
+implement OpenAPI 3.0's schema dialect on top of ``jsonschema``, already a dependency
+of mlci: ``nullable``, ``readOnly``/``writeOnly``, 3.0's draft-4 keywords. Chosen over
+converting ``nullable`` by hand (a converter of ours could itself be wrong), and over
+openapi-core, whose request and response wrappers we would still have to adapt to
+http.server, which brings werkzeug, parse and isodate, and whose current release (0.23.1)
+pins openapi-schema-validator <0.9 and jsonschema-path <0.5, older than the current ones. What openapi-core
+would add here, routing, parameter deserialisation and status checks, is a few lines
+below (``Contract``). Formats are checked by an explicit checker (``FORMATS``), so a
+result never depends on which optional jsonschema format packages are installed.
+
+Where GitHub and its description part ways (the fake follows GitHub)
+--------------------------------------------------------------------
+- GitHub answers 401, 403, 404 and 422 on operations whose description does not
+  declare them (checks/create declares only 201, yet refuses 51 annotations with 422
+  and a read-only token with 403). These four statuses are allowed on every operation;
+  their bodies are validated against ``basic-error`` / ``validation-error``.
+- A request body over a limit the description states (``maxLength``, ``maxItems``) gets
+  GitHub's 422 "Invalid request.\\n\\nNo more than 50 items are allowed; 51 were
+  supplied." rather than a violation: a size limit is a condition the client meets at
+  run time and must handle. Any other request that fails the description is a violation.
+- ``link`` headers point to ``/repositories/{id}/...``, a form the description does not
+  list; it is served as an alias of ``/repos/{owner}/{repo}/...`` and validated as that.
+- A check run summary or text of at most 65,535 characters but more than 65,535 UTF-8
+  bytes gets GitHub's 422 "summary exceeds a maximum bytesize of 65535".
+- ``nullable: true`` is read as "null is valid here" even beside an ``enum`` without null
+  or a ``oneOf`` without ``type`` (a check run's ``conclusion``, a commit's ``author``):
+  see ``_nullable_means_null_is_valid``.
+- A check run, status or commit on a SHA GitHub does not know gets 422 "No commit found
+  for SHA: ..."; ``add_pull`` and ``add_commit`` make SHAs known.
+
+State API for tests
+-------------------
+``fake.url`` (the API base), ``add_token(token, read_only=False)``, ``add_repo("acme/churn")``,
+``add_pull(repo, number, head_sha, base_sha, fork=False, commits=None)`` (again to move a pull request on),
+``add_commit(repo, sha)``, ``add_comment(repo, number, body, user=..., bot=None)``,
+``delete_comment(repo, comment_id)`` (a person deletes one), ``comments(repo, number)``,
+``check_runs(repo, sha)`` (with ``output["annotations"]``: every batch), ``statuses(repo, sha)``,
+``requests`` ((method, path with query, status) seen; status 0 for a dropped connection),
+``reset_requests()``, ``violations``, ``rate_limit`` (5000; lower it to exhaust it). Add state after
+``start()``: the JSON it returns names the server's URL.
+
+Fault injection
+---------------
+``fake.inject(method, path_regex, status=502, headers=None, body=None, times=1, drop=False)``
+makes the next ``times`` matching requests fail with that status, or lose their connection
+without an answer (``drop=True``). ``secondary_rate_limit`` and ``primary_rate_limit`` build
+GitHub's rate limit answers. Injected answers skip the contract check.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as dt
+import hashlib
+import http
+import itertools
+import json
+import re
+import socket
+import threading
+import time
+import traceback
+import urllib.parse
+import uuid
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from jsonschema import FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
+from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
+from referencing import Registry
+from referencing.jsonschema import DRAFT4
+
+SUBSET_PATH = Path(__file__).resolve().parents[1] / "contract" / "github-openapi-subset.json"
+SUBSET_URI = "urn:mlci:github-openapi-subset"
+API_VERSION = "2022-11-28"
+GENERIC_ERRORS = {401: "basic-error", 403: "basic-error", 404: "basic-error", 422: "validation-error"}
+COMMENT_BODY_LIMIT = 65_536
+CHECK_TEXT_BYTES = 65_535
+MAX_PER_PAGE = 100
+RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+SECONDARY_RATE_LIMIT_DOCS = ("https://docs.github.com/free-pro-team@latest/rest/overview/"
+                             "rate-limits-for-the-rest-api#about-secondary-rate-limits")
+WRITE_PERMISSIONS = {"issues": "issues=write; pull_requests=write", "checks": "checks=write",
+                     "repos": "statuses=write"}
+
+
+# --- Formats ---------------------------------------------------------------------------------------------------------
+
+FORMATS = FormatChecker(formats=())
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", re.IGNORECASE)
+
+
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE_TIME.match(value):
+        return False
+    try:
+        dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return bool(re.fullmatch(r"\d{4}-\d\d-\d\d", value))
+
+
+def _is_uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urllib.parse.urlsplit(value)
+    return bool(parts.scheme) and not re.search(r"\s", value)
+
+
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or "@" in value
+
+
+def _int_range(bits: int) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
+        return not isinstance(value, int) or isinstance(value, bool) or -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
+    return check
+
+
+for _name, _check in (("date-time", _is_date_time), ("date", _is_date), ("uri", _is_uri), ("email", _is_email),
+                      ("int32", _int_range(32)), ("int64", _int_range(64))):
+    FORMATS.checks(_name)(_check)
+# Formats in the subset that carry no check: "uri-template" (a URL with {placeholders}), "timestamp".
+UNCHECKED_FORMATS = {"uri-template", "timestamp"}
+
+
+# --- The validators --------------------------------------------------------------------------------------------------
+
+def _null_passes(keyword: Callable[..., Iterator[ValidationError]]) -> Callable[..., Iterator[ValidationError]]:
+    def check(validator: Any, value: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+        if instance is None and schema.get("nullable") is True:
+            return
+        yield from keyword(validator, value, instance, schema)
+    return check
+
+
+def _nullable_means_null_is_valid(cls: Any) -> Any:
+    """``cls`` reading ``nullable: true`` as "null is a valid value here", whatever else the schema says.
+
+    OpenAPI 3.0.3 made ``nullable`` add null to ``type`` only, leaving ``enum`` and ``oneOf`` to reject it, and
+    openapi-schema-validator follows 3.0.3. GitHub's description is written for the earlier reading: the
+    check run's ``conclusion`` is ``nullable`` with an enum lacking null, a commit's ``author`` is ``nullable``
+    with a ``oneOf`` and no ``type``, and GitHub sends null in both (an unfinished check run, an unknown
+    author), as Octokit's generated types allow.
+    """
+    from jsonschema.validators import extend
+
+    return extend(cls, {k: _null_passes(cls.VALIDATORS[k]) for k in ("enum", "oneOf", "anyOf", "allOf", "not")})
+
+
+READ_VALIDATOR = _nullable_means_null_is_valid(OAS30ReadValidator)
+WRITE_VALIDATOR = _nullable_means_null_is_valid(OAS30WriteValidator)
+
+
+# --- The contract ----------------------------------------------------------------------------------------------------
+
+def pointer(*parts: str) -> str:
+    """A JSON pointer into the subset, as a fragment: pointer("paths", "/repos/{owner}/{repo}", "get")."""
+    return "#/" + "/".join(urllib.parse.quote(p.replace("~", "~0").replace("/", "~1"), safe="~@!$&'()*+,;=:{}")
+                           for p in parts)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    regex: re.Pattern[str]
+    operation: dict[str, Any]
+    at: str  # the operation's pointer
+
+    @property
+    def operation_id(self) -> str:
+        return str(self.operation["operationId"])
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.template} ({self.operation_id})"
+
+    @property
+    def docs(self) -> str:
+        return str(self.operation.get("externalDocs", {}).get("url", "https://docs.github.com/rest"))
+
+
+class Contract:
+    """Routes requests to the subset's operations and checks requests and responses against them."""
+
+    def __init__(self, path: Path = SUBSET_PATH) -> None:
+        self.doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        self.registry: Registry = Registry().with_resource(SUBSET_URI, DRAFT4.create_resource(self.doc))
+        self._validators: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        routes = []
+        for template, item in self.doc["paths"].items():
+            regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
+            for method, operation in item.items():
+                if isinstance(operation, dict) and "operationId" in operation:
+                    routes.append(Route(method.upper(), template, regex, operation, pointer("paths", template, method)))
+        # The most literal template first, should two ever match one path.
+        self.routes = sorted(routes, key=lambda r: -len(re.sub(r"\{\w+\}", "", r.template)))
+
+    def resolve(self, ref: str) -> Any:
+        node: Any = self.doc
+        for part in ref.removeprefix("#/").split("/"):
+            key = urllib.parse.unquote(part).replace("~1", "/").replace("~0", "~")
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        return node
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self.routes:
+            found = route.regex.match(path)
+            if found and route.method == method:
+                return route, {k: urllib.parse.unquote(v) for k, v in found.groupdict().items()}
+        return None
+
+    def operation(self, operation_id: str) -> Route:
+        return next(r for r in self.routes if r.operation_id == operation_id)
+
+    def errors(self, at: str, instance: Any, *, writing: bool) -> list[ValidationError]:
+        """The validation errors of ``instance`` against the schema at pointer ``at`` (a request if ``writing``)."""
+        key = (at, "write" if writing else "read")
+        with self._lock:
+            validator = self._validators.get(key)
+            if validator is None:
+                cls = WRITE_VALIDATOR if writing else READ_VALIDATOR
+                validator = cls({"$ref": SUBSET_URI + at}, registry=self.registry, format_checker=FORMATS)
+                self._validators[key] = validator
+            return sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+
+    def parameters(self, route: Route) -> list[tuple[dict[str, Any], str]]:
+        """The operation's parameters, each with the pointer of its schema."""
+        out = []
+        path_item = self.doc["paths"][route.template]
+        for where, params in ((pointer("paths", route.template), path_item.get("parameters", [])),
+                              (route.at, route.operation.get("parameters", []))):
+            for i, param in enumerate(params):
+                if "$ref" in param:
+                    out.append((self.resolve(param["$ref"]), param["$ref"] + "/schema"))
+                else:
+                    out.append((param, f"{where}/parameters/{i}/schema"))
+        return out
+
+    def check_request(self, route: Route, path_params: dict[str, str], query: dict[str, str],
+                      body: Any) -> tuple[list[str], list[ValidationError]]:
+        """(violations, size-limit errors GitHub answers with 422) of a request."""
+        problems: list[str] = []
+        declared = self.parameters(route)
+        for param, at in declared:
+            name, where = param["name"], param["in"]
+            values = path_params if where == "path" else query if where == "query" else None
+            if values is None:
+                continue
+            if name not in values:
+                if param.get("required"):
+                    problems.append(f"{where} parameter {name!r} is required")
+                continue
+            schema = self.resolve(at)
+            for error in self.errors(at, _coerce(values[name], schema), writing=True)[:3]:
+                problems.append(f"{where} parameter {name}={values[name]!r}: {_short(error.message)}")
+        known = {p["name"] for p, _ in declared if p["in"] == "query"}
+        problems += [f"query parameter {name!r} is not declared" for name in query if name not in known]
+
+        limits: list[ValidationError] = []
+        request_body = route.operation.get("requestBody")
+        if request_body is None:
+            if body is not None:
+                problems.append("a body was sent, but the operation takes none")
+        elif body is None:
+            if request_body.get("required"):
+                problems.append("the request body is required")
+        else:
+            at = route.at + "/requestBody/content/" + pointer("application/json")[2:] + "/schema"
+            for error in self.errors(at, body, writing=True):
+                if error.validator in ("maxLength", "maxItems") and not error.context:
+                    limits.append(error)
+                else:
+                    problems.append(f"request body at {error.json_path}: {_short(best_match([error]).message)}")
+        return problems, limits
+
+    def check_response(self, route: Route, status: int, body: Any, has_body: bool) -> list[str]:
+        responses = route.operation["responses"]
+        declared = responses.get(str(status))
+        if declared is not None:
+            at = route.at + "/responses/" + str(status)
+            if "$ref" in declared:
+                at = declared["$ref"]
+                declared = self.resolve(at)
+            content = declared.get("content")
+            if not content:
+                return ["the operation declares no body for this status, but one was sent"] if has_body else []
+            if "application/json" not in content:
+                return [f"status {status} declares {sorted(content)}, not application/json"]
+            at += "/content/" + pointer("application/json")[2:] + "/schema"
+        elif status in GENERIC_ERRORS:
+            at = pointer("components", "schemas", GENERIC_ERRORS[status])
+        else:
+            return [f"status {status} is not declared (declared: {', '.join(responses)})"]
+        if not has_body:
+            return [f"status {status} declares a JSON body, but none was sent"]
+        errors = self.errors(at, body, writing=False)
+        return [f"response {status} body at {e.json_path}: {_short(best_match([e]).message)}" for e in errors[:5]]
+
+
+def _coerce(value: str, schema: dict[str, Any]) -> Any:
+    """A path or query string as the type its schema names (so a validator can judge it)."""
+    kind = schema.get("type")
+    if kind == "integer" and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if kind == "number" and re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return float(value)
+    if kind == "boolean" and value in ("true", "false"):
+        return value == "true"
+    return value
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def limit_message(error: ValidationError) -> str:
+    """GitHub's wording for a request over a size limit of its schema."""
+    size = len(error.instance)
+    if error.validator == "maxItems":
+        return f"No more than {error.validator_value} items are allowed; {size} were supplied."
+    return f"Only {error.validator_value} characters are allowed; {size} were supplied."
+
+
+# --- State -----------------------------------------------------------------------------------------------------------
+
+class Request(NamedTuple):
+    method: str
+    path: str  # as sent, with its query string
+    status: int  # 0 when the connection was dropped
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None  # JSON-able; None for no body
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # a body sent as is (injected answers)
+
+
+ErrorReply = Callable[..., "Reply"]  # error(status, message, extra_headers=None, **fields) -> Reply
+
+
+@dataclass
+class Injection:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    headers: dict[str, str]
+    body: Any
+    times: int
+    drop: bool
+
+
+@dataclass
+class Token:
+    read_only: bool
+    login: str
+
+
+@dataclass
+class Repo:
+    id: int
+    owner: str
+    name: str
+    owner_type: str
+    private: bool
+    default_branch: str
+    fork: bool
+    created_at: str
+    commits: set[str] = field(default_factory=set)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass
+class Pull:
+    id: int
+    repo: str
+    number: int
+    head_sha: str
+    base_sha: str
+    head_ref: str
+    base_ref: str
+    head_repo: str
+    author: str
+    title: str
+    state: str
+    created_at: str
+    commits: list[str]
+
+
+BOT = "github-actions[bot]"
+KNOWN_USERS = {BOT: (41898282, "Bot"), "github": (9919, "Organization"), "octocat": (583231, "User")}
+
+
+class FakeGitHub:
+    """A stateful fake of GitHub's REST API; see the module docstring. Start with ``start()`` or ``with``."""
+
+    def __init__(self, *, contract: Contract | None = None, server_url: str = "https://github.com",
+                 rate_limit: int = 5000, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.contract = contract or Contract()
+        self.server_url = server_url.rstrip("/")
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.violations: list[str] = []
+        self.requests: list[Request] = []
+        self.rate_limit = rate_limit
+        self.rate_used = 0
+        self.rate_reset = int(time.time()) + 3600
+        self._lock = threading.RLock()
+        self._tokens: dict[str, Token] = {}
+        self._repos: dict[str, Repo] = {}
+        self._pulls: dict[tuple[str, int], Pull] = {}
+        self._comments: dict[int, dict[str, Any]] = {}
+        self._check_runs: dict[int, dict[str, Any]] = {}
+        self._statuses: list[dict[str, Any]] = []
+        self._injections: list[Injection] = []
+        self._ids = {kind: itertools.count(start) for kind, start in
+                     (("repo", 1_296_269), ("pull", 1_934_000_001), ("comment", 2_700_000_001),
+                      ("check_run", 30_000_000_001), ("check_suite", 28_000_000_001), ("status", 34_000_000_001))}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+
+    # --- Life cycle ----------------------------------------------------------------------------------------------
+
+    def start(self) -> FakeGitHub:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-github", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        with self._lock:
+            for conn in list(self._connections):  # idle keep-alive connections of clients
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+
+    def __enter__(self) -> FakeGitHub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The API base URL (GITHUB_API_URL), e.g. http://127.0.0.1:40123."""
+        if self._server is None:
+            raise RuntimeError("the fake GitHub is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # --- State API for tests ---------------------------------------------------------------------------------
+
+    def add_token(self, token: str, read_only: bool = False, *, login: str = BOT) -> str:
+        """Accept ``token``; a ``read_only`` one (a fork PR's GITHUB_TOKEN) gets 403 on every write."""
+        with self._lock:
+            self._tokens[token] = Token(read_only, login)
+        return token
+
+    def add_repo(self, full_name: str, *, private: bool = False, default_branch: str = "main",
+                 owner_type: str = "Organization", fork: bool = False) -> dict[str, Any]:
+        owner, name = full_name.split("/")
+        with self._lock:
+            if full_name not in self._repos:
+                self._repos[full_name] = Repo(next(self._ids["repo"]), owner, name, owner_type, private,
+                                              default_branch, fork, self._now())
+            return self._full_repo_json(self._repos[full_name])
+
+    def add_commit(self, repo: str, sha: str) -> None:
+        """Make ``sha`` a commit GitHub knows in ``repo`` (check runs and statuses need one)."""
+        with self._lock:
+            self._repo(repo).commits.add(sha)
+
+    def add_pull(self, repo: str, number: int, head_sha: str, base_sha: str, fork: bool = False, *,
+                 commits: list[str] | None = None, head_ref: str = "feature", base_ref: str | None = None,
+                 author: str | None = None, title: str | None = None, state: str = "open") -> dict[str, Any]:
+        """An open pull request; ``fork`` puts its head in ``<author>/<repo name>`` (author "contributor").
+
+        ``commits``: the PR's commits, oldest first (default: just ``head_sha``). Adding a number again moves
+        that pull request on (a push to its branch): same id and comments, new head and commits.
+        """
+        with self._lock:
+            base = self._repo(repo)
+            earlier = self._pulls.get((repo, number))
+            author = author or (earlier.author if earlier else "contributor" if fork else "octocat")
+            head_repo = f"{author}/{base.name}" if fork else repo
+            if fork:
+                self.add_repo(head_repo, owner_type="User", fork=True)
+            commits = list(commits or [head_sha])
+            if commits[-1] != head_sha:
+                raise ValueError("the last of a pull request's commits is its head")
+            base.commits |= {base_sha, *commits}
+            self._repos[head_repo].commits |= set(commits)
+            pull = Pull(earlier.id if earlier else next(self._ids["pull"]), repo, number, head_sha, base_sha,
+                        head_ref, base_ref or base.default_branch, head_repo, author,
+                        title or (earlier.title if earlier else f"Change #{number}"), state,
+                        earlier.created_at if earlier else self._now(), commits)
+            self._pulls[(repo, number)] = pull
+            return self._pull_json(pull)
+
+    def add_comment(self, repo: str, number: int, body: str, *, user: str = BOT, bot: bool | None = None,
+                    created_at: str | None = None) -> dict[str, Any]:
+        """Seed a comment on issue or pull request ``number`` by ``user``, as if posted earlier.
+
+        ``bot``: whether ``user`` is a bot (``type: "Bot"``); by default, when its login ends in "[bot]".
+        """
+        with self._lock:
+            self._issue(repo, number)
+            return self._new_comment(repo, number, body, user, created_at, bot)
+
+    def delete_comment(self, repo: str, comment_id: int) -> None:
+        """A person deletes a comment."""
+        with self._lock:
+            comment = self._comments.get(comment_id)
+            if comment is None or comment["repo"] != repo:
+                raise KeyError(f"no comment {comment_id} in {repo}")
+            del self._comments[comment_id]
+
+    def comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """The comments on ``number``, oldest first, as the API shows them."""
+        with self._lock:
+            return [self._comment_json(c) for c in self._issue_comments(repo, number)]
+
+    def check_runs(self, repo: str, sha: str) -> list[dict[str, Any]]:
+        """The check runs on ``sha``, oldest first, as the API shows them, plus ``output["annotations"]``:
+        every annotation sent, all batches appended."""
+        with self._lock:
+            runs = []
+            for run in self._check_runs.values():
+                if run["repo"] == repo and run["head_sha"] == sha:
+                    shown = self._check_run_json(run)
+                    shown["output"]["annotations"] = copy.deepcopy(run["annotations"])
+                    runs.append(shown)
+            return runs
+
+    def statuses(self, repo: str, sha: str) -> list[dict[str, Any]]:
+        """The commit statuses on ``sha``, oldest first, as the API shows them."""
+        with self._lock:
+            return [self._status_json(s) for s in self._statuses if s["repo"] == repo and s["sha"] == sha]
+
+    def reset_requests(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    # --- Fault injection ---------------------------------------------------------------------------------------
+
+    def inject(self, method: str, path_regex: str, *, status: int = 502, headers: dict[str, str] | None = None,
+               body: Any = None, times: int = 1, drop: bool = False) -> None:
+        """Fail the next ``times`` requests whose method is ``method`` ("*" for any) and whose path (no query)
+        matches ``path_regex`` (re.search): answer ``status`` with ``headers`` and ``body`` (JSON-able, or
+        bytes/str sent as is; default GitHub's {"message": ...}), or close the connection unanswered (``drop``).
+        """
+        with self._lock:
+            self._injections.append(Injection(method.upper(), re.compile(path_regex), status, dict(headers or {}),
+                                              body, times, drop))
+
+    def secondary_rate_limit(self, method: str, path_regex: str, *, retry_after: int | None = 1,
+                             times: int = 1) -> None:
+        """GitHub's secondary rate limit: 403, its message, and ``retry-after`` (left out if None)."""
+        request_id = _request_id()
+        body = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
+                           f"again. If you reach out to GitHub Support for help, please include the request ID "
+                           f"{request_id}.",
+                "documentation_url": SECONDARY_RATE_LIMIT_DOCS, "status": "403"}
+        headers = {"x-github-request-id": request_id}
+        if retry_after is not None:
+            headers["retry-after"] = str(retry_after)
+        self.inject(method, path_regex, status=403, headers=headers, body=body, times=times)
+
+    def primary_rate_limit(self, method: str, path_regex: str, *, status: int = 403, reset_in: int = 1,
+                           times: int = 1) -> None:
+        """GitHub's primary rate limit: 403 (or 429), x-ratelimit-remaining 0, x-ratelimit-reset in ``reset_in`` s."""
+        reset = int(time.time()) + reset_in
+        body = {"message": "API rate limit exceeded for installation ID 12345678.",
+                "documentation_url": RATE_LIMIT_DOCS, "status": str(status)}
+        headers = {"x-ratelimit-remaining": "0", "x-ratelimit-used": str(self.rate_limit),
+                   "x-ratelimit-reset": str(reset)}
+        self.inject(method, path_regex, status=status, headers=headers, body=body, times=times)
+
+    # --- Serving -----------------------------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: Any, raw: bytes) -> Reply | None:
+        """Answer one request; None drops the connection. Called by the HTTP handler's threads."""
+        split = urllib.parse.urlsplit(target)
+        with self._lock:
+            injection = self._take_injection(method, split.path)
+            if injection is not None:
+                self.requests.append(Request(method, target, 0 if injection.drop else injection.status))
+                return None if injection.drop else self._injected_reply(injection)
+            try:
+                reply = self._serve(method, split.path, split.query, headers, raw)
+            except Exception:  # a bug of the fake: as loud as a violation
+                reply = self._violation(f"{method} {split.path}: the fake failed: {traceback.format_exc()}")
+            self.requests.append(Request(method, target, reply.status))
+            return reply
+
+    def _take_injection(self, method: str, path: str) -> Injection | None:
+        for injection in self._injections:
+            if injection.method in ("*", method) and injection.path.search(path):
+                injection.times -= 1
+                if injection.times <= 0:
+                    self._injections.remove(injection)
+                return injection
+        return None
+
+    def _injected_reply(self, injection: Injection) -> Reply:
+        headers = {**self._headers(), **{k.lower(): v for k, v in injection.headers.items()}}
+        body = injection.body
+        if body is None:
+            body = {"message": http.HTTPStatus(injection.status).phrase, "status": str(injection.status)}
+        if isinstance(body, (bytes, str)):
+            return Reply(injection.status, None, headers, body.encode() if isinstance(body, str) else body)
+        return Reply(injection.status, body, headers)
+
+    def _violation(self, message: str) -> Reply:
+        self.violations.append(message)
+        return Reply(500, {"message": f"mlci fake GitHub: contract violation: {message}",
+                           "documentation_url": str(SUBSET_PATH)}, self._headers())
+
+    def _serve(self, method: str, path: str, query_string: str, headers: Any, raw: bytes) -> Reply:
+        request_path = path
+        alias = re.match(r"^/repositories/(\d+)(/.*)?$", path)
+        if alias:  # GitHub's link headers use the repository id form
+            repo = next((r for r in self._repos.values() if r.id == int(alias.group(1))), None)
+            if repo is None:
+                return Reply(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest",
+                                   "status": "404"}, self._headers())
+            path = f"/repos/{repo.full_name}{alias.group(2) or ''}"
+        matched = self.contract.match(method, path)
+        if matched is None:
+            return self._violation(f"{method} {request_path}: no operation in the contract subset; add it to "
+                                   "OPERATIONS in tests/contract/extract_openapi.py and serve it here")
+        route, params = matched
+        pairs = urllib.parse.parse_qsl(query_string, keep_blank_values=True)
+        query = dict(pairs)
+        where = f"{method} {request_path} -> {route.label}"
+        if len(query) != len(pairs):
+            return self._violation(f"{where}: a query parameter is repeated: {query_string}")
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError as e:
+                return self._violation(f"{where}: the request body is not JSON: {e}")
+            content_type = headers.get("Content-Type", "")
+            if not content_type.startswith("application/json"):
+                return self._violation(f"{where}: a JSON body sent as {content_type!r}")
+        problems, limits = self.contract.check_request(route, params, query, body)
+        if problems:
+            return self._violation(f"{where}: " + "; ".join(problems))
+
+        reply = self._answer(route, params, query, body, headers, limits)
+        problems = self.contract.check_response(route, reply.status, reply.body, reply.body is not None)
+        if problems:
+            return self._violation(f"{where}: " + "; ".join(problems))
+        return reply
+
+    def _answer(self, route: Route, params: dict[str, str], query: dict[str, str], body: Any, headers: Any,
+                limits: list[ValidationError]) -> Reply:
+        def error(status: int, message: str, extra: dict[str, str] | None = None, *,
+                  documentation_url: str | None = None, **more: Any) -> Reply:
+            """GitHub's error body: message, [errors], documentation_url, status (a string)."""
+            payload = {"message": message, **more, "documentation_url": documentation_url or route.docs,
+                       "status": str(status)}
+            return Reply(status, payload, {**self._headers(), **(extra or {})})
+
+        token = self._token(headers.get("Authorization", ""))
+        if token is None:
+            return error(401, "Requires authentication" if not headers.get("Authorization") else "Bad credentials")
+        counted = route.operation_id != "rate-limit/get"
+        if counted and self.rate_used >= self.rate_limit and int(time.time()) < self.rate_reset:
+            return error(403, "API rate limit exceeded for installation ID 12345678.",
+                         documentation_url=RATE_LIMIT_DOCS)
+        if counted:
+            self.rate_used += 1
+        repo = None
+        if "owner" in params:
+            repo = self._repos.get(f"{params['owner']}/{params['repo']}")
+            if repo is None:
+                return error(404, "Not Found")
+        if route.method != "GET" and token.read_only:
+            tag = route.operation.get("tags", [""])[0]
+            return error(403, "Resource not accessible by integration",
+                         {"x-accepted-github-permissions": WRITE_PERMISSIONS.get(tag, "contents=write")})
+        if limits:
+            return error(422, "Invalid request.\n\n" + "\n".join(limit_message(e) for e in limits))
+        handler = getattr(self, "_op_" + re.sub(r"\W", "_", route.operation_id))
+        reply: Reply = handler(repo=repo, params=params, query=query, body=body, token=token, error=error)
+        reply.headers = {**self._headers(), **reply.headers}
+        if route.method == "GET" and reply.status == 200:
+            digest = hashlib.sha256(json.dumps(reply.body, sort_keys=True).encode()).hexdigest()
+            reply.headers.setdefault("etag", f'W/"{digest[:32]}"')
+        return reply
+
+    def _token(self, authorization: str) -> Token | None:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() not in ("token", "bearer") or not value:
+            return None
+        return self._tokens.get(value.strip())
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "content-type": "application/json; charset=utf-8",
+            "x-github-api-version-selected": API_VERSION,
+            "x-github-media-type": "github.v3; format=json",
+            "x-ratelimit-limit": str(self.rate_limit),
+            "x-ratelimit-remaining": str(max(self.rate_limit - self.rate_used, 0)),
+            "x-ratelimit-reset": str(self.rate_reset),
+            "x-ratelimit-used": str(self.rate_used),
+            "x-ratelimit-resource": "core",
+            "x-github-request-id": _request_id(),
+            "vary": "Accept, Authorization, Cookie, X-GitHub-OTP,Accept-Encoding, Accept, X-Requested-With",
+            "x-content-type-options": "nosniff",
+        }
+
+    # --- Operations (named after operationId) -----------------------------------------------------------------
+
+    def _op_repos_get(self, *, repo: Repo, **_: Any) -> Reply:
+        return Reply(200, self._full_repo_json(repo))
+
+    def _op_pulls_get(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        pull = self._pulls.get((repo.full_name, int(params["pull_number"])))
+        return Reply(200, self._pull_json(pull)) if pull else error(404, "Not Found")
+
+    def _op_pulls_list_commits(self, *, repo: Repo, params: dict[str, str], query: dict[str, str], error: ErrorReply,
+                               **_: Any) -> Reply:
+        pull = self._pulls.get((repo.full_name, int(params["pull_number"])))
+        if pull is None:
+            return error(404, "Not Found")
+        return self._page(repo, f"pulls/{pull.number}/commits", query,
+                          [self._commit_json(repo, sha) for sha in pull.commits])
+
+    def _op_repos_list_pull_requests_associated_with_commit(self, *, repo: Repo, params: dict[str, str],
+                                                           query: dict[str, str], **_: Any) -> Reply:
+        sha = params["commit_sha"]
+        pulls = sorted((p for p in self._pulls.values() if p.repo == repo.full_name and p.head_sha == sha),
+                       key=lambda p: -p.number)
+        return self._page(repo, f"commits/{urllib.parse.quote(sha, safe='')}/pulls", query,
+                          [self._pull_simple_json(p) for p in pulls])
+
+    def _op_issues_list_comments(self, *, repo: Repo, params: dict[str, str], query: dict[str, str], error: ErrorReply,
+                                 **_: Any) -> Reply:
+        number = int(params["issue_number"])
+        if not self._has_issue(repo.full_name, number):
+            return error(404, "Not Found")
+        comments = self._issue_comments(repo.full_name, number)
+        if "since" in query:
+            since = _parse_time(query["since"])
+            comments = [c for c in comments if _parse_time(c["updated_at"]) >= since]
+        return self._page(repo, f"issues/{number}/comments", query, [self._comment_json(c) for c in comments])
+
+    def _op_issues_create_comment(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                                  token: Token, error: ErrorReply, **_: Any) -> Reply:
+        number = int(params["issue_number"])
+        if not self._has_issue(repo.full_name, number):
+            return error(404, "Not Found")
+        if len(body["body"]) > COMMENT_BODY_LIMIT:
+            return self._comment_too_long(error)
+        comment = self._new_comment(repo.full_name, number, body["body"], token.login, None)
+        return Reply(201, comment, {"location": comment["url"]})
+
+    def _op_issues_get_comment(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        comment = self._find_comment(repo, params)
+        return Reply(200, self._comment_json(comment)) if comment else error(404, "Not Found")
+
+    def _op_issues_update_comment(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any], error: ErrorReply,
+                                  **_: Any) -> Reply:
+        comment = self._find_comment(repo, params)
+        if comment is None:
+            return error(404, "Not Found")
+        if len(body["body"]) > COMMENT_BODY_LIMIT:
+            return self._comment_too_long(error)
+        comment["body"] = body["body"]
+        comment["updated_at"] = self._now()
+        return Reply(200, self._comment_json(comment))
+
+    def _op_issues_delete_comment(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        comment = self._find_comment(repo, params)
+        if comment is None:
+            return error(404, "Not Found")
+        del self._comments[comment["id"]]
+        return Reply(204)
+
+    def _op_checks_create(self, *, repo: Repo, body: dict[str, Any], error: ErrorReply, **_: Any) -> Reply:
+        if body["head_sha"] not in repo.commits:
+            return error(422, f"No commit found for SHA: {body['head_sha']}")
+        too_big = self._check_output_too_big(body.get("output"), error)
+        if too_big:
+            return too_big
+        now = self._now()
+        run = {"id": next(self._ids["check_run"]), "repo": repo.full_name, "head_sha": body["head_sha"],
+               "name": body["name"], "status": body.get("status", "queued"), "conclusion": None,
+               "started_at": body.get("started_at", now), "completed_at": None,
+               "details_url": body.get("details_url"), "external_id": body.get("external_id", ""),
+               "check_suite": next(self._ids["check_suite"]),
+               "output": {"title": None, "summary": None, "text": None}, "annotations": []}
+        self._apply_check_update(run, body)
+        self._check_runs[run["id"]] = run
+        return Reply(201, self._check_run_json(run))
+
+    def _op_checks_update(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any], error: ErrorReply,
+                          **_: Any) -> Reply:
+        run = self._check_runs.get(int(params["check_run_id"]))
+        if run is None or run["repo"] != repo.full_name:
+            return error(404, "Not Found")
+        too_big = self._check_output_too_big(body.get("output"), error)
+        if too_big:
+            return too_big
+        self._apply_check_update(run, body)
+        return Reply(200, self._check_run_json(run))
+
+    def _op_checks_get(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        run = self._check_runs.get(int(params["check_run_id"]))
+        if run is None or run["repo"] != repo.full_name:
+            return error(404, "Not Found")
+        return Reply(200, self._check_run_json(run))
+
+    def _op_checks_list_for_ref(self, *, repo: Repo, params: dict[str, str], query: dict[str, str], error: ErrorReply,
+                                **_: Any) -> Reply:
+        ref = params["ref"]
+        if ref not in repo.commits:
+            return error(422, f"No commit found for SHA: {ref}")
+        runs = sorted((r for r in self._check_runs.values() if r["repo"] == repo.full_name and r["head_sha"] == ref),
+                      key=lambda r: -r["id"])  # the most recent first
+        if "check_name" in query:
+            runs = [r for r in runs if r["name"] == query["check_name"]]
+        if "status" in query:
+            runs = [r for r in runs if r["status"] == query["status"]]
+        if query.get("filter", "latest") == "latest":  # the most recent run of each name
+            seen: set[str] = set()
+            runs = [r for r in runs if not (r["name"] in seen or seen.add(r["name"]))]  # type: ignore[func-returns-value]
+        items = [self._check_run_json(r) for r in runs]
+        return self._page(repo, f"commits/{urllib.parse.quote(ref, safe='')}/check-runs", query, items,
+                          wrap=lambda page: {"total_count": len(items), "check_runs": page})
+
+    def _op_repos_create_commit_status(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                                       token: Token, error: ErrorReply, **_: Any) -> Reply:
+        sha = params["sha"]
+        if sha not in repo.commits:
+            return error(422, f"No commit found for SHA: {sha}")
+        now = self._now()
+        status = {"id": next(self._ids["status"]), "repo": repo.full_name, "sha": sha, "state": body["state"],
+                  "target_url": body.get("target_url"), "description": body.get("description"),
+                  "context": body.get("context") or "default", "created_at": now, "updated_at": now,
+                  "creator": token.login}
+        self._statuses.append(status)
+        return Reply(201, self._status_json(status), {"location": self._status_json(status)["url"]})
+
+    def _op_repos_list_commit_statuses_for_ref(self, *, repo: Repo, params: dict[str, str],
+                                               query: dict[str, str], **_: Any) -> Reply:
+        ref = params["ref"]
+        statuses = [self._status_json(s) for s in reversed(self._statuses)  # the newest first
+                    if s["repo"] == repo.full_name and s["sha"] == ref]
+        return self._page(repo, f"commits/{urllib.parse.quote(ref, safe='')}/statuses", query, statuses)
+
+    def _op_repos_get_commit(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        ref = params["ref"]
+        if ref not in repo.commits:
+            return error(422, f"No commit found for SHA: {ref}")
+        return Reply(200, self._commit_json(repo, ref))
+
+    def _op_rate_limit_get(self, **_: Any) -> Reply:
+        def bucket(limit: int, used: int) -> dict[str, int]:
+            return {"limit": limit, "used": used, "remaining": max(limit - used, 0), "reset": self.rate_reset}
+
+        core = bucket(self.rate_limit, self.rate_used)
+        resources = {"core": core, "search": bucket(30, 0), "graphql": bucket(5000, 0),
+                     "integration_manifest": bucket(5000, 0), "code_search": bucket(10, 0)}
+        return Reply(200, {"resources": resources, "rate": core},
+                     {"x-ratelimit-limit": str(self.rate_limit)})
+
+    # --- Behaviour ---------------------------------------------------------------------------------------------
+
+    def _page(self, repo: Repo, rest: str, query: dict[str, str], items: list[Any],
+              wrap: Callable[[list[Any]], Any] | None = None) -> Reply:
+        """One page of ``items`` and GitHub's link header (prev, next, last, first; repository id URLs)."""
+        per_page = int(query.get("per_page", 30))
+        per_page = 30 if per_page < 1 else min(per_page, MAX_PER_PAGE)
+        page = max(int(query.get("page", 1)), 1)
+        last = max((len(items) + per_page - 1) // per_page, 1)
+        chunk = items[(page - 1) * per_page: page * per_page]
+        kept = [(k, v) for k, v in query.items() if k != "page"]
+
+        def link(number: int, rel: str) -> str:
+            qs = urllib.parse.urlencode([*kept, ("page", str(number))])
+            return f'<{self.url}/repositories/{repo.id}/{rest}?{qs}>; rel="{rel}"'
+
+        links = []
+        if page > 1:
+            links.append(link(page - 1, "prev"))
+        if page < last:
+            links += [link(page + 1, "next"), link(last, "last")]
+        if page > 1:
+            links.append(link(1, "first"))
+        return Reply(200, wrap(chunk) if wrap else chunk, {"link": ", ".join(links)} if links else {})
+
+    def _comment_too_long(self, error: ErrorReply) -> Reply:
+        reply: Reply = error(422, "Validation Failed",
+                             errors=[{"resource": "IssueComment", "code": "unprocessable", "field": "data",
+                                      "message": f"Body is too long (maximum is {COMMENT_BODY_LIMIT} characters)"}])
+        return reply
+
+    def _check_output_too_big(self, output: dict[str, Any] | None, error: ErrorReply) -> Reply | None:
+        """GitHub counts the 65,535 of summary and text in UTF-8 bytes, once the schema's characters pass."""
+        for key in ("summary", "text"):
+            value = (output or {}).get(key)
+            if isinstance(value, str) and len(value.encode("utf-8")) > CHECK_TEXT_BYTES:
+                reply: Reply = error(422, "Validation Failed", errors=[{
+                    "resource": "CheckRun", "code": "custom", "field": key,
+                    "message": f"{key} exceeds a maximum bytesize of {CHECK_TEXT_BYTES}"}])
+                return reply
+        return None
+
+    def _apply_check_update(self, run: dict[str, Any], body: dict[str, Any]) -> None:
+        """Fields given replace; output's title/summary/text replace; annotations are appended, as on GitHub."""
+        for key in ("name", "details_url", "external_id", "started_at", "status"):
+            if key in body:
+                run[key] = body[key]
+        if "conclusion" in body:  # "Providing conclusion will automatically set the status to completed."
+            run["conclusion"] = body["conclusion"]
+            run["status"] = "completed"
+        if run["status"] == "completed" and run["completed_at"] is None:
+            run["completed_at"] = body.get("completed_at", self._now())
+        elif "completed_at" in body:
+            run["completed_at"] = body["completed_at"]
+        output = body.get("output")
+        if output:
+            for key in ("title", "summary", "text"):
+                if key in output:
+                    run["output"][key] = output[key]
+            run["annotations"] += copy.deepcopy(output.get("annotations", []))
+
+    def _repo(self, full_name: str) -> Repo:
+        try:
+            return self._repos[full_name]
+        except KeyError:
+            raise KeyError(f"no repository {full_name}: add_repo() first") from None
+
+    def _has_issue(self, repo: str, number: int) -> bool:
+        return (repo, number) in self._pulls
+
+    def _issue(self, repo: str, number: int) -> Pull:
+        try:
+            return self._pulls[(repo, number)]
+        except KeyError:
+            raise KeyError(f"no pull request {repo}#{number}: add_pull() first") from None
+
+    def _issue_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        return sorted((c for c in self._comments.values() if c["repo"] == repo and c["issue"] == number),
+                      key=lambda c: c["id"])  # GitHub: ascending ID
+
+    def _find_comment(self, repo: Repo, params: dict[str, str]) -> dict[str, Any] | None:
+        comment = self._comments.get(int(params["comment_id"]))
+        return comment if comment and comment["repo"] == repo.full_name else None
+
+    def _new_comment(self, repo: str, number: int, body: str, user: str, created_at: str | None,
+                     bot: bool | None = None) -> dict[str, Any]:
+        now = created_at or self._now()
+        comment: dict[str, Any] = {"id": next(self._ids["comment"]), "repo": repo, "issue": number, "body": body, "user": user,
+                   "bot": user.endswith("[bot]") if bot is None else bot, "created_at": now, "updated_at": now}
+        self._comments[comment["id"]] = comment
+        return self._comment_json(comment)
+
+    def _now(self) -> str:
+        return self.clock().astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    # --- JSON as GitHub shows it ------------------------------------------------------------------------------
+
+    def _user_json(self, login: str, kind: str | None = None) -> dict[str, Any]:
+        known = KNOWN_USERS.get(login)
+        user_id, usual = known if known else (zlib.crc32(login.encode()) % 90_000_000 + 1_000_000,
+                                              "Bot" if login.endswith("[bot]") else "User")
+        kind = kind or usual
+        api = f"{self.url}/users/{urllib.parse.quote(login)}"
+        html = (f"{self.server_url}/apps/{login.removesuffix('[bot]')}" if kind == "Bot"
+                else f"{self.server_url}/{login}")
+        avatar = (f"https://avatars.githubusercontent.com/in/15368?v=4" if login == BOT
+                  else f"https://avatars.githubusercontent.com/u/{user_id}?v=4")
+        return {
+            "login": login, "id": user_id, "node_id": _node_id("BOT" if kind == "Bot" else "U", user_id),
+            "avatar_url": avatar, "gravatar_id": "", "url": api, "html_url": html,
+            "followers_url": f"{api}/followers", "following_url": f"{api}/following{{/other_user}}",
+            "gists_url": f"{api}/gists{{/gist_id}}", "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{api}/subscriptions", "organizations_url": f"{api}/orgs",
+            "repos_url": f"{api}/repos", "events_url": f"{api}/events{{/privacy}}",
+            "received_events_url": f"{api}/received_events", "type": kind, "user_view_type": "public",
+            "site_admin": False,
+        }
+
+    def _actions_app_json(self) -> dict[str, Any]:
+        return {
+            "id": 15368, "slug": "github-actions", "client_id": "Iv1.05c79e9ad1f6bdfa",
+            "node_id": "MDM6QXBwMTUzNjg=", "owner": self._user_json("github"), "name": "GitHub Actions",
+            "description": "Automate your workflow from idea to production",
+            "external_url": "https://help.github.com/en/actions", "html_url": f"{self.server_url}/apps/github-actions",
+            "created_at": "2018-07-30T09:30:17Z", "updated_at": "2024-04-10T20:33:16Z",
+            "permissions": {"actions": "write", "checks": "write", "contents": "write", "issues": "write",
+                            "metadata": "read", "pull_requests": "write", "statuses": "write"},
+            "events": ["check_run", "check_suite", "issue_comment", "pull_request", "push", "release", "status",
+                       "workflow_dispatch", "workflow_run"],
+        }
+
+    def _repo_json(self, repo: Repo) -> dict[str, Any]:
+        api = f"{self.url}/repos/{repo.full_name}"
+        html = f"{self.server_url}/{repo.full_name}"
+        host = urllib.parse.urlsplit(self.server_url).netloc
+        return {
+            "id": repo.id, "node_id": _node_id("R", repo.id), "name": repo.name, "full_name": repo.full_name,
+            "owner": self._user_json(repo.owner) | {"type": repo.owner_type}, "private": repo.private,
+            "html_url": html, "description": None, "fork": repo.fork, "url": api,
+            "archive_url": f"{api}/{{archive_format}}{{/ref}}", "assignees_url": f"{api}/assignees{{/user}}",
+            "blobs_url": f"{api}/git/blobs{{/sha}}", "branches_url": f"{api}/branches{{/branch}}",
+            "collaborators_url": f"{api}/collaborators{{/collaborator}}", "comments_url": f"{api}/comments{{/number}}",
+            "commits_url": f"{api}/commits{{/sha}}", "compare_url": f"{api}/compare/{{base}}...{{head}}",
+            "contents_url": f"{api}/contents/{{+path}}", "contributors_url": f"{api}/contributors",
+            "deployments_url": f"{api}/deployments", "downloads_url": f"{api}/downloads",
+            "events_url": f"{api}/events", "forks_url": f"{api}/forks",
+            "git_commits_url": f"{api}/git/commits{{/sha}}", "git_refs_url": f"{api}/git/refs{{/sha}}",
+            "git_tags_url": f"{api}/git/tags{{/sha}}", "git_url": f"git://{host}/{repo.full_name}.git",
+            "issue_comment_url": f"{api}/issues/comments{{/number}}",
+            "issue_events_url": f"{api}/issues/events{{/number}}", "issues_url": f"{api}/issues{{/number}}",
+            "keys_url": f"{api}/keys{{/key_id}}", "labels_url": f"{api}/labels{{/name}}",
+            "languages_url": f"{api}/languages", "merges_url": f"{api}/merges",
+            "milestones_url": f"{api}/milestones{{/number}}",
+            "notifications_url": f"{api}/notifications{{?since,all,participating}}",
+            "pulls_url": f"{api}/pulls{{/number}}", "releases_url": f"{api}/releases{{/id}}",
+            "ssh_url": f"git@{host}:{repo.full_name}.git", "stargazers_url": f"{api}/stargazers",
+            "statuses_url": f"{api}/statuses/{{sha}}", "subscribers_url": f"{api}/subscribers",
+            "subscription_url": f"{api}/subscription", "tags_url": f"{api}/tags", "teams_url": f"{api}/teams",
+            "trees_url": f"{api}/git/trees{{/sha}}", "clone_url": f"{html}.git", "mirror_url": None,
+            "hooks_url": f"{api}/hooks", "svn_url": html, "homepage": None, "language": "Python",
+            "forks_count": 0, "forks": 0, "stargazers_count": 0, "watchers_count": 0, "watchers": 0, "size": 120,
+            "default_branch": repo.default_branch, "open_issues_count": 0, "open_issues": 0, "is_template": False,
+            "topics": [], "has_issues": True, "has_projects": True, "has_wiki": True, "has_pages": False,
+            "has_downloads": True, "archived": False, "disabled": False,
+            "visibility": "private" if repo.private else "public", "license": None,
+            "pushed_at": repo.created_at, "created_at": repo.created_at, "updated_at": repo.created_at,
+            "allow_forking": True, "web_commit_signoff_required": False,
+        }
+
+    def _full_repo_json(self, repo: Repo) -> dict[str, Any]:
+        return {**self._repo_json(repo), "has_discussions": False, "network_count": 0, "subscribers_count": 0,
+                "temp_clone_token": "", "permissions": {"admin": False, "maintain": False, "push": True,
+                                                        "triage": True, "pull": True}}
+
+    def _pull_simple_json(self, pull: Pull) -> dict[str, Any]:
+        api = f"{self.url}/repos/{pull.repo}"
+        html = f"{self.server_url}/{pull.repo}/pull/{pull.number}"
+        url = f"{api}/pulls/{pull.number}"
+        base_repo, head_repo = self._repos[pull.repo], self._repos[pull.head_repo]
+        return {
+            "url": url, "id": pull.id, "node_id": _node_id("PR", pull.id), "html_url": html,
+            "diff_url": f"{html}.diff", "patch_url": f"{html}.patch", "issue_url": f"{api}/issues/{pull.number}",
+            "number": pull.number, "state": pull.state, "locked": False, "title": pull.title,
+            "user": self._user_json(pull.author), "body": None, "labels": [], "milestone": None,
+            "active_lock_reason": None, "created_at": pull.created_at, "updated_at": pull.created_at,
+            "closed_at": None, "merged_at": None,
+            "merge_commit_sha": hashlib.sha1(f"{pull.head_sha}{pull.base_sha}".encode()).hexdigest(),
+            "assignee": None, "assignees": [], "requested_reviewers": [], "requested_teams": [],
+            "commits_url": f"{url}/commits", "review_comments_url": f"{url}/comments",
+            "review_comment_url": f"{api}/pulls/comments{{/number}}",
+            "comments_url": f"{api}/issues/{pull.number}/comments", "statuses_url": f"{api}/statuses/{pull.head_sha}",
+            "head": {"label": f"{head_repo.owner}:{pull.head_ref}", "ref": pull.head_ref, "sha": pull.head_sha,
+                     "user": self._user_json(head_repo.owner), "repo": self._repo_json(head_repo)},
+            "base": {"label": f"{base_repo.owner}:{pull.base_ref}", "ref": pull.base_ref, "sha": pull.base_sha,
+                     "user": self._user_json(base_repo.owner) | {"type": base_repo.owner_type},
+                     "repo": self._repo_json(base_repo)},
+            "_links": {name: {"href": href} for name, href in (
+                ("self", url), ("html", html), ("issue", f"{api}/issues/{pull.number}"),
+                ("comments", f"{api}/issues/{pull.number}/comments"), ("review_comments", f"{url}/comments"),
+                ("review_comment", f"{api}/pulls/comments{{/number}}"), ("commits", f"{url}/commits"),
+                ("statuses", f"{api}/statuses/{pull.head_sha}"))},
+            "author_association": "CONTRIBUTOR" if pull.head_repo != pull.repo else "MEMBER",
+            "auto_merge": None, "draft": False,
+        }
+
+    def _pull_json(self, pull: Pull) -> dict[str, Any]:
+        return {**self._pull_simple_json(pull), "merged": False, "mergeable": True, "rebaseable": True,
+                "mergeable_state": "clean", "merged_by": None,
+                "comments": len(self._issue_comments(pull.repo, pull.number)), "review_comments": 0,
+                "maintainer_can_modify": pull.head_repo != pull.repo, "commits": 1, "additions": 10,
+                "deletions": 2, "changed_files": 1}
+
+    def _comment_json(self, comment: dict[str, Any]) -> dict[str, Any]:
+        api = f"{self.url}/repos/{comment['repo']}"
+        kind = "pull" if (comment["repo"], comment["issue"]) in self._pulls else "issues"
+        return {
+            "url": f"{api}/issues/comments/{comment['id']}",
+            "html_url": f"{self.server_url}/{comment['repo']}/{kind}/{comment['issue']}#issuecomment-{comment['id']}",
+            "issue_url": f"{api}/issues/{comment['issue']}", "id": comment["id"],
+            "node_id": _node_id("IC", comment["id"]),
+            "user": self._user_json(comment["user"], "Bot" if comment["bot"] else None),
+            "created_at": comment["created_at"], "updated_at": comment["updated_at"],
+            "author_association": "NONE" if comment["bot"] else "CONTRIBUTOR",
+            "body": comment["body"],
+            "reactions": {"url": f"{api}/issues/comments/{comment['id']}/reactions", "total_count": 0, "+1": 0,
+                          "-1": 0, "laugh": 0, "hooray": 0, "confused": 0, "heart": 0, "rocket": 0, "eyes": 0},
+            "performed_via_github_app": self._actions_app_json() if comment["user"] == BOT else None,
+        }
+
+    def _check_run_json(self, run: dict[str, Any]) -> dict[str, Any]:
+        api = f"{self.url}/repos/{run['repo']}"
+        html = f"{self.server_url}/{run['repo']}/runs/{run['id']}"
+        pulls = [p for p in self._pulls.values()  # GitHub leaves out pull requests from forks
+                 if p.repo == run["repo"] and p.head_repo == p.repo and p.head_sha == run["head_sha"]
+                 and p.state == "open"]
+        repo = self._repos[run["repo"]]
+        mini_repo = {"id": repo.id, "url": f"{api}", "name": repo.name}
+        return {
+            "id": run["id"], "name": run["name"], "node_id": _node_id("CR", run["id"]),
+            "head_sha": run["head_sha"], "external_id": run["external_id"], "url": f"{api}/check-runs/{run['id']}",
+            "html_url": html, "details_url": run["details_url"] or html, "status": run["status"],
+            "conclusion": run["conclusion"], "started_at": run["started_at"], "completed_at": run["completed_at"],
+            "output": {**run["output"], "annotations_count": len(run["annotations"]),
+                       "annotations_url": f"{api}/check-runs/{run['id']}/annotations"},
+            "check_suite": {"id": run["check_suite"]}, "app": self._actions_app_json(),
+            "pull_requests": [{"url": f"{api}/pulls/{p.number}", "id": p.id, "number": p.number,
+                               "head": {"ref": p.head_ref, "sha": p.head_sha, "repo": mini_repo},
+                               "base": {"ref": p.base_ref, "sha": p.base_sha, "repo": mini_repo}} for p in pulls],
+        }
+
+    def _commit_json(self, repo: Repo, sha: str) -> dict[str, Any]:
+        api = f"{self.url}/repos/{repo.full_name}"
+        tree = hashlib.sha1(f"tree {sha}".encode()).hexdigest()
+        person = {"name": "mlci tests", "email": "tests@mlci.invalid", "date": repo.created_at}
+        return {
+            "url": f"{api}/commits/{sha}", "sha": sha, "node_id": _node_id("C", zlib.crc32(sha.encode())),
+            "html_url": f"{self.server_url}/{repo.full_name}/commit/{sha}", "comments_url": f"{api}/commits/{sha}/comments",
+            "commit": {"url": f"{api}/git/commits/{sha}", "author": person, "committer": person,
+                       "message": "A commit", "comment_count": 0,
+                       "tree": {"sha": tree, "url": f"{api}/git/trees/{tree}"},
+                       "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
+                                        "verified_at": None}},
+            "author": self._user_json("octocat"), "committer": self._user_json("octocat"), "parents": [],
+            "stats": {"total": 0, "additions": 0, "deletions": 0}, "files": [],
+        }
+
+    def _status_json(self, status: dict[str, Any]) -> dict[str, Any]:
+        creator = self._user_json(status["creator"])
+        return {
+            "url": f"{self.url}/repos/{status['repo']}/statuses/{status['sha']}", "avatar_url": creator["avatar_url"],
+            "id": status["id"], "node_id": _node_id("SC", status["id"]), "state": status["state"],
+            "description": status["description"], "target_url": status["target_url"], "context": status["context"],
+            "created_at": status["created_at"], "updated_at": status["updated_at"], "creator": creator,
+        }
+
+
+def _node_id(prefix: str, number: int) -> str:
+    return f"{prefix}_kwDO{base64.b64encode(number.to_bytes(8, 'big')).decode().rstrip('=')}"
+
+
+def _request_id() -> str:
+    raw = uuid.uuid4().hex.upper()
+    return f"{raw[:4]}:{raw[4:8]}:{raw[8:15]}:{raw[15:22]}:{raw[22:30]}"
+
+
+def _parse_time(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as GitHub
+    server_version = "github.com"
+    sys_version = ""
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.fake._lock:  # type: ignore[attr-defined]
+            self.server.fake._connections.add(self.connection)  # type: ignore[attr-defined]
+
+    def finish(self) -> None:
+        with self.server.fake._lock:  # type: ignore[attr-defined]
+            self.server.fake._connections.discard(self.connection)  # type: ignore[attr-defined]
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        fake: FakeGitHub = self.server.fake  # type: ignore[attr-defined]
+        reply = fake.handle(self.command, self.path, self.headers, raw)
+        if reply is None:  # drop the connection without an answer
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        payload = reply.raw if reply.raw is not None else (
+            b"" if reply.body is None else json.dumps(reply.body, ensure_ascii=False).encode("utf-8"))
+        self.send_response(reply.status)
+        for key, value in reply.headers.items():
+            if reply.status == 204 and key == "content-type":
+                continue
+            self.send_header(key, value)
+        if reply.status != 204:
+            self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        if payload and reply.status != 204:
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _dispatch
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+def iter_formats(node: Any) -> Iterator[str]:
+    """Every ``format`` a schema in ``node`` names (for the test that each one is checked or known)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("format"), str) and isinstance(node.get("type"), str):
+            yield node["format"]
+        for value in node.values():
+            yield from iter_formats(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from iter_formats(value)

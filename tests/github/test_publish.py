@@ -1,0 +1,233 @@
+"""`mlci publish` against the fake GitHub (contract-checked), through the real PyGithub client."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlci.context import RunContext
+from mlci.errors import MlciError
+from mlci.gates.result import GateResult
+from mlci.github import client
+from mlci.publish import PublishSettings, publish
+from mlci.report import PolicyInfo, Revision
+from tests.render_helpers import pr_context, small_report
+
+REPO = "acme/churn"
+BASE = "9e0b7d3" + "a" * 33
+HEAD = "4f1c2a9" + "b" * 33
+MERGE = "c" * 40
+TOKEN = "ghs_mlciTestToken0123456789abcdef"
+READ_ONLY_TOKEN = "ghs_mlciReadOnly0123456789abcdef"
+
+
+def report(verdict: str = "fail", **ctx: Any):  # type: ignore[no-untyped-def]
+    gates = (GateResult(kind="metric", subject="accuracy", status="fail" if verdict == "fail" else "pass",
+                        reason="accuracy dropped by 0.017; the policy allows 0.01", rule="max drop 0.01", line=4),)
+    context = pr_context(base=Revision("main", BASE), head=Revision("workspace", MERGE, True), pr_head_sha=HEAD,
+                         pr_number=42, **ctx)
+    return replace(small_report(context=context), policy=PolicyInfo("mlci.yaml", "base", "main", BASE), gates=gates)
+
+
+def ctx_for(fake: Any, event: str = "pull_request", **payload: Any) -> RunContext:
+    return RunContext(event=event, payload=payload, repository=REPO, workflow="ml", run_id="118",
+                      server_url="https://github.com", api_url=fake.url)
+
+
+def run(fake: Any, rep: Any = None, settings: PublishSettings | None = None, env: dict[str, str] | None = None,
+        ctx: RunContext | None = None, token: str = TOKEN):  # type: ignore[no-untyped-def]
+    def connect(tok: str, url: str | None):  # type: ignore[no-untyped-def]
+        return client.connect(tok, url, throttle=False, retry_total=4, backoff_factor=0.01, secondary_rate_wait=2)
+
+    settings = settings or PublishSettings(token=token)
+    return publish(rep or report(), ctx or ctx_for(fake), replace(settings, token=token), env=env or {}, connect=connect)
+
+
+@pytest.fixture
+def fake(fake_github: Any) -> Any:
+    fake_github.add_repo(REPO)
+    fake_github.add_pull(REPO, 42, HEAD, BASE)
+    fake_github.add_token(TOKEN)
+    fake_github.add_token(READ_ONLY_TOKEN, read_only=True)
+    return fake_github
+
+
+def test_publish_posts_one_comment_one_check_and_the_summary(fake: Any, tmp_path: Path) -> None:
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "out")}
+    result = run(fake, env=env)
+    [comment] = fake.comments(REPO, 42)
+    assert comment["body"].startswith('<!-- mlci:report workflow="ml" project="churn" -->\n### ❌ mlci · churn')
+    assert result.comment is not None and result.comment.action == "created" and result.comment.url == comment["html_url"]
+    [check] = fake.check_runs(REPO, HEAD)
+    assert check["name"] == "mlci" and check["conclusion"] == "failure" and check["head_sha"] == HEAD
+    assert check["output"]["annotations"][0]["path"] == "mlci.yaml" and check["output"]["annotations"][0]["start_line"] == 4
+    assert fake.check_runs(REPO, MERGE) == []  # the PR head, not the merge commit
+    assert (tmp_path / "summary.md").read_text().startswith("<!-- mlci:report")
+    outputs = (tmp_path / "out").read_text()
+    assert "verdict<<ghadelimiter_" in outputs and "\nfail\n" in outputs and comment["html_url"] in outputs
+
+
+def test_publishing_twice_edits_in_place(fake: Any) -> None:
+    run(fake)
+    second = run(fake, rep=report("pass"))
+    [comment] = fake.comments(REPO, 42)
+    assert "### ✅ mlci · churn" in comment["body"]
+    assert second.comment is not None and second.comment.action == "updated"
+    [check] = fake.check_runs(REPO, HEAD)
+    assert check["conclusion"] == "success"
+
+
+def test_request_budget_under_six(fake: Any) -> None:
+    for i in range(30):
+        fake.add_comment(REPO, 42, f"earlier comment {i}", user="someone")
+    run(fake)
+    fake.reset_requests()
+    run(fake)
+    assert len(fake.requests) <= 6, fake.requests
+
+
+def test_mode_new_reposts_and_off_posts_nothing(fake: Any) -> None:
+    first = run(fake)
+    again = run(fake, settings=PublishSettings(comment="new"))
+    [comment] = fake.comments(REPO, 42)
+    assert again.comment is not None and again.comment.action == "recreated"
+    assert first.comment is not None and comment["id"] != first.comment.comment_id
+    off = run(fake, settings=PublishSettings(comment="off"))
+    assert off.comment is not None and off.comment.action == "skipped"
+    assert len(fake.comments(REPO, 42)) == 1
+
+
+def test_mode_once_does_not_recreate_a_deleted_comment(fake: Any) -> None:
+    run(fake, settings=PublishSettings(comment="once"))
+    [comment] = fake.comments(REPO, 42)
+    fake.delete_comment(REPO, comment["id"])  # a person deletes it
+    new_head = "d" * 40
+    fake.add_pull(REPO, 42, new_head, BASE, commits=[HEAD, new_head])  # the PR moves on
+    rep = report()
+    rep = replace(rep, context=replace(rep.context, pr_head_sha=new_head))
+    result = run(fake, rep=rep, settings=PublishSettings(comment="once"))
+    assert result.comment is not None and result.comment.action == "skipped"
+    assert fake.comments(REPO, 42) == []
+    assert len(fake.check_runs(REPO, new_head)) == 1
+
+
+def test_takes_over_a_cml_comment(fake: Any) -> None:
+    cml = fake.add_comment(REPO, 42, '## Report\n![](https://cml.dev/watermark.png#abc123 "CML watermark ")',
+                           user="github-actions[bot]", bot=True)
+    result = run(fake, settings=PublishSettings(take_over_cml=True))
+    [comment] = fake.comments(REPO, 42)
+    assert comment["id"] == cml["id"] and comment["body"].startswith("<!-- mlci:report")
+    assert result.comment is not None and result.comment.action == "updated"
+
+
+def test_read_only_token_explains_the_fork_safe_workflow(fake: Any, tmp_path: Path) -> None:
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    with pytest.raises(MlciError) as exc:
+        run(fake, token=READ_ONLY_TOKEN, env=env)
+    message = str(exc.value)
+    assert "read-only token" in message and "workflow_run" in message and "\n" not in message
+    assert READ_ONLY_TOKEN not in message
+    assert (tmp_path / "summary.md").exists()
+
+
+def test_no_checks_permission_falls_back_to_a_status(fake: Any) -> None:
+    fake.inject("POST", r"/check-runs$", status=403,
+                body={"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com"})
+    result = run(fake)
+    assert result.check is not None and result.check.kind == "status"
+    [status] = fake.statuses(REPO, HEAD)
+    assert status["context"] == "mlci" and status["state"] == "failure"
+    assert len(fake.comments(REPO, 42)) == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 502},
+        {"status": 403, "headers": {"retry-after": "1"},
+         "body": {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                  "documentation_url": "https://docs.github.com"}},
+        {"drop": True},
+    ],
+    ids=["502", "secondary-rate-limit", "dropped-connection"],
+)
+def test_faults_still_end_with_one_comment_and_a_correct_check(fake: Any, fault: dict[str, Any]) -> None:
+    fake.inject("POST", r"/issues/42/comments$", **fault)
+    fake.inject("POST", r"/check-runs$", **fault)
+    run(fake)
+    assert len(fake.comments(REPO, 42)) == 1
+    [check] = fake.check_runs(REPO, HEAD)
+    assert check["conclusion"] == "failure"
+
+
+def test_two_publishers_racing_end_with_one_comment(fake: Any) -> None:
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def go() -> None:
+        try:
+            barrier.wait()
+            run(fake)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(fake.comments(REPO, 42)) == 1
+
+
+def test_local_mode_without_token(tmp_path: Path) -> None:
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "s.md")}
+    result = publish(report(), RunContext(), PublishSettings(token=None), env=env)
+    assert result.local and result.comment is None
+    assert any("would post" in m for m in result.messages)
+    assert (tmp_path / "s.md").read_text().startswith("<!-- mlci:report")
+
+
+def test_workflow_run_publishes_a_fork_bundle_after_cross_checks(fake: Any) -> None:
+    run_payload = {"workflow_run": {"head_sha": HEAD, "pull_requests": [], "event": "pull_request"}}
+    result = run(fake, ctx=ctx_for(fake, "workflow_run", **run_payload))
+    assert result.pr_number == 42 and len(fake.comments(REPO, 42)) == 1
+
+    forged = {"workflow_run": {"head_sha": "e" * 40, "pull_requests": []}}
+    with pytest.raises(MlciError, match="is not the workflow run's"):
+        run(fake, ctx=ctx_for(fake, "workflow_run", **forged))
+
+
+def test_a_502_on_an_edit_is_retried(fake: Any) -> None:
+    run(fake)
+    fake.inject("PATCH", r"/issues/comments/\d+$", status=502)
+    fake.inject("PATCH", r"/check-runs/\d+$", status=502)
+    second = run(fake, rep=report("pass"))
+    assert second.comment is not None and second.comment.action == "updated"
+    [comment] = fake.comments(REPO, 42)
+    assert "### ✅" in comment["body"]
+    assert fake.check_runs(REPO, HEAD)[0]["conclusion"] == "success"
+
+
+def test_a_long_report_fits_both_limits(fake: Any) -> None:
+    from tests.render_helpers import big_report
+
+    big = big_report()
+    rep = replace(report(), metrics=big.metrics, params=big.params)
+    run(fake, rep=rep)
+    [comment] = fake.comments(REPO, 42)
+    assert len(comment["body"]) <= 65_536
+    [check] = fake.check_runs(REPO, HEAD)
+    assert len(check["output"]["summary"].encode("utf-8")) <= 65_535
+
+
+def test_the_token_never_appears_in_errors(fake: Any) -> None:
+    fake.inject("POST", r"/issues/42/comments$", status=404, times=10,
+                body={"message": f"Not Found {TOKEN}", "documentation_url": "https://docs.github.com"})
+    with pytest.raises(MlciError) as exc:
+        run(fake)
+    assert TOKEN not in str(exc.value) and "***" in str(exc.value)
