@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 COMMENT_BUDGET = 60_000  # GitHub's limit is 65,536 characters
 CHECK_SUMMARY_BUDGET = 65_000
+SHORT_BUDGET = 16_000
 READ_ONLY = "Resource not accessible by integration"
 FORK_HINT = (
     "the token can't write to this repository (a pull request from a fork gets a read-only token): "
@@ -114,8 +115,17 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
             pr = repo.get_issue(pr_number)
             marker = body.split("\n", 1)[0]
             posted_before = settings.comment == "once" and _posted_before(repo, pr_number, settings.check_name)
-            result.comment = upsert_comment(pr, body, marker, settings.comment, take_over_cml=settings.take_over_cml,
-                                            posted_before=posted_before)
+            try:
+                result.comment = upsert_comment(pr, body, marker, settings.comment,
+                                                take_over_cml=settings.take_over_cml, posted_before=posted_before)
+            except GithubException as exc:
+                if exc.status != 422:
+                    raise
+                # GitHub refused the body (its size limit may count differently): post a shorter one.
+                short = render_markdown(report, budget=SHORT_BUDGET)
+                result.comment = upsert_comment(pr, short, marker, settings.comment,
+                                                take_over_cml=settings.take_over_cml, posted_before=posted_before)
+                result.messages.append(f"GitHub refused the comment ({_github_message(exc)}); posted a shorter one")
         result.check = _check(repo, report, head_sha, settings, result.comment)
     except GithubException as exc:
         message = redact(_github_message(exc), settings.token)

@@ -231,3 +231,30 @@ def test_the_token_never_appears_in_errors(fake: Any) -> None:
     with pytest.raises(MlciError) as exc:
         run(fake)
     assert TOKEN not in str(exc.value) and "***" in str(exc.value)
+
+
+def test_a_refused_body_is_posted_shorter(fake: Any) -> None:
+    fake.inject("POST", r"/issues/42/comments$", status=422, body={
+        "message": "Validation Failed", "documentation_url": "https://docs.github.com", "status": "422",
+        "errors": [{"resource": "IssueComment", "code": "unprocessable", "field": "data",
+                    "message": "Body is too long (maximum is 65536 characters)"}]})
+    result = run(fake)
+    [comment] = fake.comments(REPO, 42)
+    assert comment["body"].startswith("<!-- mlci:report") and len(comment["body"]) <= 16_000
+    assert any("posted a shorter one" in m for m in result.messages)
+    assert fake.check_runs(REPO, HEAD)[0]["conclusion"] == "failure"
+
+
+def test_primary_rate_limit_waits_for_the_reset(fake: Any) -> None:
+    fake.primary_rate_limit("POST", r"/issues/42/comments$", reset_in=1)
+    run(fake)
+    assert len(fake.comments(REPO, 42)) == 1
+
+
+def test_annotations_go_in_batches_of_50(fake: Any) -> None:
+    gates = tuple(GateResult(kind="metric", subject=f"m{i}", status="fail", reason=f"m{i} too low", line=i + 1)
+                  for i in range(120))
+    run(fake, rep=replace(report(), gates=gates))
+    [check] = fake.check_runs(REPO, HEAD)
+    assert len(check["output"]["annotations"]) == 120
+    assert [a["start_line"] for a in check["output"]["annotations"]] == list(range(1, 121))
