@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -24,9 +25,11 @@ class CommentResult:
     note: str = ""
 
 
-def marked_comments(pr: Issue, marker: str) -> list[IssueComment]:
-    """Bot comments whose first line is ``marker``, oldest first (one request per 100 comments)."""
-    return [c for c in pr.get_comments() if _by_bot(c) and (c.body or "").startswith(marker)]
+def marked_comments(pr: Issue, marker: str, since: datetime | None = None) -> list[IssueComment]:
+    """Bot comments whose first line is ``marker``, oldest first (one request per 100 comments;
+    ``since`` limits the listing to comments updated since then)."""
+    listing = pr.get_comments() if since is None else pr.get_comments(since=since)
+    return [c for c in listing if _by_bot(c) and (c.body or "").startswith(marker)]
 
 
 def find_comment(pr: Issue, marker: str, *, take_over_cml: bool = False) -> IssueComment | None:
@@ -70,15 +73,20 @@ def upsert_comment(pr: Issue, body: str, marker: str, mode: CommentMode, *, take
     if existing is not None:  # mode == "new"
         existing.delete()
         created = pr.create_comment(body)
-        return _one_left(pr, marker, CommentResult("recreated", created.html_url, created.id))
+        return _one_left(pr, marker, created, "recreated")
     created = pr.create_comment(body)
-    return _one_left(pr, marker, CommentResult("created", created.html_url, created.id))
+    return _one_left(pr, marker, created, "created")
 
 
-def _one_left(pr: Issue, marker: str, result: CommentResult) -> CommentResult:
+RACE_WINDOW = timedelta(minutes=10)
+
+
+def _one_left(pr: Issue, marker: str, created: IssueComment, action: Literal["created", "recreated"]) -> CommentResult:
     """Two publishers racing may both create a comment: each keeps the oldest and deletes the rest,
-    so the PR ends with one."""
-    marked = marked_comments(pr, marker)
+    so the PR ends with one. Only comments from around the creation are listed (one request)."""
+    result = CommentResult(action, created.html_url, created.id)
+    since = created.created_at - RACE_WINDOW if created.created_at else None
+    marked = marked_comments(pr, marker, since=since)
     if len(marked) <= 1:
         return result
     keep, *extra = sorted(marked, key=lambda c: c.id)
