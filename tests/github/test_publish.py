@@ -258,3 +258,38 @@ def test_annotations_go_in_batches_of_50(fake: Any) -> None:
     [check] = fake.check_runs(REPO, HEAD)
     assert len(check["output"]["annotations"]) == 120
     assert [a["start_line"] for a in check["output"]["annotations"]] == list(range(1, 121))
+
+
+def test_cli_publish_in_a_pull_request_job(fake: Any, tmp_path: Path) -> None:
+    """`mlci publish` as a workflow step runs it: a real process, GitHub's own event payload."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from mlci.render.markdown import render_markdown
+    from mlci.report import write_bundle
+
+    rep = report()
+    write_bundle(rep, tmp_path / "bundle", render_markdown(rep))
+    event = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "events" / "pull_request.opened.json").read_text())
+    event["number"] = event["pull_request"]["number"] = 42
+    event["pull_request"]["head"]["sha"], event["pull_request"]["base"]["sha"] = HEAD, BASE
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env.update({"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+                "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN,
+                "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "output")})
+    proc = subprocess.run([sys.executable, "-m", "mlci", "publish", str(tmp_path / "bundle")], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "comment created" in proc.stdout and "check run 'mlci'" in proc.stdout
+    assert TOKEN not in proc.stdout + proc.stderr
+    assert len(fake.comments(REPO, 42)) == 1 and fake.check_runs(REPO, HEAD)[0]["conclusion"] == "failure"
+
+    env["GITHUB_TOKEN"] = READ_ONLY_TOKEN
+    proc = subprocess.run([sys.executable, "-m", "mlci", "publish", str(tmp_path / "bundle")], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("mlci: error: the token can't write to this repository") and proc.stderr.count("\n") == 1
+    assert READ_ONLY_TOKEN not in proc.stdout + proc.stderr

@@ -20,7 +20,13 @@ def connect(token: str, api_url: str | None = None, *, throttle: bool = True, re
     and secondary rate limits, honouring Retry-After and x-ratelimit-reset.
     ``throttle=False`` drops PyGithub's pauses between requests (tests on loopback).
     """
+    import logging
+
     from github import Auth, Github, GithubRetry
+
+    # PyGithub's logger prints each refused or retried request on stderr (its own handler);
+    # mlci reports the outcome in one line instead, and warnings still show.
+    logging.getLogger("github").setLevel(logging.WARNING)
 
     # urllib3 leaves POST and PATCH out of its retried methods; mlci's writes are safe to
     # repeat (a duplicate comment from a lost response is removed after creation).
