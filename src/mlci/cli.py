@@ -38,7 +38,9 @@ def cli(ctx: click.Context, traceback: bool) -> None:
     \b
     Typical use, in CI or locally:
       mlci repro            run the pipeline (pull from the DVC remote first)
-      mlci report           compare with the base, write the bundle mlci-report/
+      mlci report           compare with the base, evaluate mlci.yaml, write the bundle mlci-report/
+      mlci gate             exit 1 when a gate failed
+      mlci publish          the PR comment, the check and the job summary on GitHub
       mlci demo             see it all on an example project
     """
     ctx.obj = {"traceback": traceback}
