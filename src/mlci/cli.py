@@ -17,6 +17,10 @@ from mlci import __version__
 from mlci.errors import MlciError
 
 DEFAULT_OUT = "mlci-report"
+# Every option can also come from an MLCI_* environment variable (shown in --help): the
+# composite actions pass their inputs that way, so no shell code sits between an input
+# and mlci. An empty variable counts as unset.
+BUNDLE_ENV = "MLCI_REPORT_DIR"
 FORMATS = ("text", "md", "json")
 
 
@@ -47,10 +51,10 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
-@click.option("--pull/--no-pull", default=None, help="Pull outputs and run-cache first. Default: when a default remote is set.")
-@click.option("--push", is_flag=True, help="Push outputs and run-cache to the default remote afterwards.")
+@click.option("--pull/--no-pull", default=None, envvar="MLCI_DVC_PULL", show_envvar=True, help="Pull outputs and run-cache first. Default: when a default remote is set.")
+@click.option("--push", is_flag=True, envvar="MLCI_DVC_PUSH", show_envvar=True, help="Push outputs and run-cache to the default remote afterwards.")
 @click.option("--out", "out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
-              help="Bundle directory where the stage results are kept for `mlci report`.")
+              envvar=BUNDLE_ENV, show_envvar=True, help="Bundle directory where the stage results are kept for `mlci report`.")
 @click.argument("dvc_args", nargs=-1, type=click.UNPROCESSED)
 def repro(pull: bool | None, push: bool, out: str, dvc_args: tuple[str, ...]) -> None:
     """Run the pipeline as CI should: pull, `dvc repro [DVC_ARGS]...`, push when asked.
@@ -66,14 +70,14 @@ def repro(pull: bool | None, push: bool, out: str, dvc_args: tuple[str, ...]) ->
 
 
 @cli.command()
-@click.option("--base", help="Revision to compare with. Default: the PR base, the previous commit on the default branch, or the merge-base with it.")
-@click.option("--head", help="Revision to compare. Default: the workspace (what `mlci repro` produced).")
+@click.option("--base", envvar="MLCI_BASE", show_envvar=True, help="Revision to compare with. Default: the PR base, the previous commit on the default branch, or the merge-base with it.")
+@click.option("--head", envvar="MLCI_HEAD", show_envvar=True, help="Revision to compare. Default: the workspace (what `mlci repro` produced).")
 @click.option("--out", "out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
-              help="Directory for the bundle (report.json, report.md).")
+              envvar=BUNDLE_ENV, show_envvar=True, help="Directory for the bundle (report.json, report.md).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="What to print on standard output.")
-@click.option("--project", help="Project name shown in the report. Default: `project` in mlci.yaml, else the DVC project's folder name.")
-@click.option("--config", help="The policy file. Default: mlci.yaml. On a PR the base's copy applies unless it says `policy: head`.")
+@click.option("--project", envvar="MLCI_PROJECT", show_envvar=True, help="Project name shown in the report. Default: `project` in mlci.yaml, else the DVC project's folder name.")
+@click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="The policy file. Default: mlci.yaml. On a PR the base's copy applies unless it says `policy: head`.")
 def report(base: str | None, head: str | None, out: str, fmt: str, project: str | None, config: str | None) -> None:
     """Compare metrics and params with the base, evaluate the policy; write the bundle and print it.
 
@@ -90,11 +94,16 @@ def report(base: str | None, head: str | None, out: str, fmt: str, project: str 
     result = collect.build_report(".", ctx, base=base, head=head, project=project, config=config, bundle_dir=out,
                                   repro=collect.load_repro(out, head_sha) if head in (None, "workspace") else None)
     write_bundle(result, out, render_markdown(result))
+    if step_output := os.environ.get("GITHUB_OUTPUT"):  # in a GitHub Actions step: where the bundle is
+        from pathlib import Path
+
+        from mlci.github.runner_files import write_outputs
+        write_outputs(step_output, {"report-dir": str(Path(out).resolve())})
     click.echo(render(result, fmt, color=use_color()), nl=False)
 
 
 @cli.command()
-@click.argument("bundle", default=DEFAULT_OUT, type=click.Path(file_okay=False))
+@click.argument("bundle", default=DEFAULT_OUT, type=click.Path(file_okay=False), envvar=BUNDLE_ENV)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="How to print the verdict.")
 def gate(bundle: str, fmt: str) -> None:
@@ -110,13 +119,13 @@ def gate(bundle: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("bundle", default=DEFAULT_OUT, type=click.Path(file_okay=False))
+@click.argument("bundle", default=DEFAULT_OUT, type=click.Path(file_okay=False), envvar=BUNDLE_ENV)
 @click.option("--token", help="GitHub token. Default: GITHUB_TOKEN, then GH_TOKEN. Without one, nothing is posted (local mode).")
-@click.option("--comment", "comment", type=click.Choice(["update", "new", "once", "off"]),
+@click.option("--comment", "comment", type=click.Choice(["update", "new", "once", "off"]), envvar="MLCI_COMMENT", show_envvar=True,
               help="How to post the PR comment. Default: `comment.mode` in mlci.yaml, else update.")
-@click.option("--check-name", help="The check's name. Default: `check.name` in mlci.yaml, else mlci.")
-@click.option("--take-over-cml", is_flag=True, default=None, help="Reuse a comment CML left instead of adding one.")
-@click.option("--config", help="The policy file with the comment and check settings. Default: mlci.yaml here, if any.")
+@click.option("--check-name", envvar="MLCI_CHECK_NAME", show_envvar=True, help="The check's name. Default: `check.name` in mlci.yaml, else mlci.")
+@click.option("--take-over-cml", is_flag=True, default=None, envvar="MLCI_TAKE_OVER_CML", show_envvar=True, help="Reuse a comment CML left instead of adding one.")
+@click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="The policy file with the comment and check settings. Default: mlci.yaml here, if any.")
 def publish(bundle: str, token: str | None, comment: str | None, check_name: str | None,
             take_over_cml: bool | None, config: str | None) -> None:
     """Post a bundle: the sticky PR comment, the check run (or a commit status), the job summary, step outputs."""

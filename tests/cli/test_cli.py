@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -63,6 +64,29 @@ def test_report_into_another_directory(repo: Path, capsys: pytest.CaptureFixture
     code, _, _ = run_main(["report", "--out", str(tmp_path / "bundle"), "--base", "main", "--head", "HEAD"], capsys)
     assert code == 0
     assert json.loads((tmp_path / "bundle" / "report.json").read_text())["context"]["head"]["rev"] == "HEAD"
+
+
+def test_options_come_from_mlci_environment_variables_as_the_actions_pass_them(
+        repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The composite actions call plain `mlci report` / `mlci gate` with their inputs in MLCI_*;
+    an empty variable (an input left empty) counts as unset."""
+    bundle = tmp_path / "bundle"
+    outputs = tmp_path / "github_output"
+    monkeypatch.setenv("MLCI_REPORT_DIR", str(bundle))
+    monkeypatch.setenv("MLCI_BASE", "main")
+    monkeypatch.setenv("MLCI_CONFIG", "")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    code, _, _ = run_main(["report"], capsys)
+    assert code == 0
+    report = json.loads((bundle / "report.json").read_text())
+    assert report["context"]["base"]["rev"] == "main"
+    assert re.fullmatch(r"report-dir<<(ghadelimiter_\w+)\n" + re.escape(str(bundle.resolve())) + r"\n\1\n",
+                        outputs.read_text())
+    code, out, _ = run_main(["gate"], capsys)  # the bundle argument from MLCI_REPORT_DIR
+    assert code == 0 and "no policy" in out.lower()
+    monkeypatch.setenv("MLCI_BASE", "no-such-rev")
+    code, _, err = run_main(["report"], capsys)
+    assert code == 2 and "unknown revision 'no-such-rev'" in err
 
 
 @pytest.mark.parametrize(
