@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
+from mlci import ACTION_MAJOR, ACTION_REPOSITORY
 from mlci.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 DEFAULT_CONFIG = "mlci.yaml"
 SCHEMA_FILE = "schemas/policy-v1.schema.json"
-SCHEMA_URL = "https://raw.githubusercontent.com/mlci-actions/mlci/v1/src/mlci/schemas/policy-v1.schema.json"
+SCHEMA_URL = f"https://raw.githubusercontent.com/{ACTION_REPOSITORY}/{ACTION_MAJOR}/src/mlci/{SCHEMA_FILE}"
 
 Path_ = tuple[str | int, ...]
 

@@ -23,13 +23,15 @@ from typing import Any
 import pytest
 import yaml
 
+from mlci import ACTION_MAJOR, ACTION_REPOSITORY
+
 ROOT = Path(__file__).resolve().parents[2]
 ACTIONS = sorted([ROOT / "action.yml", *ROOT.glob("actions/*/action.yml")])
 TEMPLATES = sorted((ROOT / "workflows-templates").glob("*.yml"))
 ZIZMOR_CONFIG = Path(__file__).with_name("zizmor.yml")
 SUB_ACTIONS = ("setup", "repro", "report", "gate", "publish")
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-OWN_ACTION = re.compile(r"^mlci-actions/mlci(/actions/[a-z-]+)?@")
+OWN_ACTION = re.compile(rf"^{re.escape(ACTION_REPOSITORY)}(/actions/[a-z-]+)?@")
 
 # Which PyPI package of the test extra provides each command.
 PROVIDERS = {
@@ -208,7 +210,9 @@ def test_mlci_is_referenced_the_same_way_everywhere() -> None:
         for step in _workflow_steps(_load(path))
         if OWN_ACTION.match(str(step.get("uses", "")))
     }
-    assert refs == {"v1"}, refs
+    assert refs == {ACTION_MAJOR}, refs
+    owner = ACTION_REPOSITORY.split("/")[0]
+    assert f'"{owner}/*": ref-pin' in ZIZMOR_CONFIG.read_text(), "zizmor.yml: the own-action policy names another owner"
 
 
 def test_the_root_action_runs_the_same_scripts_as_the_sub_actions() -> None:
