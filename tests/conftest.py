@@ -1,10 +1,13 @@
-"""Shared fixtures: a pinned git identity, and real git + DVC repositories in temporary directories."""
+"""Shared fixtures: a pinned git identity, real git + DVC repositories in temporary directories, and the fake GitHub."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+
+from tests.github.fake_github import Contract, FakeGitHub
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "mlci tests",
@@ -33,3 +36,24 @@ def _pinned_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPa
     monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(home / ".dvc-site"))
     for key in GITHUB_VARS:
         monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(scope="session")
+def github_contract() -> Contract:
+    """The parsed contract subset, shared: parsing it and building validators is the slow part."""
+    return Contract()
+
+
+@pytest.fixture
+def fake_github(github_contract: Contract) -> Iterator[FakeGitHub]:
+    """A started fake GitHub (``fake.url`` is the API base) on loopback; fails the test on any contract violation.
+
+    Used by tests/github (through PyGithub) and tests/e2e (mlci inside act's runs). A test that
+    provokes a violation on purpose clears ``fake.violations`` after checking it.
+    """
+    fake = FakeGitHub(contract=github_contract).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    assert fake.violations == [], "the fake GitHub saw contract violations:\n" + "\n".join(fake.violations)
