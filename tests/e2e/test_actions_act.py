@@ -316,7 +316,9 @@ def test_the_fork_safe_pair(github: FakeGitHub, act: Act, demo: Demo, tmp_path: 
     assert_clean_log(first)
     assert_clean_log(second)
     [comment] = github.comments(REPO, pr.number)
-    assert headline("fail") in comment["body"].splitlines()[1]
+    # The marker names the workflow that made the bundle (its name made safe for an HTML comment).
+    assert comment["body"].startswith('<!-- mlci:report workflow="mlci -fork-safe-" project="diabetes-risk" -->\n'
+                                      + headline("fail"))
     [check] = github.check_runs(REPO, pr.checkout.head_sha)
     assert check["name"] == "mlci" and check["conclusion"] == "failure"
     outputs = second.set_outputs()
