@@ -41,6 +41,7 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 
     \b
     Typical use, in CI or locally:
+      mlci init             write a starter mlci.yaml and the GitHub workflow (once)
       mlci repro            run the pipeline (pull from the DVC remote first)
       mlci report           compare with the base, evaluate mlci.yaml, write the bundle mlci-report/
       mlci gate             exit 1 when a gate failed
@@ -154,6 +155,23 @@ def schema(which: str) -> None:
     from mlci import config, report
 
     click.echo(config.schema_text() if which == "policy" else report.schema_text(), nl=False)
+
+
+@cli.command()
+@click.argument("directory", metavar="[DIR]", default=".")
+@click.option("--workflow", type=click.Choice(["pull-request", "fork-safe", "none"]), default="pull-request",
+              show_default=True, help="Which workflow to write into DIR/.github/workflows/: the one-job PR check, "
+              "the fork-safe pair (PR job + publish job), or none.")
+@click.option("--force", is_flag=True, help="Overwrite files that exist (default: keep them).")
+def init(directory: str, workflow: str, force: bool) -> None:
+    """Write a starter mlci.yaml (a gate per metric of the DVC project in DIR) and the GitHub workflow.
+
+    DIR holds dvc.yaml; default: the current directory. Files that exist are kept
+    unless --force. Prints what is left to do.
+    """
+    from mlci import scaffold
+
+    click.echo(scaffold.render(scaffold.init(directory, workflow=workflow, force=force)), nl=False)
 
 
 @cli.command()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci.errors import DvcError
+from mlci.errors import ConfigError, DvcError
 from mlci.report import Repro, StageRun
 
 if TYPE_CHECKING:
@@ -78,6 +78,50 @@ def read_sides(repo: Repo, base_sha: str, head_sha: str | None) -> tuple[SideDat
         # DVC only logs (at debug level) metrics it cannot compare, such as lists.
         head.errors.setdefault(path, note)
     return base, head
+
+
+def workspace_metrics(cwd: str | Path) -> SideData:
+    """The metrics files of the project containing ``cwd``, as they are in the workspace now.
+
+    Stage ``metrics:`` outputs and top-level ``metrics:`` of every dvc.yaml, keyed by
+    their path from the project root; a file that was never produced has the error
+    "file not found". A dvc.yaml DVC cannot load is a ConfigError naming it.
+    """
+    repo = open_repo(cwd)
+    try:
+        with _capture_dvc_notes() as notes:
+            shown = repo.metrics.show(on_error="return")
+    finally:
+        repo.close()
+    # One revision: the workspace (DVC's key for it is "" or "workspace").
+    result: dict[str, Any] = next(iter(shown.values()), {})
+    if "error" in result:
+        raise ConfigError(describe_pipeline_error(result["error"]))
+    side = _side(result, {}, WORKSPACE)
+    for path, note in notes:
+        side.errors.setdefault(path, note)
+    return side
+
+
+def describe_pipeline_error(exc: BaseException) -> str:
+    """One line for a dvc.yaml DVC could not load, naming the file (relative to the current directory)."""
+    name = type(exc).__name__
+    path = os.path.normpath(str(getattr(exc, "path", "") or "dvc.yaml"))
+    if name == "YAMLValidationError":
+        errors = list(getattr(getattr(exc, "exc", None), "errors", None) or [])
+        if errors:
+            first = errors[0]
+            where = ".".join(str(p) for p in (getattr(first, "path", None) or []))
+            more = f" (and {len(errors) - 1} more; `dvc stage list` shows them)" if len(errors) > 1 else ""
+            return f"{path}: not a valid DVC pipeline: {getattr(first, 'error_message', first)}" + (
+                f" at {where}" if where else "") + more
+        return f"{path}: not a valid DVC pipeline: {exc}"
+    if name == "YAMLSyntaxError" or "corrupted" in str(exc):
+        mark = getattr(exc.__cause__, "problem_mark", None)
+        problem = getattr(exc.__cause__, "problem", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        return f"{path}{line}: not valid YAML" + (f": {problem}" if problem else "")
+    return f"{path}: DVC could not load it: {describe_error(exc)}"
 
 
 def _side(metrics: dict[str, Any], params: dict[str, Any], rev: str) -> SideData:

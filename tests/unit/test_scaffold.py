@@ -1,0 +1,120 @@
+"""The pure parts of `mlci init`: guessing a metric's direction, wildcard gates, the policy's text."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlci.config import load_policy
+from mlci.scaffold import MetricsFile, group_keys, guess, pattern_text, policy_text, yaml_key, yaml_number
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("accuracy", ("higher", "quality")),
+    ("loss", ("lower", "quality")),
+    ("val_loss", ("lower", "quality")),
+    ("valLoss", ("lower", "quality")),
+    ("val-loss", ("lower", "quality")),
+    ("log_loss", ("lower", "quality")),
+    ("logloss", ("lower", "quality")),
+    ("test.rmse", ("lower", "quality")),
+    ("MSE", ("lower", "quality")),
+    ("mean_absolute_error", ("lower", "quality")),
+    ("top1_err", ("lower", "quality")),
+    ("mape", ("lower", "quality")),
+    ("num_errors", ("lower", "quality")),
+    ("neg_mean_squared_error", ("higher", "quality")),  # scikit-learn's negated scorer
+    ("terror", ("higher", "quality")),  # a whole part, never a substring
+    ("interrupted", ("higher", "quality")),
+    ("per_class.error.f1", ("higher", "quality")),  # the last part decides: an F1 score of the class "error"
+    ("loss.train", ("lower", "quality")),  # the last part says nothing: the one before it decides
+    ("inference_time_ms", ("lower", "timing")),
+    ("p95_latency", ("lower", "timing")),
+    ("train.duration", ("lower", "timing")),
+    ("lifetime_value", ("higher", "quality")),
+    ("n_test", ("higher", "count")),
+    ("per_class.dog.support", ("higher", "count")),
+    ("f1Score", ("higher", "quality")),
+    ("something", ("higher", "quality")),
+])
+def test_guess_from_the_parts_of_the_name(key: str, expected: tuple[str, str]) -> None:
+    assert guess(key.split(".")) == expected
+
+
+def test_keys_of_one_shape_fold_into_a_wildcard_in_file_order() -> None:
+    keys = ["accuracy", "per_class.cat.f1", "per_class.cat.recall", "per_class.dog.f1", "per_class.dog.recall",
+            "fold.0.class.a.err", "fold.0.class.b.err", "fold.1.class.a.err", "fold.1.class.b.err"]
+    assert [(pattern_text(p), len(m)) for p, m in group_keys(keys)] == [
+        ("accuracy", 1), ("per_class.*.f1", 2), ("per_class.*.recall", 2), ("fold.*.class.*.err", 4)]
+
+
+def test_a_wildcard_that_would_cover_other_keys_or_mix_directions_is_not_made() -> None:
+    # "*.f1" would also match x.y.f1 (mlci's * spans dots); the last part is never a wildcard.
+    assert [pattern_text(p) for p, _ in group_keys(["a.f1", "b.f1", "x.y.f1"])] == ["a.f1", "b.f1", "x.y.f1"]
+    assert [pattern_text(p) for p, _ in group_keys(["m.f1", "m.recall"])] == ["m.f1", "m.recall"]
+    # error.rate is lower-is-better, accuracy.rate higher: one gate cannot say both.
+    assert [pattern_text(p) for p, _ in group_keys(["error.rate", "accuracy.rate"])] == ["error.rate", "accuracy.rate"]
+
+
+@pytest.mark.parametrize("value", [0.1, 1e-05, 1e22, -3.5e-12, 12, 0, 0.30000000000000004, 1.5e300])
+def test_numbers_read_back_as_the_same_number(value: float) -> None:
+    assert yaml.safe_load(f"min: {yaml_number(value)}") == {"min": value}
+
+
+@pytest.mark.parametrize("key", ["accuracy", "per_class.*.f1", "yes", "no", "on", "null", "1", "1.5", "a: b",
+                                 "#x", "- x", "'q'", '"dq"', "ünï", "x\ty", "~", "[a]", "{a}", "&a", "*a", "!a"])
+def test_keys_read_back_as_themselves(key: str) -> None:
+    assert yaml.safe_load(f"{yaml_key(key)}: 0") == {key: 0}
+
+
+_part = st.text(alphabet=st.sampled_from("abcxyz_-:*?[]! 0189éL"), min_size=1, max_size=6)
+_key = st.one_of(st.sampled_from(["accuracy", "loss", "per_class.a.f1", "per_class.b.f1", "per_class.a.support"]),
+                 st.lists(_part, min_size=1, max_size=4).map(".".join))  # keys that files share, and odd ones
+_number = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6))
+_file = st.builds(
+    lambda path, numbers, missing: MetricsFile(path, numbers) if not missing else MetricsFile(path, problem="file not found"),
+    st.sampled_from(["metrics.json", "eval/metrics.json", "weird [1].json"]),
+    st.dictionaries(_key, _number, max_size=12),
+    st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_file, max_size=3, unique_by=lambda f: f.path))
+def test_every_metric_is_covered_by_exactly_one_gate_and_every_gate_covers_one(files: list[MetricsFile]) -> None:
+    """What makes the policy safe to use at once: `mlci report` refuses a gate that matches
+    nothing, and a metric under two gates would be judged twice."""
+    text = policy_text(files)
+    rules = load_policy(text).metrics
+    metrics = [(f.path, key) for f in files for key in f.numbers]
+    assert len({pattern for pattern in (r.pattern for r in rules)}) == len(rules)
+    for path, key in metrics:
+        if ":" in path:
+            continue
+        assert sum(rule.matches(path, key) for rule in rules) == 1, (path, key, text)
+    for rule in rules:
+        assert any(rule.matches(path, key) for path, key in metrics), (rule.pattern, text)
+    for f in files:
+        for key, value in f.numbers.items():
+            if not (isinstance(value, float) and not math.isfinite(value)):
+                continue
+            assert all(rule.informational for rule in rules if rule.matches(f.path, key))
+
+
+def test_a_wildcard_hint_shows_the_worst_value() -> None:
+    higher = {"per_class.a.f1": 0.9, "per_class.b.f1": 0.6}
+    lower = {"fold.1.loss": 0.1, "fold.2.loss": 0.4}
+    text = policy_text([MetricsFile("m.json", {**higher, **lower})])
+    assert '  "per_class.*.f1":  # 2 metrics: per_class.a.f1, per_class.b.f1\n    max_drop: "2%"\n    # min: 0.6\n' in text
+    assert '  "fold.*.loss":  # 2 metrics: fold.1.loss, fold.2.loss\n    direction: lower\n    max_drop: "2%"\n    # max: 0.4\n' in text
+
+
+def test_no_metrics_file_at_all_still_gives_a_loadable_policy_with_a_hint() -> None:
+    text = policy_text([])
+    assert load_policy(text).metrics == ()
+    assert "no dvc.yaml of this project declares a metrics file" in text
+    assert max(len(line) for line in text.splitlines()[1:]) <= 100
