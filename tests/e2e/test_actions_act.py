@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,11 +80,12 @@ jobs:
           OUTCOME: ${{{{ steps.mlci.outcome }}}}
         run: |
           MLCI_BIN=$(command -v mlci)
-          MLCI_MODULE=$("$(dirname "$MLCI_BIN")/python" -c 'import mlci; print(mlci.__file__)')
-          export MLCI_BIN MLCI_MODULE
+          MLCI_MODULE=$("$(dirname "$(readlink -f "$MLCI_BIN")")/python" -c 'import mlci; print(mlci.__file__)')
+          RUNNER_PYTHON=$(command -v python3)
+          export MLCI_BIN MLCI_MODULE RUNNER_PYTHON
           mkdir -p "$MLCI_E2E_OUTPUTS"
           cp -R "$REPORT_DIR" "$MLCI_E2E_OUTPUTS/bundle"
-          python3 -c 'import json, os; keys = "VERDICT COMMENT_URL CHECK_URL REPORT_DIR OUTCOME MLCI_BIN MLCI_MODULE GITHUB_SHA RUNNER_TEMP GITHUB_WORKSPACE".split(); json.dump({{k: os.environ.get(k, "") for k in keys}}, open(os.path.join(os.environ["MLCI_E2E_OUTPUTS"], "outputs.json"), "w"))'
+          python3 -c 'import json, os; keys = "VERDICT COMMENT_URL CHECK_URL REPORT_DIR OUTCOME MLCI_BIN MLCI_MODULE RUNNER_PYTHON GITHUB_SHA RUNNER_TEMP GITHUB_WORKSPACE".split(); json.dump({{k: os.environ.get(k, "") for k in keys}}, open(os.path.join(os.environ["MLCI_E2E_OUTPUTS"], "outputs.json"), "w"))'
 """
 
 # The one line of the templates the tests replace: it would pip-install the project's
@@ -241,7 +243,9 @@ def test_the_action_on_a_pull_request(scenario: Scenario, github: FakeGitHub, ac
     assert out["OUTCOME"] == ("success" if verdict == "pass" else "failure")
     assert out["GITHUB_SHA"] == pr.checkout.merge_sha
     # The mlci that ran is the one the install step put in a venv under RUNNER_TEMP, from the action's checkout.
-    assert out["MLCI_BIN"] == f"{out['RUNNER_TEMP']}/mlci-venv/bin/mlci"
+    assert out["MLCI_BIN"] == f"{out['RUNNER_TEMP']}/mlci-venv/path/mlci"
+    # Only the mlci command went on PATH: `python` in the pipeline's stages is still the runner's.
+    assert out["RUNNER_PYTHON"] == str(Path(sys.executable).parent / "python3")
     assert out["MLCI_MODULE"].startswith(f"{out['RUNNER_TEMP']}/mlci-venv/lib/"), out["MLCI_MODULE"]
     assert out["REPORT_DIR"] == f"{out['GITHUB_WORKSPACE']}/mlci-report"
 

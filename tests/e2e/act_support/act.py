@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import site
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -104,12 +103,9 @@ class Act:
         - PATH starts with this Python's folder: the runner's ``python3`` is the test's interpreter,
           which has mlci's dependencies (DVC, scikit-learn, ...), as a real runner's Python has the
           pipeline's after ``pip install -r requirements.txt``.
-        - PYTHONPATH, only when this Python is a virtualenv (CI's .venv): the install step's
-          ``python3 -m venv --system-site-packages`` bases its venv on the interpreter *under* a
-          virtualenv, which does not see the virtualenv's packages, and pip would then download
-          all of mlci's dependencies on every run. PYTHONPATH makes them visible; mlci itself
-          still comes from the action's checkout (PYTHONPATH does not read the editable
-          install's .pth, and the test checks which mlci ran).
+        - PYTHONPATH is removed. When this Python is a virtualenv (CI's .venv), the install step's
+          .pth file is what lets mlci's venv see the virtualenv's packages (else pip would download
+          all of mlci's dependencies on every run): the tests run that path for real.
         """
         env = dict(os.environ)
         for key in [k for k in env if k.startswith(("GITHUB_", "RUNNER_", "ACTIONS_"))] + ["VIRTUAL_ENV", "PYTHONHOME"]:
@@ -122,10 +118,7 @@ class Act:
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
             "NO_COLOR": "1",
         })
-        if sys.prefix != sys.base_prefix:
-            env["PYTHONPATH"] = os.pathsep.join(site.getsitepackages())
-        else:
-            env.pop("PYTHONPATH", None)
+        env.pop("PYTHONPATH", None)
         for key in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
             Path(env[key]).mkdir(parents=True, exist_ok=True)
         return env
