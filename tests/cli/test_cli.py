@@ -14,14 +14,8 @@ from click.testing import CliRunner
 
 from mlci import __version__
 from mlci.cli import cli, main
+from tests.cli import run_main
 from tests.repo_helpers import commit, init_repo, sh, write
-
-
-def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 @pytest.fixture

@@ -13,21 +13,14 @@ import jsonschema
 import pytest
 import yaml
 
-from mlci.cli import main
 from mlci.config import SCHEMA_URL, load_policy, schema
+from tests.cli import run_main
 from tests.repo_helpers import commit, dvc, init_repo, sh, write
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "workflows-templates"
 DEMO = ROOT / "src" / "mlci" / "demo" / "project"
 KEPT = "exists, kept (use --force to overwrite)"
-
-
-def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 @pytest.fixture
