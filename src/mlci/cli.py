@@ -56,17 +56,32 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 @click.option("--push", is_flag=True, envvar="MLCI_DVC_PUSH", show_envvar=True, help="Push outputs and run-cache to the default remote afterwards.")
 @click.option("--out", "out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
               envvar=BUNDLE_ENV, show_envvar=True, help="Bundle directory where the stage results are kept for `mlci report`.")
+@click.option("--record-failure", is_flag=True, envvar="MLCI_RECORD_FAILURE", show_envvar=True,
+              help="When a stage fails, keep the failure for `mlci report` (its verdict fails and says where) "
+                   "and exit 0, so the report is still published; `mlci gate` fails the job afterwards. "
+                   "Default: exit 1.")
 @click.argument("dvc_args", nargs=-1, type=click.UNPROCESSED)
-def repro(pull: bool | None, push: bool, out: str, dvc_args: tuple[str, ...]) -> None:
+def repro(pull: bool | None, push: bool, out: str, record_failure: bool, dvc_args: tuple[str, ...]) -> None:
     """Run the pipeline as CI should: pull, `dvc repro [DVC_ARGS]...`, push when asked.
 
     Extra arguments go to `dvc repro` unchanged, e.g. `mlci repro --force train`.
+    Exits 1 when a stage fails (0 with --record-failure).
     """
     from mlci import collect, dvc, git
+    from mlci.errors import PipelineFailed
     from mlci.render.view import repro_note, stage_summary
 
-    result = dvc.repro(".", args=dvc_args, pull=pull, push=push, echo=_echo_line)
-    collect.save_repro(result, out, git.rev_parse(".", "HEAD"))
+    head_sha = git.rev_parse(".", "HEAD")
+    try:
+        result = dvc.repro(".", args=dvc_args, pull=pull, push=push, echo=_echo_line)
+    except PipelineFailed as failed:
+        collect.save_repro(failed.repro, out, head_sha)  # also without --record-failure: no stale record
+        click.echo(f"mlci: {stage_summary(failed.repro)} ({repro_note(failed.repro)})")
+        if not record_failure:
+            raise
+        click.echo(f"mlci: {failed}; kept for `mlci report`")
+        return
+    collect.save_repro(result, out, head_sha)
     click.echo(f"mlci: {stage_summary(result)} ({repro_note(result)})")
 
 

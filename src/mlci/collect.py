@@ -9,7 +9,7 @@ from pathlib import Path
 from mlci import compare, dvc, git
 from mlci.context import RunContext, choose_base, choose_head
 from mlci.errors import DvcError
-from mlci.gates.evaluate import evaluate_policy
+from mlci.gates.evaluate import evaluate_policy, pipeline_failed
 from mlci.policy import select_policy
 from mlci.report import Context, Report, Repro, StageRun
 
@@ -64,6 +64,8 @@ def build_report(
         repro=repro,
         policy=policy_info,
     )
+    if repro is not None and repro.failure is not None:
+        return replace(report, gates=(pipeline_failed(repro.failure, policy_file=policy_info.file if policy_info else None),))
     if policy is None:
         return report
     return replace(report, gates=evaluate_policy(policy, report, cwd, ignore=_ignored(cwd, bundle_dir)))
@@ -89,6 +91,7 @@ def save_repro(result: Repro, out: str | Path, head_sha: str) -> Path:
         "pushed": result.pushed,
         "seconds": result.seconds,
         "dirty_before": list(result.dirty_before),
+        "failure": result.failure,
         "stages": [{"name": s.name, "state": s.state, "seconds": s.seconds} for s in result.stages],
     }
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
@@ -108,6 +111,7 @@ def load_repro(out: str | Path, head_sha: str | None) -> Repro | None:
             pushed=bool(data["pushed"]),
             seconds=float(data["seconds"]),
             dirty_before=tuple(str(p) for p in data.get("dirty_before", [])),
+            failure=None if data.get("failure") is None else str(data["failure"]),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

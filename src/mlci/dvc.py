@@ -16,11 +16,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci.errors import ConfigError, DvcError
+from mlci.errors import ConfigError, DvcError, PipelineFailed
 from mlci.report import Repro, StageRun
 
 if TYPE_CHECKING:
@@ -294,7 +294,9 @@ def repro(
     """Pull (when a remote is configured), ``dvc repro ARGS``, push when asked.
 
     ``pull=None`` pulls exactly when the project has a default remote.
-    A failing stage raises DvcError after the output has streamed through.
+    A failing stage raises PipelineFailed after the output has streamed through, with
+    what ran up to then (that stage marked failed); nothing is pushed. ``dvc repro``
+    failing before any stage ran (an unknown target, ...) raises DvcError.
     """
     started = time.monotonic()
     repo = open_repo(cwd)
@@ -325,9 +327,14 @@ def repro(
     missing = {name for name, ok in before.items() if not ok}
     stages = classify_stages(lines, time.monotonic(), missing)
     if code != 0:
-        ran = [s.name for s in stages if s.state == "ran"]
-        where = f" in stage '{ran[-1]}'" if ran else ""
-        raise DvcError(f"`dvc repro` failed{where} with exit code {code} (see its output above)")
+        if not stages or stages[-1].state != "ran":  # before any stage ran: an unknown target, a lock, ...
+            raise DvcError(f"`dvc repro` failed with exit code {code} (see its output above)")
+        # DVC stops at the first failing stage: the last one it started.
+        stages[-1] = replace(stages[-1], state="failed")
+        failure = f"`dvc repro` failed in stage '{stages[-1].name}' with exit code {code}"
+        record = Repro(stages=tuple(stages), pulled=do_pull, pushed=False,
+                       seconds=round(time.monotonic() - started, 1), dirty_before=dirty_before, failure=failure)
+        raise PipelineFailed(f"{failure} (see its output above)", record)
 
     if push:
         echo(f"mlci: pushing outputs and run-cache to remote '{remote}'")

@@ -7,6 +7,11 @@ that names the file, key or revision at fault, and its ``exit_code`` is 2
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlci.report import Repro
+
 
 class MlciError(Exception):
     """A user-facing error: one clear line, no traceback."""
@@ -26,6 +31,19 @@ class DvcError(MlciError):
     """DVC could not do what was asked (no project, a stage failed, ...)."""
 
     exit_code = 2
+
+
+class PipelineFailed(DvcError):
+    """A stage of the pipeline failed: exit code 1, like a failed gate, not a usage error.
+
+    ``repro`` is what ran up to the failure, its failed stage marked, for the report.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, repro: Repro) -> None:
+        super().__init__(message)
+        self.repro = repro
 
 
 class BundleError(MlciError):

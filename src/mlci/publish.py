@@ -190,11 +190,13 @@ def _check(repo: Repository, report: Report, sha: str, settings: PublishSettings
 
 
 def gate_annotations(report: Report) -> list[dict[str, Any]]:
-    """One failure annotation per blocking gate, at its mlci.yaml line (else the first line)."""
+    """One failure annotation per blocking gate of the policy, at its mlci.yaml line (else the first line).
+
+    A failed pipeline has none: the check's summary says where, and the log has the output."""
     file = report.policy.file if report.policy else "mlci.yaml"
     out = []
     for gate in report.gates:
-        if not gate.blocking:
+        if not gate.blocking or gate.kind == "pipeline":
             continue
         line = gate.line or 1
         out.append({"path": file, "start_line": line, "end_line": line, "annotation_level": "failure",

@@ -125,6 +125,10 @@ class Repro:
     pushed: bool
     seconds: float
     dirty_before: tuple[str, ...] = ()  # files already changed before the run (not its doing)
+    # Why the pipeline did not run to the end ("`dvc repro` failed in stage 'train' with exit
+    # code 1"); None when it did. Its output is in the job's log, never in the bundle: a
+    # training script's output may hold what GitHub masks in logs but not in comments.
+    failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,8 @@ class Report:
 
     @property
     def verdict(self) -> Verdict | None:
-        """``fail`` when any non-informational gate failed; None without a policy."""
-        if self.policy is None:
+        """``fail`` when any non-informational gate failed; None without a policy (and a pipeline that ran)."""
+        if self.policy is None and not self.gates:
             return None
         return "fail" if any(g.blocking for g in self.gates) else "pass"
 
@@ -208,6 +212,7 @@ class Report:
                 pushed=repro["pushed"],
                 seconds=repro["seconds"],
                 dirty_before=tuple(repro["dirty_before"]),
+                failure=repro.get("failure"),
             ),
             policy=None if policy is None else PolicyInfo(**policy),
             gates=tuple(_gate(g) for g in data["gates"]),

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from mlci import __version__
 from mlci.cli import cli, main
 from tests.cli import run_main
-from tests.repo_helpers import commit, init_repo, sh, write
+from tests.repo_helpers import TRAIN_PY, commit, init_repo, sh, write
 
 
 @pytest.fixture
@@ -184,6 +184,52 @@ def test_gate_exit_codes_follow_the_verdict(repo: Path, capsys: pytest.CaptureFi
     code, out, _ = run_main(["gate", "--format", "json"], capsys)
     data = json.loads(out)
     assert code == 1 and data["verdict"] == "fail" and data["gates"][0]["blocking"] is True
+
+
+
+@pytest.mark.parametrize("policy", [True, False], ids=["policy", "no-policy"])
+def test_a_failing_stage_becomes_the_verdict_of_the_report(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, policy: bool) -> None:
+    """What the actions do: `mlci repro` keeps the failure (MLCI_RECORD_FAILURE), the report's
+    verdict fails and says where, so the comment and the check say so; `mlci gate` fails."""
+    if policy:
+        write(repo, "mlci.yaml", "metrics:\n  accuracy:\n    min: 0.5\n")
+        commit(repo, "policy")
+    write(repo, "train.py", "raise SystemExit('boom')\n")
+    commit(repo, "breaks training")
+
+    code, out, err = run_main(["repro"], capsys)
+    assert code == 1
+    assert "mlci: 1 stage, 0 ran, 0 restored from the remote, 0 unchanged, 1 failed" in out
+    assert err == "mlci: error: `dvc repro` failed in stage 'train' with exit code 255 (see its output above)\n"
+
+    monkeypatch.setenv("MLCI_RECORD_FAILURE", "true")
+    code, out, err = run_main(["repro"], capsys)
+    assert code == 0, err
+    assert "kept for `mlci report`" in out
+
+    code, out, _ = run_main(["report", "--format", "json"], capsys)
+    assert code == 0
+    report = json.loads(out)
+    assert report["verdict"] == "fail"
+    assert report["repro"]["failure"] == "`dvc repro` failed in stage 'train' with exit code 255"
+    assert report["repro"]["stages"][0]["state"] == "failed"
+    assert [(g["kind"], g["status"], g["blocking"]) for g in report["gates"]] == [("pipeline", "fail", True)]
+    assert ("were not evaluated" in report["gates"][0]["reason"]) is policy  # no metric gate judged stale outputs
+    markdown = (repo / "mlci-report" / "report.md").read_text()
+    assert "### ❌ mlci · repo: the pipeline failed\n" in markdown
+    assert "- pipeline: \\`dvc repro\\` failed in stage 'train' with exit code 255" in markdown
+    code, out, _ = run_main(["gate"], capsys)
+    assert code == 1 and out.startswith("FAIL mlci · repo: the pipeline failed")
+
+    # Fixed: the next run's record replaces the failure.
+    write(repo, "train.py", TRAIN_PY)
+    commit(repo, "fixed")
+    assert run_main(["repro"], capsys)[0] == 0
+    code, out, _ = run_main(["report", "--format", "json"], capsys)
+    report = json.loads(out)
+    assert report["repro"]["failure"] is None
+    assert report["verdict"] == ("pass" if policy else None)
 
 
 def test_gate_without_policy_passes_and_says_so(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -98,6 +98,11 @@ REQUIREMENTS_CHECK = (
 )
 
 
+# A push after IMPROVE whose training stage crashes (the demo fixture makes its branch).
+BROKEN = Scenario(branch="broken-training", title="Refactor the training script", body="", overrides={},
+                  expect="worse")
+
+
 def template(name: str) -> str:
     """A workflow template as shipped, with only the requirements step replaced."""
     text = (TEMPLATES / name).read_text()
@@ -138,6 +143,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         git(built.project, "commit", "-q", "-m", "Add the mlci workflows")
         for scenario in (IMPROVE, WORSEN):
             git(built.project, "rebase", "-q", BASE_BRANCH, scenario.branch)
+        # BROKEN: the better model's branch, then a push whose training script crashes.
+        git(built.project, "checkout", "-q", "-b", BROKEN.branch, IMPROVE.branch)
+        train = built.project / "src" / "train.py"
+        train.write_text(train.read_text() + "\nraise SystemExit('the training data lost a column')\n")
+        git(built.project, "commit", "-q", "-am", BROKEN.title)
         git(built.project, "checkout", "-q", BASE_BRANCH)
         yield built
 
@@ -262,7 +272,8 @@ def test_the_action_on_a_pull_request(scenario: Scenario, github: FakeGitHub, ac
 
 def test_the_pull_request_template(github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
     """workflows-templates/mlci-pull-request.yml as shipped (bar the requirements step). The PR fails its gates,
-    then a push makes it pass: the one sticky comment is edited in place, each head gets its check."""
+    then a push makes it pass, then one crashes the training stage: the one sticky comment is edited in place each
+    time, each head gets its check."""
     failing = open_pull_request(github, demo, tmp_path, WORSEN, number=11)
     workflow = ".github/workflows/mlci-pull-request.yml"
     first = act.run("pull_request", failing.event, failing.checkout.path, failing.checkout.path / workflow,
@@ -289,8 +300,24 @@ def test_the_pull_request_template(github: FakeGitHub, act: Act, demo: Demo, tmp
     assert github.check_runs(REPO, failing.checkout.head_sha)[0]["conclusion"] == "failure"  # the old head keeps its own
     outputs = second.set_outputs()
     assert outputs["verdict"] == "pass" and outputs["comment-url"] == edited["html_url"]
-    assert_clean_log(first)
-    assert_clean_log(second)
+
+    # A later push crashes the training stage: the comment is edited to say so (no stale "pass"
+    # left standing), the new head's check fails, and so does the job.
+    broken = open_pull_request(github, demo, tmp_path, BROKEN, number=11, earlier=fixed)
+    third = act.run("pull_request", broken.event, broken.checkout.path, broken.checkout.path / workflow,
+                    token=TOKEN, run_id=6003)
+    assert third.returncode == 1 and "Job failed" in third.log, third
+    assert "the training data lost a column" in third.log  # the stage's own output, in the job's log
+    [crashed] = github.comments(REPO, broken.number)
+    assert crashed["id"] == comment["id"]
+    assert crashed["body"].splitlines()[1] == headline("fail") + ": the pipeline failed"
+    assert "failed in stage 'train'" in crashed["body"]
+    assert "the training data lost a column" not in crashed["body"]  # output stays in the log, never in the comment
+    [check] = github.check_runs(REPO, broken.checkout.head_sha)
+    assert check["conclusion"] == "failure" and check["output"]["title"].endswith("the pipeline failed")
+    assert third.set_outputs()["verdict"] == "fail"
+    for result in (first, second, third):
+        assert_clean_log(result)
 
 
 def test_the_fork_safe_pair(github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:

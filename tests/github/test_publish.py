@@ -11,6 +11,7 @@ import pytest
 
 from mlci.context import RunContext
 from mlci.errors import MlciError
+from mlci.gates.evaluate import pipeline_failed
 from mlci.gates.result import GateResult
 from mlci.github import client
 from mlci.publish import PublishSettings, publish
@@ -79,6 +80,27 @@ def test_publishing_twice_edits_in_place(fake: Any) -> None:
     assert second.comment is not None and second.comment.action == "updated"
     [check] = fake.check_runs(REPO, HEAD)
     assert check["conclusion"] == "success"
+
+
+
+def test_a_failed_pipeline_edits_the_comment_and_fails_the_check_without_annotations(fake: Any) -> None:
+    """After a passing run, a push that breaks training: the same comment says so (no stale
+    "pass" left), the check fails, and no annotation points into mlci.yaml for it."""
+    run(fake, rep=report("pass"))
+    failed = report("pass")
+    assert failed.repro is not None
+    failure = "`dvc repro` failed in stage 'train' with exit code 255"
+    stages = (*failed.repro.stages[:1], replace(failed.repro.stages[1], state="failed"))
+    failed = replace(failed, repro=replace(failed.repro, stages=stages, failure=failure),
+                     gates=(pipeline_failed(failure, policy_file="mlci.yaml"),))
+    result = run(fake, rep=failed)
+    [comment] = fake.comments(REPO, 42)
+    assert result.comment is not None and result.comment.action == "updated"
+    assert "### ❌ mlci · churn: the pipeline failed\n" in comment["body"]
+    assert "failed in stage 'train' with exit code 255" in comment["body"]
+    [check] = fake.check_runs(REPO, HEAD)
+    assert check["conclusion"] == "failure" and check["output"]["annotations"] == []
+    assert check["output"]["title"].endswith("the pipeline failed")
 
 
 def test_request_budget_under_six(fake: Any) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlci import dvc as mlci_dvc
-from mlci.errors import DvcError
+from mlci.errors import DvcError, PipelineFailed
 from tests.repo_helpers import commit, dvc, init_repo, sh, write
 
 
@@ -80,6 +80,34 @@ def test_failing_stage_names_the_stage(tmp_path: Path) -> None:
     write(repo, "train.py", "raise SystemExit('boom')\n")
     with pytest.raises(DvcError, match="failed in stage 'train'"):
         mlci_dvc.repro(repo, echo=lambda _: None)
+
+
+def test_a_failing_stage_comes_with_what_ran_before_it_and_nothing_is_pushed(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    remote = tmp_path / "remote"
+    dvc(repo, "remote", "add", "-d", "storage", str(remote))
+    write(repo, "prepare.py", "open('data.txt', 'w').write('rows\\n')\n")
+    write(repo, "dvc.yaml", {"stages": {
+        "prepare": {"cmd": "python prepare.py", "deps": ["prepare.py"], "outs": ["data.txt"]},
+        "train": {"cmd": "python train.py", "deps": ["train.py", "data.txt"], "outs": ["model.bin"],
+                  "metrics": [{"metrics.json": {"cache": False}}]},
+    }})
+    write(repo, "train.py", "import sys; print('training'); sys.exit(3)\n")
+    with pytest.raises(PipelineFailed) as failed:
+        mlci_dvc.repro(repo, push=True, echo=lambda _: None)
+    assert failed.value.exit_code == 1
+    assert str(failed.value) == "`dvc repro` failed in stage 'train' with exit code 255 (see its output above)"
+    record = failed.value.repro
+    assert states(record) == {"prepare": "ran", "train": "failed"}
+    assert record.failure == "`dvc repro` failed in stage 'train' with exit code 255"
+    assert not record.pushed and not remote.exists()
+
+
+def test_dvc_refusing_before_any_stage_is_a_usage_error(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    with pytest.raises(DvcError, match="`dvc repro` failed with exit code") as refused:
+        mlci_dvc.repro(repo, args=["no-such-stage"], echo=lambda _: None)
+    assert not isinstance(refused.value, PipelineFailed) and refused.value.exit_code == 2
 
 
 def test_push_without_remote_is_a_usage_error(tmp_path: Path) -> None:

@@ -11,6 +11,19 @@ from mlci.gates.result import CheckError, GateKind, GateResult
 from mlci.report import Report
 
 
+def pipeline_failed(failure: str, *, policy_file: str | None) -> GateResult:
+    """The one gate of a report whose pipeline failed: it fails, with or without a policy.
+
+    The policy's gates are not evaluated: the workspace holds outputs of an earlier run
+    (or none), not this change's, and judging them would pass or fail the wrong thing.
+    """
+    reason = f"{failure}; the log of `mlci repro` has its output"
+    if policy_file:
+        reason += f" (the gates of {policy_file} were not evaluated)"
+    return GateResult(kind="pipeline", subject="dvc repro", status="fail", reason=reason,
+                      rule="the pipeline runs to the end")
+
+
 def evaluate_policy(policy: Policy, report: Report, root: str | Path, *, ignore: tuple[str, ...] = ()) -> tuple[GateResult, ...]:
     """All gates, in policy order: metrics, reproducibility, data, fairness, runtime.
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 GateStatus = Literal["pass", "fail", "warn", "skipped"]
-GateKind = Literal["metric", "reproducible", "data", "fairness", "runtime"]
+GateKind = Literal["pipeline", "metric", "reproducible", "data", "fairness", "runtime"]
 
 
 class CheckError(Exception):

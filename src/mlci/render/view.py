@@ -223,6 +223,8 @@ def verdict_summary(report: Report) -> str:
     warnings = sum(g.status == "warn" or (g.informational and g.status == "fail") for g in gates)
     if not gates:
         text = "no gates in the policy"
+    elif any(g.kind == "pipeline" and g.blocking for g in gates):
+        text = "the pipeline failed"  # where, in the reason: this line goes unescaped into titles
     elif blocking:
         text = f"{blocking:,} of {plural(len(gates), 'gate')} failed"
     else:
@@ -276,7 +278,7 @@ def check_gates(report: Report) -> list[GateResult]:
 
 
 def check_name(gate: GateResult) -> str:
-    return "reproducible" if gate.kind == "reproducible" else f"{gate.kind}: {gate.subject}"
+    return gate.kind if gate.kind in ("reproducible", "pipeline") else f"{gate.kind}: {gate.subject}"
 
 
 def failure_lines(report: Report, policy_file: str) -> list[tuple[str, str]]:
@@ -288,7 +290,8 @@ def failure_lines(report: Report, policy_file: str) -> list[tuple[str, str]]:
     for gate in report.gates:
         if gate.blocking:
             reason = gate.reason if gate.kind == "metric" else f"{check_name(gate)}: {gate.reason}"
-            out.append((reason, f"{policy_file} line {gate.line}" if gate.line else policy_file))
+            where = "dvc.yaml" if gate.kind == "pipeline" else policy_file
+            out.append((reason, f"{where} line {gate.line}" if gate.line else where))
     return out
 
 
