@@ -196,6 +196,18 @@ def default_remote(repo: Repo) -> str | None:
     return str(remote) if remote else None
 
 
+def default_remote_url(cwd: str | Path) -> tuple[str, str] | None:
+    """The default remote of the project containing ``cwd`` and its URL, from DVC's merged config."""
+    repo = open_repo(cwd)
+    try:
+        name = default_remote(repo)
+        if name is None:
+            return None
+        return name, str(repo.config.get("remote", {}).get(name, {}).get("url", ""))
+    finally:
+        repo.close()
+
+
 # -- running the pipeline ----------------------------------------------------------
 
 _STAGE_LINE = re.compile(

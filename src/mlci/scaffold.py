@@ -358,6 +358,57 @@ def secrets_in(text: str) -> list[str]:
     return list(dict.fromkeys(re.findall(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", text)))
 
 
+# -- the DVC remote ----------------------------------------------------------------------
+
+# Storage by URL scheme: what to call it, DVC's plugin for it, the credentials CI passes.
+STORAGE: dict[str, tuple[str, str, str]] = {
+    "s3": ("Amazon S3", "dvc-s3", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+    "gs": ("Google Cloud Storage", "dvc-gs", "a service account key from a repository secret "
+           "(GOOGLE_APPLICATION_CREDENTIALS names its file), or run google-github-actions/auth before the mlci step"),
+    "azure": ("Azure Blob Storage", "dvc-azure", "AZURE_STORAGE_CONNECTION_STRING from a repository secret"),
+}
+AWS_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")  # what the templates pass
+
+
+def remote_scheme(url: str) -> str | None:
+    """``s3`` for ``s3://bucket/path``; None for a local folder (a path, or ``file://``)."""
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", url)
+    scheme = match[1].lower() if match else None
+    return None if scheme in (None, "file") else scheme
+
+
+def remote_steps(remote: tuple[str, str] | None, secrets: Sequence[str], workflow_file: str | None) -> list[str]:
+    """What to do about the DVC remote, so that pull requests restore unchanged stages instead of running them.
+
+    Only the remote's kind is named, never its URL (it may hold a user name or a token).
+    """
+    if remote is None:
+        return ["No default DVC remote is set, so every pull request runs every stage again: add one "
+                "(`dvc remote add -d storage s3://BUCKET/PATH`) and push to it from the default branch "
+                "(`dvc push --run-cache`)."]
+    name, url = remote
+    scheme = remote_scheme(url)
+    if scheme is None:
+        return [f"The default DVC remote '{name}' is a local folder, which a GitHub runner cannot reach, so "
+                "every pull request runs every stage again: use cloud storage (s3://, gs://, azure://) for CI."]
+    label, _, credentials = STORAGE.get(scheme, (f"{scheme}://", f"dvc-{scheme}", "its credentials from repository secrets"))
+    if not secrets:  # the fork-safe pair: no secrets at all
+        return []
+    if tuple(secrets) == AWS_SECRETS and scheme == "s3":
+        return [f"Add the credentials of the DVC remote '{name}' ({label}) as repository secrets (Settings > "
+                f"Secrets and variables > Actions): {', '.join(secrets)}, the names {workflow_file} passes."]
+    return [f"The default DVC remote '{name}' is on {label}, but {workflow_file} passes {', '.join(secrets)} "
+            f"(for S3): replace them in its env: with {credentials}."]
+
+
+def remote_plugin(remote: tuple[str, str] | None) -> str:
+    """The pip package DVC needs for the remote, for the requirements.txt hint."""
+    scheme = remote_scheme(remote[1]) if remote else None
+    if scheme is None:
+        return "the DVC remote's plugin (dvc-s3, dvc-gs, ...)"
+    return STORAGE.get(scheme, ("", f"dvc-{scheme}", ""))[1]
+
+
 # -- planning, writing, telling ----------------------------------------------------------
 
 
@@ -384,6 +435,7 @@ class Plan:
     git_root: Path | None
     has_requirements: bool
     installs_requirements: bool
+    remote: tuple[str, str] | None = None  # the default DVC remote: name, URL
 
 
 @dataclass(frozen=True)
@@ -443,6 +495,7 @@ def plan(directory: str, *, workflow: str = "pull-request", force: bool = False)
         secrets=tuple(dict.fromkeys(s for t in workflow_texts for s in secrets_in(t))),
         git_root=git_root, has_requirements=((git_root or root) / "requirements.txt").exists(),
         installs_requirements=any("requirements.txt" in t for t in workflow_texts),
+        remote=dvc.default_remote_url(root),
     )
 
 
@@ -548,12 +601,9 @@ def render(result: Result) -> str:
                          f"set `working-directory: {where}` on the mlci steps.")
         if p.installs_requirements and not p.has_requirements:
             steps.append("The workflow installs requirements.txt: create it with your pipeline's dependencies "
-                         "and the DVC remote's plugin (dvc-s3, dvc-gs, ...), or edit that step.")
-        if p.secrets:
-            workflow_file = next(f.shown for f in workflows if b"secrets." in f.content)
-            steps.append(f"Add the DVC remote's credentials as repository secrets (Settings > Secrets and "
-                         f"variables > Actions): {', '.join(p.secrets)}, the names {workflow_file} passes "
-                         "(edit its env: for another provider).")
+                         f"and {remote_plugin(p.remote)}, or edit that step.")
+        workflow_file = next((f.shown for f in workflows if b"secrets." in f.content), None)
+        steps += remote_steps(p.remote, p.secrets, workflow_file)
         if p.workflow == "fork-safe":
             steps.append("The fork-safe workflow gets no secrets: the DVC remote must be readable without "
                          "credentials, or the stages run again on every pull request.")

@@ -63,16 +63,42 @@ def test_the_policy_loads_validates_and_gates_the_project(project: Path, capsys:
 
 
 def test_it_prints_the_next_steps(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dvc(project, "remote", "add", "-d", "storage", "s3://acme-ml/churn")
     code, out, _ = run_main(["init"], capsys)
     assert code == 0
     steps = out.split("Next steps:\n", 1)[1]
     assert "git add mlci.yaml .github/workflows/mlci-pull-request.yml && git commit" in steps
-    assert "repository secrets" in steps and "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY" in steps
+    assert ("Add the credentials of the DVC remote 'storage' (Amazon S3) as repository secrets (Settings > "
+            "Secrets and variables > Actions): AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY") in steps
     assert 'make the check "mlci" required' in steps and "Rulesets" in steps
-    assert "requirements.txt" in steps  # the template installs it and the project has none
+    assert "create it with your pipeline's dependencies and dvc-s3" in steps  # the template installs it; none here
     (project / "requirements.txt").write_text("dvc-s3\n")
     _, out, _ = run_main(["init"], capsys)
     assert "requirements.txt" not in out
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    (None, "No default DVC remote is set, so every pull request runs every stage again"),
+    ("../dvc-storage", "The default DVC remote 'storage' is a local folder, which a GitHub runner cannot reach"),
+    ("gs://acme-ml/churn", "The default DVC remote 'storage' is on Google Cloud Storage, but "
+                           ".github/workflows/mlci-pull-request.yml passes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY "
+                           "(for S3): replace them in its env: with a service account key"),
+    ("azure://models/churn", "is on Azure Blob Storage, but .github/workflows/mlci-pull-request.yml passes "
+                             "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (for S3): replace them in its env: with "
+                             "AZURE_STORAGE_CONNECTION_STRING"),
+    ("ssh://user:hunter2@host/dvc", "is on ssh://, but"),
+], ids=["none", "local", "gs", "azure", "ssh"])
+def test_the_next_steps_follow_the_dvc_remote(project: Path, capsys: pytest.CaptureFixture[str],
+                                              url: str | None, says: str) -> None:
+    if url is not None:
+        dvc(project, "remote", "add", "-d", "storage", url)
+    code, out, _ = run_main(["init"], capsys)
+    assert code == 0
+    steps = " ".join(out.split("Next steps:\n", 1)[1].split())  # unwrapped
+    assert says in steps
+    assert "hunter2" not in out  # a URL's credentials are never printed
+    if url is not None and url.startswith(("gs", "azure")):
+        assert f"and dvc-{url.split(':')[0]}, or edit that step" in steps
 
 
 @pytest.mark.parametrize(("choice", "names"), [
