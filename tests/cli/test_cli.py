@@ -218,6 +218,9 @@ def test_a_failing_stage_becomes_the_verdict_of_the_report(
     assert ("were not evaluated" in report["gates"][0]["reason"]) is policy  # no metric gate judged stale outputs
     markdown = (repo / "mlci-report" / "report.md").read_text()
     assert "### ❌ mlci · repo: the pipeline failed\n" in markdown
+    # The workspace holds no result of this change: no metric table, though report.json keeps the rows.
+    assert "Metrics not compared: the pipeline did not finish" in markdown and "| accuracy" not in markdown
+    assert {row["key"] for row in report["metrics"]} >= {"accuracy", "loss"}
     assert "- pipeline: \\`dvc repro\\` failed in stage 'train' with exit code 255" in markdown
     code, out, _ = run_main(["gate"], capsys)
     assert code == 1 and out.startswith("FAIL mlci · repo: the pipeline failed")

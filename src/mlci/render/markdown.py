@@ -101,7 +101,9 @@ def _sections(report: Report) -> list[_Section]:
     if failures := view.failure_lines(report, report.policy.file if report.policy else "mlci.yaml"):
         why = _Items([f"- {md_escape(reason, 400)} ({md_escape(place)})" for reason, place in failures])
         sections.append(_Section("**Why it failed**", why, "", _note("failures", f"all are in the bundle's report.json{where}")))
-    if changes := view.gated_first(report):
+    if skipped := view.metrics_not_compared(report):
+        sections.append(_Section("", _Items([md_escape(skipped)]), "", lambda n: ""))
+    elif changes := view.gated_first(report):
         sections.append(_Section("", _metrics_table(report, changes), "", rows_note))
     if checks := view.check_gates(report):
         sections.append(_checks_section(checks, rows_note))
@@ -116,7 +118,7 @@ def _sections(report: Report) -> list[_Section]:
     if report.policy is not None and report.policy.changed:
         sections.append(_policy_section(report))
     gated = view.metric_gates(report)
-    if unchanged := [r for r in report.metrics_with("unchanged") if (r.path, r.key) not in gated]:
+    if not skipped and (unchanged := [r for r in report.metrics_with("unchanged") if (r.path, r.key) not in gated]):
         summary = f"Unchanged: {plural(len(unchanged), 'metric')}"
         sections.append(_Section(_open(summary), _unchanged_table(report, unchanged), "</details>", rows_note))
     return sections

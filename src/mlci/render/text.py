@@ -26,7 +26,9 @@ def render_text(report: Report, *, color: bool = False) -> str:
         lines = [paint("Why it failed", fg="red", bold=True)]
         lines += [f"  - {term_clean(reason, 400)} ({term_clean(place)})" for reason, place in failures]
         blocks.append("\n".join(lines))
-    if changes := view.gated_first(report):
+    if skipped := view.metrics_not_compared(report):
+        blocks.append(skipped)
+    elif changes := view.gated_first(report):
         blocks.append(_metrics(report, changes, paint))
     if checks := view.check_gates(report):
         blocks.append(_checks(checks, paint))
@@ -37,7 +39,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
     if report.policy is not None and report.policy.changed:
         blocks.append(f"Policy: {term_clean(report.policy.note, 600)}\n{term_clean_lines(report.policy.diff)}".rstrip())
     gated = view.metric_gates(report)
-    if unchanged := [r for r in report.metrics_with("unchanged") if (r.path, r.key) not in gated]:
+    if not skipped and (unchanged := [r for r in report.metrics_with("unchanged") if (r.path, r.key) not in gated]):
         blocks.append(_unchanged(report, unchanged))
     blocks.append(_footer(report))
     return "\n\n".join(blocks) + "\n"

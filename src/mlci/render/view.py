@@ -248,6 +248,14 @@ def metric_gates(report: Report) -> dict[tuple[str, str], list[GateResult]]:
     return out
 
 
+def metrics_not_compared(report: Report) -> str | None:
+    """Why the metric tables are left out: the pipeline stopped, so the workspace holds an
+    earlier run's outputs (or none), not this change's. The rows stay in report.json."""
+    if report.repro is None or report.repro.failure is None:
+        return None
+    return "Metrics not compared: the pipeline did not finish, so they are not this change's results."
+
+
 def gated_first(report: Report) -> list[MetricRow]:
     """Rows for the main table: gated metrics (failures first), then the other changes."""
     gates = metric_gates(report)
@@ -272,8 +280,8 @@ def gate_rule_cell(gates: Sequence[GateResult]) -> str:
 
 
 def check_gates(report: Report) -> list[GateResult]:
-    """Gates beyond metrics, failures first."""
-    others = [g for g in report.gates if g.kind != "metric"]
+    """The policy's checks beyond metrics, failures first (a failed pipeline is said under "Why it failed")."""
+    others = [g for g in report.gates if g.kind not in ("metric", "pipeline")]
     return sorted(others, key=lambda g: (not g.blocking, _STATUS_RANK.get(g.status, 9)))
 
 
