@@ -48,7 +48,7 @@ def run_demo(*, keep: str | None = None, echo: Echo = print, color: bool = False
     started = time.monotonic()
     with _workdir(keep) as root:
         echo(f"mlci demo: building an example ML project in {root}")
-        project = _create_project(root, echo)
+        project = create_project(root, echo)
         reports = []
         for number, scenario in enumerate(SCENARIOS, start=1):
             echo("")
@@ -105,7 +105,12 @@ def _repro(cwd: Path, echo: Echo, *, push: bool = False) -> Repro:
     return result
 
 
-def _create_project(root: Path, echo: Echo) -> Path:
+def create_project(root: Path, echo: Echo) -> Path:
+    """The example repository in ``root/project`` and its DVC remote in ``root/remote``.
+
+    ``main`` holds the baseline (its outputs pushed), and one branch per demo pull request
+    commits its params and dvc.lock. The act tests build their GitHub repository with it.
+    """
     project = root / "project"
     source = resources.files("mlci.demo").joinpath("project")
     with resources.as_file(source) as src:

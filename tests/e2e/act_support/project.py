@@ -1,6 +1,6 @@
 """The example repository the workflows run on: `mlci demo`'s project, built by the demo's own code.
 
-``build_demo`` calls :func:`mlci.demo.runner._create_project`: a git repository whose ``main``
+``build_demo`` calls :func:`mlci.demo.runner.create_project`: a git repository whose ``main``
 holds the diabetes-risk DVC pipeline and policy (outputs and run-cache pushed to a local DVC
 remote) and one branch per :data:`mlci.demo.scenarios.SCENARIOS` entry (one PR improves the
 model, one makes it worse). ``pr_checkout`` then makes what actions/checkout leaves on a
@@ -46,7 +46,7 @@ def git(cwd: Path, *args: str) -> str:
 
 def build_demo(root: Path) -> Demo:
     """The demo repository and its DVC remote under ``root`` (about ten seconds: it runs the pipeline three times)."""
-    project = runner._create_project(root, lambda line: None)
+    project = runner.create_project(root, lambda line: None)
     return Demo(root, project)
 
 
