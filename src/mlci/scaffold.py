@@ -360,21 +360,22 @@ def secrets_in(text: str) -> list[str]:
 
 # -- the DVC remote ----------------------------------------------------------------------
 
-# Storage by URL scheme: what to call it, DVC's plugin for it, the credentials CI passes.
+# Storage by URL scheme: what to call it, DVC's plugin for it, the credentials CI passes
+# (the templates pass S3's, so the other kinds say what to pass instead).
 STORAGE: dict[str, tuple[str, str, str]] = {
     "s3": ("Amazon S3", "dvc-s3", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
     "gs": ("Google Cloud Storage", "dvc-gs", "a service account key from a repository secret "
            "(GOOGLE_APPLICATION_CREDENTIALS names its file), or run google-github-actions/auth before the mlci step"),
     "azure": ("Azure Blob Storage", "dvc-azure", "AZURE_STORAGE_CONNECTION_STRING from a repository secret"),
 }
-AWS_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")  # what the templates pass
+SCHEME_ALIASES = {"https": "http", "webdavs": "webdav"}  # one DVC plugin serves both
 
 
 def remote_scheme(url: str) -> str | None:
     """``s3`` for ``s3://bucket/path``; None for a local folder (a path, or ``file://``)."""
     match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", url)
     scheme = match[1].lower() if match else None
-    return None if scheme in (None, "file") else scheme
+    return None if scheme in (None, "file") else SCHEME_ALIASES.get(scheme, scheme)
 
 
 def remote_steps(remote: tuple[str, str] | None, secrets: Sequence[str], workflow_file: str | None) -> list[str]:
@@ -394,7 +395,7 @@ def remote_steps(remote: tuple[str, str] | None, secrets: Sequence[str], workflo
     label, _, credentials = STORAGE.get(scheme, (f"{scheme}://", f"dvc-{scheme}", "its credentials from repository secrets"))
     if not secrets:  # the fork-safe pair: no secrets at all
         return []
-    if tuple(secrets) == AWS_SECRETS and scheme == "s3":
+    if scheme == "s3":
         return [f"Add the credentials of the DVC remote '{name}' ({label}) as repository secrets (Settings > "
                 f"Secrets and variables > Actions): {', '.join(secrets)}, the names {workflow_file} passes."]
     return [f"The default DVC remote '{name}' is on {label}, but {workflow_file} passes {', '.join(secrets)} "
