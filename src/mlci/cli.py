@@ -72,17 +72,17 @@ def repro(pull: bool | None, push: bool, out: str, record_failure: bool, dvc_arg
     from mlci.render.view import repro_note, stage_summary
 
     head_sha = git.rev_parse(".", "HEAD")
+    failed: PipelineFailed | None = None
     try:
         result = dvc.repro(".", args=dvc_args, pull=pull, push=push, echo=_echo_line)
-    except PipelineFailed as failed:
-        collect.save_repro(failed.repro, out, head_sha)  # also without --record-failure: no stale record
-        click.echo(f"mlci: {stage_summary(failed.repro)} ({repro_note(failed.repro)})")
-        if not record_failure:
-            raise
-        click.echo(f"mlci: {failed}; kept for `mlci report`")
-        return
-    collect.save_repro(result, out, head_sha)
+    except PipelineFailed as exc:
+        result, failed = exc.repro, exc
+    collect.save_repro(result, out, head_sha)  # a failure too, with or without --record-failure: never a stale record
     click.echo(f"mlci: {stage_summary(result)} ({repro_note(result)})")
+    if failed is not None:
+        if not record_failure:
+            raise failed
+        click.echo(f"mlci: {failed}; kept for `mlci report`")
 
 
 @cli.command()
