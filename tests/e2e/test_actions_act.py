@@ -320,10 +320,12 @@ def test_the_pull_request_template(github: FakeGitHub, act: Act, demo: Demo, tmp
         assert_clean_log(result)
 
 
-def test_the_fork_safe_pair(github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
+@pytest.mark.parametrize("scenario", [WORSEN, BROKEN], ids=["failing-gates", "crashing-stage"])
+def test_the_fork_safe_pair(scenario: Scenario, github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
     """A PR from a fork: mlci-pull-request-fork-safe.yml reports with a read-only token and uploads the bundle;
-    mlci-publish.yml, on the workflow_run event of that run, downloads it and posts the comment and the check."""
-    pr = open_pull_request(github, demo, tmp_path, WORSEN, number=12, fork=True)
+    mlci-publish.yml, on the workflow_run event of that run, downloads it and posts the comment and the check.
+    A crashing stage too: the repro step keeps the failure, so the bundle still goes out and says so."""
+    pr = open_pull_request(github, demo, tmp_path, scenario, number=12, fork=True)
     report_run = 7001
     first = act.run("pull_request", pr.event, pr.checkout.path,
                     pr.checkout.path / ".github/workflows/mlci-pull-request-fork-safe.yml",
@@ -332,7 +334,9 @@ def test_the_fork_safe_pair(github: FakeGitHub, act: Act, demo: Demo, tmp_path: 
     assert first.returncode == 0 and "Job succeeded" in first.log, first
     assert github.comments(REPO, pr.number) == [] and github.check_runs(REPO, pr.checkout.head_sha) == []
     artifact = act.artifacts / str(report_run) / "mlci-report"
-    assert json.loads((artifact / "report.json").read_text())["verdict"] == "fail"
+    bundled = json.loads((artifact / "report.json").read_text())
+    assert bundled["verdict"] == "fail"
+    assert (bundled["repro"]["failure"] is not None) is (scenario is BROKEN)
 
     # GitHub lists no pull requests in workflow_run for a fork's PR: mlci finds it by the head SHA.
     payload = events.workflow_run(repository=REPO, run_id=report_run, workflow_name="mlci (fork-safe)",
@@ -350,6 +354,7 @@ def test_the_fork_safe_pair(github: FakeGitHub, act: Act, demo: Demo, tmp_path: 
     # The marker names the workflow that made the bundle (its name made safe for an HTML comment).
     assert comment["body"].startswith('<!-- mlci:report workflow="mlci -fork-safe-" project="diabetes-risk" -->\n'
                                       + headline("fail"))
+    assert (comment["body"].splitlines()[1] == headline("fail") + ": the pipeline failed") is (scenario is BROKEN)
     [check] = github.check_runs(REPO, pr.checkout.head_sha)
     assert check["name"] == "mlci" and check["conclusion"] == "failure"
     outputs = second.set_outputs()
