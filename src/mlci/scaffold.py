@@ -378,15 +378,17 @@ def remote_scheme(url: str) -> str | None:
     return None if scheme in (None, "file") else SCHEME_ALIASES.get(scheme, scheme)
 
 
-def remote_steps(remote: tuple[str, str] | None, secrets: Sequence[str], workflow_file: str | None) -> list[str]:
+def remote_steps(remote: tuple[str, str] | None, secrets: Sequence[str], workflow_file: str | None,
+                 *, fills_remote: bool = False) -> list[str]:
     """What to do about the DVC remote, so that pull requests restore unchanged stages instead of running them.
 
     Only the remote's kind is named, never its URL (it may hold a user name or a token).
     """
     if remote is None:
         return ["No default DVC remote is set, so every pull request runs every stage again: add one "
-                "(`dvc remote add -d storage s3://BUCKET/PATH`) and push to it from the default branch "
-                "(`dvc push --run-cache`)."]
+                "(`dvc remote add -d storage s3://BUCKET/PATH`), " + (
+                    "which the workflow fills from the default branch." if fills_remote else
+                    "and fill it from the default branch (`dvc push --run-cache`).")]
     name, url = remote
     scheme = remote_scheme(url)
     if scheme is None:
@@ -437,6 +439,7 @@ class Plan:
     has_requirements: bool
     installs_requirements: bool
     remote: tuple[str, str] | None = None  # the default DVC remote: name, URL
+    default_branch: str | None = None  # the repository's, as git knows it
 
 
 @dataclass(frozen=True)
@@ -497,7 +500,21 @@ def plan(directory: str, *, workflow: str = "pull-request", force: bool = False)
         git_root=git_root, has_requirements=((git_root or root) / "requirements.txt").exists(),
         installs_requirements=any("requirements.txt" in t for t in workflow_texts),
         remote=dvc.default_remote_url(root),
+        default_branch=_default_branch(root) if git_root is not None else None,
     )
+
+
+def _default_branch(root: Path) -> str | None:
+    from mlci import git
+
+    found = git.default_branch(root) or git.current_branch(root)
+    return found.removeprefix("origin/") if found else None
+
+
+def pushed_branches(text: str) -> list[str]:
+    """The branches a workflow's ``push:`` trigger names in the templates' one-line form."""
+    match = re.search(r"^  push:\n    branches: \[([^\]]*)\]", text, re.M)
+    return [b.strip() for b in match[1].split(",")] if match else []
 
 
 def _holds(path: Path, content: bytes) -> bool:
@@ -604,7 +621,13 @@ def render(result: Result) -> str:
             steps.append("The workflow installs requirements.txt: create it with your pipeline's dependencies "
                          f"and {remote_plugin(p.remote)}, or edit that step.")
         workflow_file = next((f.shown for f in workflows if b"secrets." in f.content), None)
-        steps += remote_steps(p.remote, p.secrets, workflow_file)
+        fills = any(pushed_branches(f.content.decode("utf-8")) for f in workflows)
+        steps += remote_steps(p.remote, p.secrets, workflow_file, fills_remote=fills)
+        for file in workflows:
+            branches = pushed_branches(file.content.decode("utf-8"))
+            if p.default_branch and branches and p.default_branch not in branches:
+                steps.append(f"Your default branch is '{p.default_branch}': put it in {file.shown} under "
+                             f"`push: branches:` (it says {', '.join(branches)}), where it fills the DVC remote.")
         if p.workflow == "fork-safe":
             steps.append("The fork-safe workflow gets no secrets: the DVC remote must be readable without "
                          "credentials, or the stages run again on every pull request.")

@@ -77,6 +77,20 @@ def test_it_prints_the_next_steps(project: Path, capsys: pytest.CaptureFixture[s
     assert "requirements.txt" not in out
 
 
+
+def test_a_default_branch_other_than_main_is_named_where_the_template_pushes(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_main(["init"], capsys)
+    assert "Your default branch" not in out  # main, as the template says
+    sh(project, "git", "branch", "-m", "main", "master")
+    _, out, _ = run_main(["init"], capsys)
+    steps = " ".join(out.split("Next steps:\n", 1)[1].split())
+    assert ("Your default branch is 'master': put it in .github/workflows/mlci-pull-request.yml under "
+            "`push: branches:` (it says main)") in steps
+    _, out, _ = run_main(["init", "--workflow", "fork-safe"], capsys)
+    assert "Your default branch" not in out  # the fork-safe pair does not run on pushes
+    assert "and fill it from the default branch (`dvc push --run-cache`)" in " ".join(out.split())
+
 @pytest.mark.parametrize(("url", "says"), [
     (None, "No default DVC remote is set, so every pull request runs every stage again"),
     ("../dvc-storage", "The default DVC remote 'storage' is a local folder, which a GitHub runner cannot reach"),

@@ -42,6 +42,7 @@ from tests.e2e.act_support.project import (
     default_branch_checkout,
     export_action_source,
     git,
+    merged_checkout,
     pr_checkout,
 )
 from tests.github.fake_github import FakeGitHub
@@ -318,6 +319,32 @@ def test_the_pull_request_template(github: FakeGitHub, act: Act, demo: Demo, tmp
     assert third.set_outputs()["verdict"] == "fail"
     for result in (first, second, third):
         assert_clean_log(result)
+
+
+def test_the_pull_request_template_on_the_default_branch_fills_the_dvc_remote(
+        github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
+    """The same template on the push that merges a PR: compared with the previous commit, a check on the
+    merged commit, no comment (there is no PR), and the new outputs and run-cache pushed to the DVC remote,
+    so the next pull requests restore the merged stages instead of running them."""
+    merged = merged_checkout(demo, IMPROVE, tmp_path / "main", REPO)
+    github.add_commit(REPO, merged.after)  # pushed to GitHub
+    remote_before = {p for p in merged.dvc_remote.rglob("*") if p.is_file()}
+    shared_before = {p for p in (demo.root / "remote").rglob("*") if p.is_file()}
+    event = events.push(repository=REPO, branch=BASE_BRANCH, before=merged.before, after=merged.after,
+                        default_branch=BASE_BRANCH)
+    result = act.run("push", event, merged.path, merged.path / ".github/workflows/mlci-pull-request.yml",
+                     token=TOKEN, run_id=6101)
+    assert result.returncode == 0 and "Job succeeded" in result.log, str(result)
+    assert_clean_log(result)
+    [check] = github.check_runs(REPO, merged.after)
+    assert check["name"] == "mlci" and check["conclusion"] == "success"
+    outputs = result.set_outputs()
+    assert outputs["verdict"] == "pass" and outputs["comment-url"] == ""
+    assert "pushing outputs and run-cache to remote 'storage'" in result.log
+    pushed = {p for p in merged.dvc_remote.rglob("*") if p.is_file()} - remote_before
+    assert any(p.relative_to(merged.dvc_remote).parts[0] == "runs" for p in pushed), "no run-cache entry pushed"
+    assert any(p.relative_to(merged.dvc_remote).parts[0] == "files" for p in pushed), "no output pushed"
+    assert {p for p in (demo.root / "remote").rglob("*") if p.is_file()} == shared_before  # the other tests' remote
 
 
 @pytest.mark.parametrize("scenario", [WORSEN, BROKEN], ids=["failing-gates", "crashing-stage"])

@@ -102,3 +102,15 @@ def workflow_run(*, repository: str, run_id: int, workflow_name: str, workflow_p
     event["workflow"]["name"] = workflow_name
     event["workflow"]["path"] = workflow_path
     return event
+
+
+def push(*, repository: str, branch: str, before: str, after: str, default_branch: str) -> dict[str, Any]:
+    """``push`` (Codertocat/Hello-World) of ``branch`` from ``before`` to ``after``."""
+    event = _example("push.json", "Codertocat/Hello-World", repository)
+    event.update({"ref": f"refs/heads/{branch}", "before": before, "after": after, "base_ref": None})
+    event["repository"]["default_branch"] = default_branch
+    event["repository"]["master_branch"] = default_branch
+    event["compare"] = f"https://github.com/{repository}/compare/{before[:12]}...{after[:12]}"
+    for commit in [event["head_commit"], *event["commits"]]:
+        commit["id"] = after
+    return event

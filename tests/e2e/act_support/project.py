@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,31 @@ def default_branch_checkout(demo: Demo, dest: Path, repository: str) -> Path:
     git(dest.parent, "clone", "-q", "--branch", BASE_BRANCH, str(demo.project), dest.name)
     git(dest, "remote", "set-url", "origin", f"https://github.com/{repository}.git")
     return dest
+
+
+@dataclass(frozen=True)
+class Push:
+    """The default branch after a PR was merged, as a ``push`` run's checkout has it."""
+
+    path: Path
+    before: str
+    after: str
+    dvc_remote: Path  # this push's own copy of the DVC remote
+
+
+def merged_checkout(demo: Demo, scenario: Scenario, dest: Path, repository: str) -> Push:
+    """A clone of the default branch with ``scenario``'s PR merged (fast-forward), whose DVC remote is a
+    copy of the demo's, so that what it pushes stays out of the other tests' remote. The copy is named
+    in .dvc/config, left uncommitted: act copies the working tree but not git-ignored files such as
+    .dvc/config.local, and mlci's reproducibility check leaves out what was changed before it ran."""
+    clone = default_branch_checkout(demo, dest, repository)
+    before = git(clone, "rev-parse", "HEAD")
+    git(clone, "merge", "-q", "--ff-only", f"origin/{scenario.branch}")
+    remote = dest.parent / f"{dest.name}-dvc-remote"
+    shutil.copytree(demo.root / "remote", remote)
+    subprocess.run([sys.executable, "-m", "dvc", "remote", "modify", "storage", "url", str(remote)],
+                   cwd=clone, check=True, capture_output=True)
+    return Push(clone, before, git(clone, "rev-parse", "HEAD"), remote)
 
 
 def export_action_source(dest: Path) -> Path:
