@@ -11,7 +11,7 @@ from mlci.context import RunContext, choose_base, choose_head
 from mlci.errors import DvcError
 from mlci.gates.evaluate import evaluate_policy, pipeline_failed
 from mlci.policy import select_policy
-from mlci.report import Context, Report, Repro, StageRun
+from mlci.report import Context, Problem, Report, Repro, StageRun
 
 REPRO_JSON = "repro.json"
 
@@ -60,7 +60,8 @@ def build_report(
         ),
         metrics=tuple(compare.compare_metrics(base_side.metrics, head_side.metrics)),
         params=tuple(compare.compare_params(base_side.params, head_side.params)),
-        problems=tuple(compare.merge_problems(base_side.errors, head_side.errors)),
+        problems=tuple(compare.merge_problems(base_side.errors, head_side.errors))
+        + ((Problem(source="dvc pull", side="head", message=repro.pull_error),) if repro and repro.pull_error else ()),
         repro=repro,
         policy=policy_info,
     )
@@ -92,6 +93,7 @@ def save_repro(result: Repro, out: str | Path, head_sha: str) -> Path:
         "seconds": result.seconds,
         "dirty_before": list(result.dirty_before),
         "failure": result.failure,
+        "pull_error": result.pull_error,
         "stages": [{"name": s.name, "state": s.state, "seconds": s.seconds} for s in result.stages],
     }
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
@@ -112,6 +114,7 @@ def load_repro(out: str | Path, head_sha: str | None) -> Repro | None:
             seconds=float(data["seconds"]),
             dirty_before=tuple(str(p) for p in data.get("dirty_before", [])),
             failure=None if data.get("failure") is None else str(data["failure"]),
+            pull_error=None if data.get("pull_error") is None else str(data["pull_error"]),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -305,7 +305,8 @@ def repro(
 ) -> Repro:
     """Pull (when a remote is configured), ``dvc repro ARGS``, push when asked.
 
-    ``pull=None`` pulls exactly when the project has a default remote.
+    ``pull=None`` pulls exactly when the project has a default remote, and goes on without
+    it when that pull fails (``Repro.pull_error`` says so); ``pull=True`` makes it an error.
     A failing stage raises PipelineFailed after the output has streamed through, with
     what ran up to then (that stage marked failed); nothing is pushed. ``dvc repro``
     failing before any stage ran (an unknown target, ...) raises DvcError.
@@ -319,6 +320,7 @@ def repro(
     if push and remote is None:
         raise DvcError("--push needs a default DVC remote (dvc remote add -d NAME URL)")
     do_pull = remote is not None if pull is None else pull
+    pull_error: str | None = None
     before = stage_outputs_present(repo)
     repo.close()
     from mlci import git
@@ -328,8 +330,13 @@ def repro(
     if do_pull:
         echo(f"mlci: pulling outputs and run-cache from remote '{remote}'")
         code, _ = _stream([*dvc_command(), "pull", "--run-cache", "--allow-missing"], root, echo)
-        if code != 0:
+        if code != 0 and pull:
             raise DvcError(f"`dvc pull --run-cache` failed with exit code {code} (see its output above)")
+        if code != 0:  # pulling was only a shortcut: run the stages without it, and say so
+            pull_error = (f"could not pull from the DVC remote '{remote}' (`dvc pull` exit code {code}; its "
+                          "credentials or plugin?), so every stage ran without it")
+            echo(f"mlci: warning: {pull_error}")
+            do_pull = False
 
     echo("mlci: reproducing the pipeline")
     # With a remote, `--pull` lets DVC fetch the outputs of run-cache hits
@@ -345,7 +352,8 @@ def repro(
         stages[-1] = replace(stages[-1], state="failed")
         failure = f"`dvc repro` failed in stage '{stages[-1].name}' with exit code {code}"
         record = Repro(stages=tuple(stages), pulled=do_pull, pushed=False,
-                       seconds=round(time.monotonic() - started, 1), dirty_before=dirty_before, failure=failure)
+                       seconds=round(time.monotonic() - started, 1), dirty_before=dirty_before, failure=failure,
+                       pull_error=pull_error)
         raise PipelineFailed(f"{failure} (see its output above)", record)
 
     if push:
@@ -354,4 +362,4 @@ def repro(
         if code != 0:
             raise DvcError(f"`dvc push --run-cache` failed with exit code {code} (see its output above)")
     return Repro(stages=tuple(stages), pulled=do_pull, pushed=push, seconds=round(time.monotonic() - started, 1),
-                 dirty_before=dirty_before)
+                 dirty_before=dirty_before, pull_error=pull_error)

@@ -129,6 +129,8 @@ class Repro:
     # code 1"); None when it did. Its output is in the job's log, never in the bundle: a
     # training script's output may hold what GitHub masks in logs but not in comments.
     failure: str | None = None
+    # Why the DVC remote could not be pulled from, when mlci went on without it (every stage ran).
+    pull_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,7 @@ class Report:
                 seconds=repro["seconds"],
                 dirty_before=tuple(repro["dirty_before"]),
                 failure=repro.get("failure"),
+                pull_error=repro.get("pull_error"),
             ),
             policy=None if policy is None else PolicyInfo(**policy),
             gates=tuple(_gate(g) for g in data["gates"]),

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from mlci import __version__
 from mlci.cli import cli, main
 from tests.cli import run_main
-from tests.repo_helpers import TRAIN_PY, commit, init_repo, sh, write
+from tests.repo_helpers import TRAIN_PY, commit, dvc, init_repo, sh, write
 
 
 @pytest.fixture
@@ -234,6 +234,19 @@ def test_a_failing_stage_becomes_the_verdict_of_the_report(
     assert report["repro"]["failure"] is None
     assert report["verdict"] == ("pass" if policy else None)
 
+
+
+def test_an_unreachable_remote_shows_as_a_problem_of_the_report(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dvc(repo, "remote", "add", "-d", "storage", "s3://no-such-bucket/dvc")
+    code, out, err = run_main(["repro"], capsys)
+    assert code == 0, err
+    assert "mlci: warning: could not pull from the DVC remote 'storage'" in out
+    code, out, _ = run_main(["report", "--format", "json"], capsys)
+    report = json.loads(out)
+    [problem] = [p for p in report["problems"] if p["source"] == "dvc pull"]
+    assert problem["side"] == "head" and "so every stage ran without it" in problem["message"]
+    assert report["repro"]["pull_error"] == problem["message"] and report["repro"]["pulled"] is False
+    assert "⚠️ `dvc pull` (head): could not pull from the DVC remote 'storage'" in (repo / "mlci-report" / "report.md").read_text()
 
 def test_gate_without_policy_passes_and_says_so(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_main(["report"], capsys)[0] == 0

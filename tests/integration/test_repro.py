@@ -114,3 +114,19 @@ def test_push_without_remote_is_a_usage_error(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     with pytest.raises(DvcError, match="--push needs a default DVC remote"):
         mlci_dvc.repro(repo, push=True, echo=lambda _: None)
+
+
+def test_a_remote_that_cannot_be_pulled_from_is_skipped_unless_pull_was_asked_for(tmp_path: Path) -> None:
+    """Pulling is a shortcut: with an unreachable remote (here S3 without DVC's S3 plugin, as when a
+    workflow forgot dvc-s3 or a fork gets no credentials) the stages run without it, and the record says so."""
+    repo = init_repo(tmp_path / "repo")
+    dvc(repo, "remote", "add", "-d", "storage", "s3://no-such-bucket/dvc")
+    lines: list[str] = []
+    result = mlci_dvc.repro(repo, echo=lines.append)
+    assert states(result) == {"train": "ran"} and not result.pulled
+    assert result.pull_error is not None and result.pull_error.startswith(
+        "could not pull from the DVC remote 'storage' (`dvc pull` exit code")
+    assert f"mlci: warning: {result.pull_error}" in lines
+
+    with pytest.raises(DvcError, match="`dvc pull --run-cache` failed"):
+        mlci_dvc.repro(repo, pull=True, echo=lambda _: None)
