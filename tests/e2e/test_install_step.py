@@ -5,7 +5,8 @@ mlci step. These tests run the step's own lines that make the venv (the text of 
 up to the `pip install` of mlci, which the act tests run in full) with two runner Pythons:
 the plain interpreter, whose `pip install` on a runner's system Python lands in the user's
 site-packages (a venv made with `--system-site-packages` keeps the user site on), and a
-virtual environment, whose packages `--system-site-packages` alone skips (the .pth adds them).
+virtual environment, whose packages `--system-site-packages` alone skips (actions/setup/runner_packages.py
+adds them).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def venv_lines() -> str:
     steps = yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"]
     script = next(s["run"] for s in steps if s.get("name") == "Install mlci")
     head, _, _ = script.partition('"$MLCI_VENV/bin/python" -m pip install')
-    assert "python3 -m venv" in head and ".pth" in head
+    assert "python3 -m venv" in head and "runner_packages.py" in head
     return head
 
 
@@ -44,7 +45,8 @@ def run_step(runner_bin: Path, tmp_path: Path, env: dict[str, str]) -> Path:
     """Run the lines with ``runner_bin/python3`` first on PATH; return the venv's python."""
     venv = tmp_path / "mlci-venv"
     full_env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
-    full_env.update(env, MLCI_VENV=str(venv), PATH=os.pathsep.join([str(runner_bin), os.environ["PATH"]]))
+    full_env.update(env, MLCI_VENV=str(venv), PATH=os.pathsep.join([str(runner_bin), os.environ["PATH"]]),
+                    GITHUB_ACTION_PATH=str(ROOT), MLCI_SOURCE=".")  # the root action's values
     proc = subprocess.run(["bash", "-e", "-c", venv_lines()], env=full_env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr
