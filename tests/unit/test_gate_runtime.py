@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from mlci.errors import ConfigError
+from mlci.extras import MissingExtra
 from mlci.gates.result import CheckError, GateResult
 from mlci.gates.runtime import RuntimeSpec, evaluate, format_size, parse_size
 
@@ -289,9 +290,9 @@ def test_not_an_onnx_file(root: Path) -> None:
 
 def test_without_onnxruntime(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails
-    with pytest.raises(CheckError) as error:
+    with pytest.raises(MissingExtra) as error:
         run(root, sample="sample.csv", **FAST)
-    assert str(error.value) == "the runtime check needs onnxruntime: pip install 'mlci[onnx]'"
+    assert str(error.value) == "the runtime check's latency needs mlci[onnx]: pip install 'mlci[onnx]'"
     assert run(root, max_size="5MB").status == "pass"  # size alone needs no onnxruntime
 
 

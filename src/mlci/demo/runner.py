@@ -25,6 +25,7 @@ from mlci import collect, dvc
 from mlci.context import RunContext
 from mlci.demo.scenarios import BASE_BRANCH, SCENARIOS, Scenario
 from mlci.errors import MlciError
+from mlci.extras import require
 from mlci.proc import clean_git_env, run
 from mlci.render import render
 from mlci.render.markdown import render_markdown
@@ -45,6 +46,7 @@ _GIT_IDENTITY = {
 
 def run_demo(*, keep: str | None = None, echo: Echo = print, color: bool = False) -> list[Report]:
     """Build the demo, report each scenario, print both reports; return them."""
+    require("demo", "mlci demo")  # before anything is built: its stages train with scikit-learn
     started = time.monotonic()
     with _workdir(keep) as root:
         echo(f"mlci demo: building an example ML project in {root}")

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlci.config import Policy
+from mlci.extras import MissingExtra, require
 from mlci.gates.metrics import evaluate_metrics
 from mlci.gates.result import CheckError, GateKind, GateResult
 from mlci.report import Report
+
+if TYPE_CHECKING:
+    from mlci.gates.data import DataSpec
+    from mlci.gates.fairness import FairnessSpec
 
 
 def pipeline_failed(failure: str, *, policy_file: str | None) -> GateResult:
@@ -39,15 +45,11 @@ def evaluate_policy(policy: Policy, report: Report, root: str | Path, *, ignore:
         results += _guarded("reproducible", "pipeline", spec.informational, spec.line,
                             lambda: [evaluate_reproducible(spec, root, report.repro, ignore=ignore)])
     for data_spec in policy.data:
-        from mlci.gates import data
-
         results += _guarded("data", data_spec.path, data_spec.informational, data_spec.line,
-                            lambda s=data_spec: data.evaluate(s, root))  # type: ignore[misc]
+                            lambda s=data_spec: _data(s, root))  # type: ignore[misc]
     for fair_spec in policy.fairness:
-        from mlci.gates import fairness
-
         results += _guarded("fairness", fair_spec.predictions, fair_spec.informational, fair_spec.line,
-                            lambda s=fair_spec: fairness.evaluate(s, root))  # type: ignore[misc]
+                            lambda s=fair_spec: _fairness(s, root))  # type: ignore[misc]
     for run_spec in policy.runtime:
         from mlci.gates import runtime
 
@@ -56,11 +58,25 @@ def evaluate_policy(policy: Policy, report: Report, root: str | Path, *, ignore:
     return tuple(results)
 
 
+def _data(spec: DataSpec, root: Path) -> list[GateResult]:
+    require("data", "the data check")
+    from mlci.gates import data
+
+    return data.evaluate(spec, root)
+
+
+def _fairness(spec: FairnessSpec, root: Path) -> list[GateResult]:
+    require("fairness", "the fairness check")
+    from mlci.gates import fairness
+
+    return fairness.evaluate(spec, root)
+
+
 def _guarded(kind: GateKind, subject: str, informational: bool, line: int | None,
              run: Callable[[], list[GateResult]]) -> list[GateResult]:
     try:
         return run()
-    except CheckError as exc:
+    except (CheckError, MissingExtra) as exc:
         reason = str(exc)
     except Exception as exc:  # noqa: BLE001 - any failure to evaluate fails the gate, never passes it
         reason = f"could not be evaluated: {type(exc).__name__}: {exc}"

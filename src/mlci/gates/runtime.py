@@ -39,6 +39,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from mlci.errors import ConfigError
+from mlci.extras import require
 from mlci.gates.result import CheckError, GateResult, Table
 from mlci.gates.tables import first_line, read_table
 
@@ -51,7 +52,6 @@ MAX_WARMUP = 10_000
 SAMPLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".npy": "npy"}
 HEADERS = ("measure", "value", "limit")
 NO_LIMIT = "—"
-INSTALL_HINT = "the runtime check needs onnxruntime: pip install 'mlci[onnx]'"
 LATENCY_KEYS = ("max_p50_ms", "max_p95_ms", "min_throughput")
 SAMPLE_KEYS = ("columns", "batch_size", "runs", "warmup")  # meaningful only with a sample
 
@@ -271,10 +271,11 @@ def _model_size(path: Path, shown: str) -> int:
 
 
 def _measure(spec: RuntimeSpec, root: Path, budget_s: float) -> _Latency:
+    require("onnx", "the runtime check's latency")  # the model's size needs nothing more
     import numpy as np
+    import onnxruntime as ort
 
     assert spec.sample is not None
-    ort = _onnxruntime()
     deadline = time.perf_counter() + budget_s
     session = _session(ort, root / spec.model, spec.model)
     name, element_type, shape = _first_input(session, spec.model)
@@ -286,15 +287,6 @@ def _measure(spec: RuntimeSpec, root: Path, budget_s: float) -> _Latency:
     rows = len(durations) * spec.batch_size
     throughput = round(rows / (sum(durations) / 1e9), 3) if sum(durations) > 0 else float("inf")
     return _Latency(p50, p95, throughput, len(durations), len(durations) < spec.runs)
-
-
-def _onnxruntime() -> Any:
-    """onnxruntime, imported only when a latency check runs (it is an optional extra)."""
-    try:
-        import onnxruntime
-    except ImportError:
-        raise CheckError(INSTALL_HINT) from None
-    return onnxruntime
 
 
 def _session(ort: Any, path: Path, shown: str) -> Any:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
+from mlci.extras import require
 from mlci.gates.result import CheckError
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ def read_table(path: Path, shown: str, *, text_columns: Mapping[str, str] | None
         raise CheckError(f"{shown}: not a file")
     if path.stat().st_size == 0:
         raise CheckError(f"{shown}: empty file" + (", no header" if kind == "csv" else ""))
+    if kind == "parquet":
+        require("parquet", f"reading {shown}")
     try:
         if kind == "parquet":
             return pd.read_parquet(path)
