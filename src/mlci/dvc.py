@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -221,10 +221,11 @@ _STAGE_LINE = re.compile(
 Echo = Callable[[str], None]
 
 
-def _stream(cmd: Sequence[str], cwd: Path, echo: Echo) -> tuple[int, list[tuple[float, str]]]:
-    """Run ``cmd``, echoing each output line as it comes; return (code, timed lines)."""
+def _stream(cmd: Sequence[str], cwd: Path, echo: Echo,
+            env: Mapping[str, str] | None = None) -> tuple[int, list[tuple[float, str]]]:
+    """Run ``cmd`` (in ``env``, default os.environ), echoing each output line as it comes; return (code, timed lines)."""
     lines: list[tuple[float, str]] = []
-    env = dict(os.environ)
+    env = dict(os.environ if env is None else env)
     env.setdefault("PYTHONUNBUFFERED", "1")
     try:
         proc = subprocess.Popen(
@@ -253,6 +254,16 @@ def stage_outputs_present(repo: Repo) -> dict[str, bool]:
             continue
         present[stage_address(repo, stage)] = all(os.path.exists(out.fs_path) for out in stage.outs)
     return present
+
+
+def stage_commands(repo: Repo) -> dict[str, str]:
+    """For each stage, its (first) command as dvc.yaml gives it."""
+    commands = {}
+    for stage in repo.index.stages:
+        cmd = stage.cmd[0] if isinstance(stage.cmd, list) and stage.cmd else stage.cmd
+        if cmd:
+            commands[stage_address(repo, stage)] = str(cmd)
+    return commands
 
 
 def stage_address(repo: Repo, stage: Any) -> str:
@@ -295,6 +306,141 @@ def classify_stages(
     return [StageRun(name=n, state=s, seconds=round(seconds[n], 1)) for n, s in states.items()]  # type: ignore[arg-type]
 
 
+# -- a stage that could not import a module: which interpreter ran it ------------------
+
+_IMPORT_ERROR = re.compile(r"^(?:[\w.]+\.)?(?P<kind>ModuleNotFoundError|ImportError): (?P<text>.*)$")
+_NO_MODULE = re.compile(r"^No module named '?(?P<module>[\w.]+)'?")
+_CANNOT_IMPORT = re.compile(r"^cannot import name '?(?P<name>[\w.]+)'? from '?(?P<module>[\w.]+)'?")
+_PYTHON_WORD = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
+
+
+@dataclass(frozen=True)
+class ImportFailure:
+    """The last ``ModuleNotFoundError``/``ImportError`` in a stage's output.
+
+    ``what`` is only ever a dotted module name (``'sklearn'``, ``'foo' from 'bar'``) or a fixed
+    phrase, never the error's free text: it goes into the bundle, which keeps no stage output.
+    """
+
+    kind: str  # "ModuleNotFoundError" or "ImportError"
+    what: str  # "'sklearn'", "'name' from 'module'", or "a module" when the message names none
+
+
+def import_failure(lines: Iterable[str]) -> ImportFailure | None:
+    """The stage's failed import, from its output lines: the last line it printed before DVC's
+    ``ERROR:``, as an uncaught exception's traceback ends with it. Any other failure: None."""
+    last = ""
+    for line in lines:
+        if line.startswith("ERROR: "):
+            break
+        if line.strip():
+            last = line.strip()
+    match = _IMPORT_ERROR.match(last)
+    if not match:
+        return None
+    text = match["text"].strip()
+    if named := _NO_MODULE.match(text):
+        what = f"'{named['module']}'"
+    elif named := _CANNOT_IMPORT.match(text):
+        what = f"'{named['name']}' from '{named['module']}'"
+    else:
+        what = "a module"
+    return ImportFailure(kind=match["kind"], what=what)
+
+
+def failed_stage_lines(lines: Sequence[str], stage: str) -> list[str]:
+    """The output of ``stage``: the lines from DVC's last ``Running stage '<stage>'`` on."""
+    start = 0
+    for i, line in enumerate(lines):
+        if line.strip().startswith(f"Running stage '{stage}'"):
+            start = i
+    return list(lines[start:])
+
+
+def stage_interpreter_command(cmd: str) -> str:
+    """The interpreter a stage's command starts (``python3``, ``.venv/bin/python``), else ``python``."""
+    first = cmd.strip().split(maxsplit=1)[0] if cmd.strip() else ""
+    return first if _PYTHON_WORD.match(os.path.basename(first)) else "python"
+
+
+def install_kind(prefix: str, base_prefix: str) -> str:
+    """How an interpreter was installed, from its ``sys.prefix`` and ``sys.base_prefix``."""
+    parts = Path(prefix).parts
+    pairs = set(zip(parts, parts[1:]))
+    if ("pipx", "venvs") in pairs:
+        return "a pipx venv"
+    if ("uv", "tools") in pairs:
+        return "a uv tool venv"
+    if os.path.realpath(prefix) != os.path.realpath(base_prefix):
+        return "a virtual environment"
+    return "a system Python, not a virtual environment"
+
+
+def import_hint(failure: ImportFailure, *, command: str, stage_python: str | None, same_environment: bool,
+                mlci_python: str, mlci_install: str, requirements: str | None) -> str:
+    """What to say when a stage could not import: which interpreter ran it, where mlci runs, what to do.
+
+    ``command`` is how the stage named its interpreter (``python``); ``stage_python`` is what that
+    resolved to on the stage's PATH (None: not found); ``requirements`` the project's requirements
+    file, when it has one.
+    """
+    where = f"`{command}` on PATH" if "/" not in command else f"`{command}`"
+    head = f"could not import {failure.what}" + (" (ImportError)" if failure.kind == "ImportError" else "")
+    if stage_python is None:
+        return (f"{head}: {where} is not found now; mlci runs on {mlci_python} ({mlci_install}); "
+                "install the stage's dependencies into the interpreter that runs it")
+    if same_environment:
+        ran = f"the stage ran on {stage_python} ({where}), the interpreter mlci runs on ({mlci_install})"
+    else:
+        ran = f"mlci runs on {mlci_python} ({mlci_install}), but the stage ran on {stage_python} ({where})"
+    if requirements:
+        todo = f"install the stage's dependencies into it: {stage_python} -m pip install -r {requirements}"
+    elif failure.what == "a module":
+        todo = f"install the stage's dependencies into it: {stage_python} -m pip install PACKAGE"
+    else:
+        module = failure.what.split(" from ")[-1]
+        todo = f"install the package that provides {module} into it: {stage_python} -m pip install PACKAGE"
+    return f"{head}: {ran}; {todo}"
+
+
+def _resolve_python(command: str, root: Path, env: Mapping[str, str]) -> tuple[str, str] | None:
+    """(sys.executable, sys.prefix) of the interpreter ``command`` starts on ``env``'s PATH in ``root``.
+
+    It is run once to ask, so a pyenv or asdf shim names the interpreter it picks, not itself.
+    """
+    import shutil
+
+    from mlci.proc import run
+
+    path = str(root / command) if "/" in command and not os.path.isabs(command) else command
+    found = shutil.which(path, path=env.get("PATH", os.defpath))
+    if found is None:
+        return None
+    code, out, _ = run([found, "-c", "import sys; print(sys.executable); print(sys.prefix)"],
+                       cwd=root, env=env, check=False)
+    answer = out.strip().splitlines()
+    if code != 0 or len(answer) != 2:
+        return found, ""
+    return answer[0], answer[1]
+
+
+def _import_hint(root: Path, stage: str, cmd: str, output: Sequence[str], env: Mapping[str, str]) -> str | None:
+    """The hint for a failed stage whose output ends with a failed import; None for any other failure."""
+    failure = import_failure(failed_stage_lines(output, stage))
+    if failure is None:
+        return None
+    command = stage_interpreter_command(cmd)
+    resolved = _resolve_python(command, root, env)
+    same = resolved is not None and bool(resolved[1]) and os.path.realpath(resolved[1]) == os.path.realpath(sys.prefix)
+    requirements = "requirements.txt" if (root / "requirements.txt").is_file() else None
+    return import_hint(failure, command=command, stage_python=resolved[0] if resolved else None, same_environment=same,
+                       mlci_python=sys.executable, mlci_install=install_kind(sys.prefix, sys.base_prefix),
+                       requirements=requirements)
+
+
+_FAILURE_MAX = 1000  # the bundle schema's maxLength of repro.failure
+
+
 def repro(
     cwd: str | Path,
     *,
@@ -302,6 +448,7 @@ def repro(
     pull: bool | None = None,
     push: bool = False,
     echo: Echo = print,
+    env: Mapping[str, str] | None = None,
 ) -> Repro:
     """Pull (when a remote is configured), ``dvc repro ARGS``, push when asked.
 
@@ -310,6 +457,10 @@ def repro(
     A failing stage raises PipelineFailed after the output has streamed through, with
     what ran up to then (that stage marked failed); nothing is pushed. ``dvc repro``
     failing before any stage ran (an unknown target, ...) raises DvcError.
+
+    DVC, and so every stage, runs in ``env`` (default: os.environ). A stage that failed on an
+    import gets one more line after DVC's output, kept in ``Repro.failure`` too: which
+    interpreter ran it, which one mlci runs on, and what to install where.
     """
     started = time.monotonic()
     repo = open_repo(cwd)
@@ -322,14 +473,16 @@ def repro(
     do_pull = remote is not None if pull is None else pull
     pull_error: str | None = None
     before = stage_outputs_present(repo)
+    commands = stage_commands(repo)
     repo.close()
+    env = dict(os.environ if env is None else env)
     from mlci import git
 
     dirty_before = tuple(git.status_paths(root))
 
     if do_pull:
         echo(f"mlci: pulling outputs and run-cache from remote '{remote}'")
-        code, _ = _stream([*dvc_command(), "pull", "--run-cache", "--allow-missing"], root, echo)
+        code, _ = _stream([*dvc_command(), "pull", "--run-cache", "--allow-missing"], root, echo, env)
         if code != 0 and pull:
             raise DvcError(f"`dvc pull --run-cache` failed with exit code {code} (see its output above)")
         if code != 0:  # pulling was only a shortcut: run the stages without it, and say so
@@ -342,7 +495,7 @@ def repro(
     # With a remote, `--pull` lets DVC fetch the outputs of run-cache hits
     # (`dvc pull --run-cache` brings the run-cache entries, not their outputs).
     extra = ["--pull"] if do_pull and "--pull" not in args else []
-    code, lines = _stream([*dvc_command(), "repro", *extra, *args], root, echo)
+    code, lines = _stream([*dvc_command(), "repro", *extra, *args], root, echo, env)
     missing = {name for name, ok in before.items() if not ok}
     stages = classify_stages(lines, time.monotonic(), missing)
     if code != 0:
@@ -350,15 +503,21 @@ def repro(
             raise DvcError(f"`dvc repro` failed with exit code {code} (see its output above)")
         # DVC stops at the first failing stage: the last one it started.
         stages[-1] = replace(stages[-1], state="failed")
-        failure = f"`dvc repro` failed in stage '{stages[-1].name}' with exit code {code}"
+        name = stages[-1].name
+        failure = f"`dvc repro` failed in stage '{name}' with exit code {code}"
+        recorded = failure
+        hint = _import_hint(root, name, commands.get(name, ""), [line for _, line in lines], env)
+        if hint is not None:
+            echo(f"mlci: stage '{name}' {hint}")
+            recorded = f"{failure}: {hint}"[:_FAILURE_MAX]
         record = Repro(stages=tuple(stages), pulled=do_pull, pushed=False,
-                       seconds=round(time.monotonic() - started, 1), dirty_before=dirty_before, failure=failure,
+                       seconds=round(time.monotonic() - started, 1), dirty_before=dirty_before, failure=recorded,
                        pull_error=pull_error)
         raise PipelineFailed(f"{failure} (see its output above)", record)
 
     if push:
         echo(f"mlci: pushing outputs and run-cache to remote '{remote}'")
-        code, _ = _stream([*dvc_command(), "push", "--run-cache"], root, echo)
+        code, _ = _stream([*dvc_command(), "push", "--run-cache"], root, echo, env)
         if code != 0:
             raise DvcError(f"`dvc push --run-cache` failed with exit code {code} (see its output above)")
     return Repro(stages=tuple(stages), pulled=do_pull, pushed=push, seconds=round(time.monotonic() - started, 1),

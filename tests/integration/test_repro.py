@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +13,7 @@ import pytest
 from mlci import dvc as mlci_dvc
 from mlci.errors import DvcError, PipelineFailed
 from tests.repo_helpers import commit, dvc, init_repo, sh, write
+from tests.venv_helpers import clean_env, make_venv
 
 
 def states(result):  # type: ignore[no-untyped-def]
@@ -130,3 +135,49 @@ def test_a_remote_that_cannot_be_pulled_from_is_skipped_unless_pull_was_asked_fo
 
     with pytest.raises(DvcError, match="`dvc pull --run-cache` failed"):
         mlci_dvc.repro(repo, pull=True, echo=lambda _: None)
+
+
+def test_a_stage_missing_a_module_names_the_interpreter_that_ran_it(tmp_path: Path) -> None:
+    """`mlci repro` as a user runs it, with PATH's `python` a bare interpreter (not mlci's): after
+    DVC's output one line says which interpreter ran the stage, where mlci runs and what to install;
+    the repro record keeps it for the report."""
+    bare = make_venv(tmp_path / "bare", see_test_packages=False)
+    repo = init_repo(tmp_path / "repo")
+    write(repo, "train.py", "import json\nimport no_such_module_for_mlci\n")
+    write(repo, "requirements.txt", "no-such-module-for-mlci\n")
+    commit(repo, "a stage that imports what is not installed")
+    env = clean_env(PATH=os.pathsep.join([str(bare.parent), os.environ["PATH"]]))
+    proc = subprocess.run([sys.executable, "-m", "mlci", "repro"], cwd=repo, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout.splitlines()
+    traceback_end = out.index("ModuleNotFoundError: No module named 'no_such_module_for_mlci'")
+    [hint] = [line for line in out if line.startswith("mlci: stage 'train' could not import")]
+    assert out.index(hint) > traceback_end, "the hint comes after DVC's output"
+    assert hint == (f"mlci: stage 'train' could not import 'no_such_module_for_mlci': mlci runs on {sys.executable} "
+                    f"(a virtual environment), but the stage ran on {bare} (`python` on PATH); install the stage's "
+                    f"dependencies into it: {bare} -m pip install -r requirements.txt")
+    assert proc.stderr.strip() == "mlci: error: `dvc repro` failed in stage 'train' with exit code 255 (see its output above)"
+
+    record = json.loads((repo / "mlci-report" / "repro.json").read_text())
+    assert record["failure"] == "`dvc repro` failed in stage 'train' with exit code 255: " + hint.removeprefix(
+        "mlci: stage 'train' ")
+
+
+def test_a_stage_failing_otherwise_gets_no_interpreter_hint(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    write(repo, "train.py", "print('ModuleNotFoundError: is only a word here')\nraise SystemExit('boom')\n")
+    lines: list[str] = []
+    with pytest.raises(PipelineFailed) as failed:
+        mlci_dvc.repro(repo, echo=lines.append)
+    assert failed.value.repro.failure == "`dvc repro` failed in stage 'train' with exit code 255"
+    assert not any("could not import" in line for line in lines)
+
+
+def test_stages_run_in_the_environment_given(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    write(repo, "train.py", "import os\nopen('model.bin', 'w').write(os.environ['MLCI_TEST_MARK'])\n"
+                            "open('metrics.json', 'w').write('{}')\n")
+    mlci_dvc.repro(repo, echo=lambda _: None, env={**os.environ, "MLCI_TEST_MARK": "from env"})
+    assert (repo / "model.bin").read_text() == "from env"
+    assert "MLCI_TEST_MARK" not in os.environ
