@@ -1,4 +1,9 @@
-"""`mlci demo`, as a new user runs it: a real subprocess, real git, DVC and scikit-learn."""
+"""`mlci demo`, as a new user runs it: a real subprocess, real git, DVC and scikit-learn.
+
+mlci runs from a virtual environment that is not on PATH (as pipx installs it, or as
+``.venv/bin/mlci`` run without activating the venv), and PATH's ``python`` is a bare
+interpreter without scikit-learn: the demo's stages must run on mlci's own interpreter.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from mlci.demo.scenarios import BASE_PARAMS, SCENARIOS
+from tests.venv_helpers import clean_env, make_venv
 
 PROJECT = Path(__file__).resolve().parents[2] / "src" / "mlci" / "demo" / "project"
 
@@ -19,12 +25,39 @@ def test_committed_params_are_the_scenarios_base() -> None:
     assert yaml.safe_load((PROJECT / "params.yaml").read_text()) == BASE_PARAMS
 
 
-def test_demo_shows_one_better_and_one_worse_pr(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+def install_apart(venv: Path) -> Path:
+    """mlci in its own venv, off PATH, as pipx does; its ``bin/mlci`` entry point.
+
+    The venv sees the test environment's packages (no network); the entry point is the
+    console script pip would write for ``mlci = "mlci.cli:main"``.
+    """
+    python = make_venv(venv, see_test_packages=True)
+    mlci = venv / "bin" / "mlci"
+    mlci.write_text(f"#!{python}\nimport sys\nfrom mlci.cli import main\nsys.exit(main())\n")
+    mlci.chmod(0o755)
+    return mlci
+
+
+def path_with_bare_python(bare: Path) -> str:
+    """PATH with ``bare``'s bin/ first and the test environment's bin/ left out."""
+    own = {os.path.realpath(Path(sys.prefix) / "bin"), os.path.realpath(Path(sys.executable).parent)}
+    rest = [d for d in os.environ["PATH"].split(os.pathsep) if d and os.path.realpath(d) not in own]
+    return os.pathsep.join([str(bare.parent), *rest])
+
+
+def test_demo_shows_one_better_and_one_worse_pr_from_an_install_off_path(tmp_path: Path) -> None:
+    mlci = install_apart(tmp_path / "pipx" / "venvs" / "mlci")
+    bare = make_venv(tmp_path / "bare", see_test_packages=False)
+    env = {k: v for k, v in clean_env(PATH=path_with_bare_python(bare)).items() if not k.startswith("GITHUB_")}
+    for name in ("python", "python3"):
+        on_path = subprocess.run([name, "-c", "import sys, importlib.util as u; print(sys.executable, u.find_spec('sklearn'))"],
+                                 env=env, capture_output=True, text=True, check=True)
+        assert on_path.stdout.split() == [str(bare.parent / name), "None"], "PATH's python must lack scikit-learn"
+
     keep = tmp_path / "demo"
-    proc = subprocess.run([sys.executable, "-m", "mlci", "demo", "--keep", str(keep)], env=env,
+    proc = subprocess.run([str(mlci), "demo", "--keep", str(keep)], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stderr == ""
     out = proc.stdout
     for scenario in SCENARIOS:
@@ -57,7 +90,7 @@ def test_demo_shows_one_better_and_one_worse_pr(tmp_path: Path) -> None:
         assert gates[("reproducible", "pipeline")]["status"] == "pass"
         assert gates[("data", "data/train.csv")]["status"] == "pass"
         assert ("fairness", "sex") in gates and ("fairness", "age_band") in gates
-        gate = subprocess.run([sys.executable, "-m", "mlci", "gate", str(bundle)], env=env, capture_output=True, text=True)
+        gate = subprocess.run([str(mlci), "gate", str(bundle)], env=env, capture_output=True, text=True)
         if scenario.expect == "better":
             assert report["verdict"] == "pass", [g["reason"] for g in report["gates"] if g["blocking"]]
             assert md.splitlines()[1].startswith("### ✅ mlci · diabetes-risk: all ")
@@ -69,6 +102,6 @@ def test_demo_shows_one_better_and_one_worse_pr(tmp_path: Path) -> None:
             assert gate.returncode == 1 and "Why it failed" in gate.stdout
 
     # --keep refuses to build over an existing example.
-    proc = subprocess.run([sys.executable, "-m", "mlci", "demo", "--keep", str(keep)], env=env, capture_output=True, text=True)
+    proc = subprocess.run([str(mlci), "demo", "--keep", str(keep)], env=env, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "not empty" in proc.stderr

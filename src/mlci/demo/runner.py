@@ -6,15 +6,21 @@ Layout of the demo directory::
     remote/     its DVC remote (a local folder standing in for S3 and friends)
     ci-<branch>/  a fresh clone per PR, where `mlci repro` and `mlci report` run
 
-Everything runs offline: the data ships inside scikit-learn.
+Everything runs offline: the data ships inside scikit-learn. The stages (``python src/...``)
+run on the interpreter mlci runs on, whatever ``python`` is on PATH: mlci installed by pipx,
+or run as ``.venv/bin/mlci`` without activating the venv, has scikit-learn where PATH's
+``python`` may not.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -48,14 +54,14 @@ def run_demo(*, keep: str | None = None, echo: Echo = print, color: bool = False
     """Build the demo, report each scenario, print both reports; return them."""
     require("demo", "mlci demo")  # before anything is built: its stages train with scikit-learn
     started = time.monotonic()
-    with _workdir(keep) as root:
+    with _workdir(keep) as root, stages_on_this_python() as env:
         echo(f"mlci demo: building an example ML project in {root}")
-        project = create_project(root, echo)
+        project = create_project(root, echo, env=env)
         reports = []
         for number, scenario in enumerate(SCENARIOS, start=1):
             echo("")
             echo(f"mlci demo: PR #{number} '{scenario.title}' (branch {scenario.branch}): CI clones, reproduces, reports")
-            report = _run_pull_request(root, project, scenario, echo)
+            report = _run_pull_request(root, project, scenario, echo, env)
             reports.append(report)
             echo("")
             echo(render(report, "text", color=color).rstrip("\n"))
@@ -82,6 +88,24 @@ def _workdir(keep: str | None) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@contextmanager
+def stages_on_this_python(env: Mapping[str, str] | None = None) -> Iterator[dict[str, str]]:
+    """``env`` (default os.environ) with PATH starting at a temporary folder whose ``python`` and
+    ``python3`` run sys.executable, so the demo's stages run on mlci's own interpreter.
+
+    They are two-line shell scripts, not symlinks: a symlink to a venv's python outside the
+    venv's bin/ does not find the venv's pyvenv.cfg, so it would run without the venv's packages.
+    """
+    env = dict(os.environ if env is None else env)
+    with tempfile.TemporaryDirectory(prefix="mlci-demo-python-") as folder:
+        for name in ("python", "python3"):
+            script = Path(folder) / name
+            script.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+            script.chmod(0o755)
+        env["PATH"] = os.pathsep.join([folder, env["PATH"]]) if env.get("PATH") else folder
+        yield env
+
+
 def _git(cwd: Path, *args: str) -> str:
     env = clean_git_env()
     env.update(_GIT_IDENTITY)
@@ -92,11 +116,11 @@ def _dvc(cwd: Path, *args: str) -> None:
     run([*dvc.dvc_command(), *args], cwd=cwd)
 
 
-def _repro(cwd: Path, echo: Echo, *, push: bool = False) -> Repro:
+def _repro(cwd: Path, echo: Echo, env: Mapping[str, str], *, push: bool = False) -> Repro:
     """`mlci repro`, keeping DVC's chatter unless something fails."""
     lines: list[str] = []
     try:
-        result = dvc.repro(cwd, push=push, echo=lines.append)
+        result = dvc.repro(cwd, push=push, echo=lines.append, env=env)
     except MlciError:
         for line in lines:
             echo(f"  | {line}")
@@ -107,12 +131,16 @@ def _repro(cwd: Path, echo: Echo, *, push: bool = False) -> Repro:
     return result
 
 
-def create_project(root: Path, echo: Echo) -> Path:
+def create_project(root: Path, echo: Echo, *, env: Mapping[str, str] | None = None) -> Path:
     """The example repository in ``root/project`` and its DVC remote in ``root/remote``.
 
     ``main`` holds the baseline (its outputs pushed), and one branch per demo pull request
     commits its params and dvc.lock. The act tests build their GitHub repository with it.
+    The stages run in ``env``; by default on this interpreter (:func:`stages_on_this_python`).
     """
+    if env is None:
+        with stages_on_this_python() as own:
+            return create_project(root, echo, env=own)
     project = root / "project"
     source = resources.files("mlci.demo").joinpath("project")
     with resources.as_file(source) as src:
@@ -123,7 +151,7 @@ def create_project(root: Path, echo: Echo) -> Path:
     _dvc(project, "remote", "add", "-d", "storage", str(root / "remote"))
     (project / ".gitignore").write_text("/mlci-report/\n")
     echo("  main: dvc repro (prepare -> train -> evaluate), push outputs and run-cache to the DVC remote")
-    _repro(project, echo, push=True)
+    _repro(project, echo, env, push=True)
     _git(project, "add", "-A")
     _git(project, "commit", "-q", "-m", "Baseline: age, BMI and blood pressure")
     for scenario in SCENARIOS:
@@ -132,7 +160,7 @@ def create_project(root: Path, echo: Echo) -> Path:
         echo(f"  {scenario.branch}: the author changes params.yaml, runs dvc repro, commits dvc.lock")
         _git(project, "checkout", "-q", "-b", scenario.branch, BASE_BRANCH)
         (project / "params.yaml").write_text(yaml.safe_dump(scenario.params(), sort_keys=False))
-        _quiet_repro(project)
+        _quiet_repro(project, env)
         _git(project, "add", "-A")
         _git(project, "commit", "-q", "-m", scenario.title)
     _git(project, "checkout", "-q", BASE_BRANCH)
@@ -140,18 +168,18 @@ def create_project(root: Path, echo: Echo) -> Path:
     return project
 
 
-def _quiet_repro(cwd: Path) -> None:
+def _quiet_repro(cwd: Path, env: Mapping[str, str]) -> None:
     lines: list[str] = []
     try:
-        dvc.repro(cwd, pull=False, echo=lines.append)
+        dvc.repro(cwd, pull=False, echo=lines.append, env=env)
     except MlciError as exc:
         raise MlciError(f"the demo pipeline failed: {exc}\n" + "\n".join(lines[-20:])) from None
 
 
-def _run_pull_request(root: Path, project: Path, scenario: Scenario, echo: Echo) -> Report:
+def _run_pull_request(root: Path, project: Path, scenario: Scenario, echo: Echo, env: Mapping[str, str]) -> Report:
     clone = root / f"ci-{scenario.branch}"
     _git(root, "clone", "-q", "--branch", scenario.branch, str(project), str(clone))
-    result = _repro(clone, echo)
+    result = _repro(clone, echo, env)
     report = collect.build_report(clone, RunContext(), repro=result, bundle_dir=clone / "mlci-report")
     write_bundle(report, clone / "mlci-report", render_markdown(report))
     return report
