@@ -63,14 +63,25 @@ def test_a_changed_action_input_makes_the_readme_stale_until_synced(
     assert module.main(["--check"]) == 0
 
 
-def test_a_stale_action_name_in_a_template_is_found_and_rewritten(
+def test_a_stale_action_name_in_the_readme_is_found_and_rewritten(
         copy_of_the_repository: tuple[ModuleType, Path], capsys: pytest.CaptureFixture[str]) -> None:
     module, root = copy_of_the_repository
-    template = root / "workflows-templates" / "mlci-pull-request.yml"
+    readme = root / "README.md"
     current = f"uses: {ACTION_REPOSITORY}@{ACTION_MAJOR}"
-    assert current in template.read_text()
-    template.write_text(template.read_text().replace(current, "uses: someone-else/mlci@v0"))
+    assert current in readme.read_text()
+    readme.write_text(readme.read_text().replace(current, "uses: someone-else/mlci@v9"))
     assert module.main(["--check"]) == 1
-    assert "workflows-templates/mlci-pull-request.yml: out of date" in capsys.readouterr().out
+    assert "README.md: out of date" in capsys.readouterr().out
     module.main([])
-    assert current in template.read_text()
+    assert current in readme.read_text()
+
+
+def test_references_pinned_by_commit_are_left_to_pin_release(copy_of_the_repository: tuple[ModuleType, Path]) -> None:
+    """The templates pin a release (`@<commit> # vX.Y.Z`, tools/pin_release.py); the major tag
+    and a full version are not sync_docs' to rewrite either."""
+    module, root = copy_of_the_repository
+    template = root / "workflows-templates" / "mlci-pull-request.yml"
+    text = template.read_text()
+    assert f"uses: {ACTION_REPOSITORY}@" in text and f"uses: {ACTION_REPOSITORY}@{ACTION_MAJOR}\n" not in text
+    template.write_text(text + f"# {ACTION_REPOSITORY}@v9.1.2 stays\n")
+    assert module.main(["--check"]) == 0

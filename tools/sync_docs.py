@@ -2,8 +2,9 @@
 
 1. The README's action reference: tables of every input and output, generated from
    action.yml and actions/*/action.yml, between the markers below.
-2. The action's name and major tag (`mlci-actions/mlci@v1`), defined once in
-   src/mlci/__init__.py, wherever the templates, docs and the demo repeat it.
+2. The action's name and major tag (`mlci-actions/mlci@v0`), defined once in
+   src/mlci/__init__.py, wherever the templates, docs and the demo repeat it. References
+   pinned by commit (`@<commit> # vX.Y.Z`) are tools/pin_release.py's, left alone here.
 
     python tools/sync_docs.py          # rewrite what differs
     python tools/sync_docs.py --check  # list what differs, exit 1 (tests/test_docs.py runs this)
@@ -32,8 +33,8 @@ SUB_ACTION_ORDER = ("setup", "repro", "report", "gate", "publish")
 
 # Files that name the action or its schema URL for people to copy.
 REFERENCING = ("README.md", "docs/*.md", "workflows-templates/*.yml", "src/mlci/demo/project/mlci.yaml")
-# `owner/mlci@v1`, `owner/mlci/actions/report@v1`, and the raw URL of the policy schema.
-USES = re.compile(r"\b[\w.-]+/mlci(?P<sub>/actions/[a-z-]+)?@v\d+\b")
+# `owner/mlci@v0`, `owner/mlci/actions/report@v0` (never `@v0.1.0` nor a commit), and the raw URL of the policy schema.
+USES = re.compile(r"\b[\w.-]+/mlci(?P<sub>/actions/[a-z-]+)?@v\d+(?![\w.])")
 RAW = re.compile(r"raw\.githubusercontent\.com/[\w.-]+/mlci/v\d+/")
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from mlci import __version__
 from mlci.errors import MlciError
+from mlci.pins import version_text
 
 DEFAULT_OUT = "mlci-report"
 # Every option can also come from an MLCI_* environment variable (shown in --help): the
@@ -33,7 +33,7 @@ def use_color(stream: Any = None) -> bool:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="mlci", message="%(prog)s %(version)s")
+@click.version_option(version_text(), "-V", "--version", prog_name="mlci", message="%(prog)s %(version)s")
 @click.option("--traceback", is_flag=True, help="Show the full Python traceback on errors.")
 @click.pass_context
 def cli(ctx: click.Context, traceback: bool) -> None:

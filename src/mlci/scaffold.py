@@ -345,9 +345,12 @@ def metrics_files(metrics: Mapping[str, object], errors: Mapping[str, str]) -> l
 
 
 def template(name: str) -> bytes:
-    """A workflow template as shipped in the package (the repository's workflows-templates/)."""
+    """A workflow template as shipped in the package (the repository's workflows-templates/), its
+    mlci actions pinned to the release this package was built from when it is one (mlci.pins)."""
+    from mlci import pins
+
     try:
-        return resources.files(TEMPLATES_PACKAGE).joinpath(name).read_bytes()
+        return pins.as_installed(resources.files(TEMPLATES_PACKAGE).joinpath(name).read_bytes())
     except (ModuleNotFoundError, FileNotFoundError):
         raise MlciError(f"the workflow template {name} is not installed with mlci; reinstall it "
                         "(`pip install .`, or `pip install -e .` in a checkout)") from None

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from mlci import ACTION_MAJOR, ACTION_REPOSITORY
+from mlci.pins import references
 
 ROOT = Path(__file__).resolve().parents[3]
 STANDINS = Path(__file__).resolve().parents[1] / "standins"
@@ -22,6 +23,9 @@ SERVER_URL = "https://github.com"
 # Where the actions and templates name third-party actions.
 PINNING_FILES = [ROOT / "action.yml", *sorted(ROOT.glob("actions/*/action.yml")),
                  *sorted((ROOT / "workflows-templates").glob("*.yml"))]
+# The refs of mlci's own actions mapped to the checkout: the README's short form and every ref the
+# templates pin (`@<commit> # vX.Y.Z`, tools/pin_release.py).
+OWN_REFS = sorted({ACTION_MAJOR} | {ref.ref for path in PINNING_FILES for ref in references(path.read_text())})
 # act handles these itself, without the network (see act_support/__init__.py).
 HANDLED_BY_ACT = {"actions/checkout"}
 
@@ -134,7 +138,7 @@ class Act:
             act_binary(), event, "--eventpath", str(event_file), "--workflows", str(workflow), "--directory", str(workdir),
             "--platform", "ubuntu-latest=-self-hosted",  # host mode: steps run on this machine, no Docker
             "--action-offline-mode", "--action-cache-path", str(self.home / "cache" / "act"), "--no-cache-server",
-            "--local-repository", f"{ACTION_REPOSITORY}@{ACTION_MAJOR}={self.action_source}",
+            *[arg for ref in OWN_REFS for arg in ("--local-repository", f"{ACTION_REPOSITORY}@{ref}={self.action_source}")],
             *standin_mapping(third_party_actions()),
             "--env", f"GITHUB_API_URL={self.api_url}",
             "--env", f"GITHUB_SERVER_URL={SERVER_URL}",
