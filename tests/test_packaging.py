@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
 import subprocess
 import sys
@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from setuptools import find_packages
 
-from tests.repo_helpers import init_repo
+from mlci import __version__, pins
+from tests.repo_helpers import init_repo, sh
+from tests.venv_helpers import clean_env, make_venv
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted(p.name for p in (ROOT / "workflows-templates").glob("*.yml"))
@@ -34,38 +36,103 @@ def test_the_installed_templates_are_the_repositorys() -> None:
         assert shipped.joinpath(name).read_bytes() == (ROOT / "workflows-templates" / name).read_bytes()
 
 
+def _build(source: Path, dist: Path, what: str = "wheel") -> Path:
+    """A wheel (or an sdist) of ``source``, offline, with the test environment's setuptools."""
+    if what == "sdist":
+        code = f"from setuptools import build_meta; print(build_meta.build_sdist({str(dist)!r}))"
+        proc = subprocess.run([sys.executable, "-c", code], cwd=source, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return dist / proc.stdout.strip().splitlines()[-1]
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", str(source),
+                           "-w", str(dist)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return next(dist.glob("mlci-*.whl"))
+
+
+def _record(wheel: Path) -> dict[str, object]:
+    with zipfile.ZipFile(wheel) as archive:
+        data = json.loads(archive.read(f"mlci/{pins.BUILD_INFO_FILE}"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _source(path: Path) -> Path:
+    """A git checkout of the package's sources (what a build reads), committed."""
+    path.mkdir()
+    for name in ("pyproject.toml", "README.md", "setup.py"):
+        shutil.copy(ROOT / name, path / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", pins.BUILD_INFO_FILE)
+    shutil.copytree(ROOT / "src", path / "src", ignore=ignore)
+    shutil.copytree(ROOT / "workflows-templates", path / "workflows-templates", ignore=ignore)
+    sh(path, "git", "init", "-q", "-b", "main")
+    (path / ".gitignore").write_text("build/\n*.egg-info/\n")
+    sh(path, "git", "add", "-A")
+    sh(path, "git", "commit", "-q", "-m", "the sources")
+    return path
+
+
 @pytest.mark.slow
 def test_a_wheel_carries_the_templates_and_mlci_init_finds_them_installed(tmp_path: Path) -> None:
-    """Build a wheel from a copy of the sources, install it (not editable) into a fresh
-    virtual environment, and run `mlci init` from there."""
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    shutil.copytree(ROOT / "src", source / "src", ignore=ignore)
-    shutil.copytree(ROOT / "workflows-templates", source / "workflows-templates", ignore=ignore)
-    dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", str(source),
-                    "-w", str(dist)], check=True, capture_output=True)
-    wheel = next(dist.glob("mlci-*.whl"))
+    """Build a wheel at a release tag from a git checkout of the sources, install it (not editable)
+    into a fresh virtual environment that sees only the test environment's packages, and run
+    `mlci --version` and `mlci init` from there: the release's own commit is what they name and pin."""
+    source = _source(tmp_path / "source")
+    sh(source, "git", "tag", "-a", f"v{__version__}", "-m", f"mlci {__version__}")
+    commit = sh(source, "git", "rev-parse", "HEAD").stdout.strip()
+    wheel = _build(source, tmp_path / "dist")
     names = zipfile.ZipFile(wheel).namelist()
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("mlci/workflow_templates/") and n.endswith(".yml")) \
         == TEMPLATES
     assert not [n for n in names if n.endswith(".properties.json")]
+    assert _record(wheel) == {"version": __version__, "commit": commit, "release": True, "dirty": False}
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, capture_output=True)
-    project = init_repo(tmp_path / "project")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    python = make_venv(venv, see_test_packages=True)
+    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+                           "--disable-pip-version-check", str(wheel)], capture_output=True, text=True, env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    env = clean_env()
     proc = subprocess.run([str(python), "-c", "import mlci, sys; print(mlci.__file__)"], capture_output=True, text=True,
                           env=env, check=True)
     assert proc.stdout.startswith(str(venv))  # the installed copy, not the checkout
+    proc = subprocess.run([str(venv / "bin" / "mlci"), "--version"], env=env, capture_output=True, text=True)
+    assert proc.stdout == f"mlci {__version__} (release v{__version__}, commit {commit})\n", proc.stderr
+
+    project = init_repo(tmp_path / "project")
     proc = subprocess.run([str(venv / "bin" / "mlci"), "init", "--workflow", "fork-safe"], cwd=project, env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+    release = pins.Pin(commit, __version__)
     for name in ("mlci-pull-request-fork-safe.yml", "mlci-publish.yml"):
-        written = project / ".github" / "workflows" / name
-        assert written.read_bytes() == (ROOT / "workflows-templates" / name).read_bytes()
+        written = (project / ".github" / "workflows" / name).read_text()
+        shipped = (ROOT / "workflows-templates" / name).read_text()
+        assert written == pins.pinned(shipped, release) != shipped
+        assert {(r.ref, r.version) for r in pins.references(written)} == {(commit, __version__)}
+
+
+@pytest.mark.slow
+def test_a_build_off_the_release_tag_records_its_commit_and_no_release_also_through_an_sdist(tmp_path: Path) -> None:
+    source = _source(tmp_path / "source")
+    sh(source, "git", "tag", "-a", f"v{__version__}", "-m", f"mlci {__version__}")
+    tagged = sh(source, "git", "rev-parse", "HEAD").stdout.strip()
+    (source / "README.md").write_text("changed, not committed\n")  # at the tag, but not what it tagged
+    assert _record(_build(source, tmp_path / "dist-dirty")) == {
+        "version": __version__, "commit": tagged, "release": False, "dirty": True}
+
+    sh(source, "git", "commit", "-q", "-am", "after the release")
+    commit = sh(source, "git", "rev-parse", "HEAD").stdout.strip()
+    sdist = _build(source, tmp_path / "sdist", "sdist")
+    unpacked = tmp_path / "unpacked"
+    shutil.unpack_archive(sdist, unpacked, filter="data")
+    (tree,) = unpacked.iterdir()  # no .git in it: the record travels in the sdist
+    assert not (tree / ".git").exists()
+    assert _record(_build(tree, tmp_path / "dist")) == {
+        "version": __version__, "commit": commit, "release": False, "dirty": False}
+
+
+@pytest.mark.slow
+def test_a_build_outside_a_git_checkout_records_no_commit(tmp_path: Path) -> None:
+    source = _source(tmp_path / "source")
+    shutil.rmtree(source / ".git")
+    assert _record(_build(source, tmp_path / "dist")) == {
+        "version": __version__, "commit": None, "release": False, "dirty": False}
