@@ -34,7 +34,7 @@ SUB_ACTION_ORDER = ("setup", "repro", "report", "gate", "publish")
 # Files that name the action or its schema URL for people to copy.
 REFERENCING = ("README.md", "docs/*.md", "workflows-templates/*.yml", "src/mlci/demo/project/mlci.yaml")
 # `owner/mlci@v0`, `owner/mlci/actions/report@v0` (never `@v0.1.0` nor a commit), and the raw URL of the policy schema.
-USES = re.compile(r"\b[\w.-]+/mlci(?P<sub>/actions/[a-z-]+)?@v\d+(?![\w.])")
+USES = re.compile(r"\b[\w.-]+/mlci(?P<sub>/actions/(?:[a-z-]+|<name>))?@v\d+(?![\w.])")
 RAW = re.compile(r"raw\.githubusercontent\.com/[\w.-]+/mlci/v\d+/")
 
 
