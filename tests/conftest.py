@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,20 @@ def fake_github(github_contract: Contract) -> Iterator[FakeGitHub]:
     finally:
         fake.stop()
     assert fake.violations == [], "the fake GitHub saw contract violations:\n" + "\n".join(fake.violations)
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every wheel mlci's install step installs (all extras, uv, PyYAML, the sdist's build backend),
+    downloaded once from the package index: the tests then install with ``--no-index``, so what
+    they measure and check is the install step, not the network."""
+    from tools.wheelhouse import download
+
+    return download(tmp_path_factory.mktemp("wheelhouse"))
+
+
+def offline_index(wheelhouse: Path) -> dict[str, str]:
+    """The environment that points uv and pip at ``wheelhouse`` and nowhere else (uv's
+    UV_NO_INDEX is not read by `uv pip install`; UV_OFFLINE keeps it off the network)."""
+    return {"UV_OFFLINE": "1", "UV_FIND_LINKS": str(wheelhouse), "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1"}

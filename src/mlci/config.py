@@ -112,6 +112,12 @@ def load_policy(text: str, file: str = DEFAULT_CONFIG) -> Policy:
     return _build(data, lines, file)
 
 
+def read_yaml(text: str, file: str = DEFAULT_CONFIG) -> Any:
+    """The file's data as YAML gives it, not validated (ConfigError on invalid YAML): what the
+    install step reads to choose extras before anything else is installed."""
+    return _parse_yaml(text, file)[0]
+
+
 def _parse_yaml(text: str, file: str) -> tuple[Any, dict[Path_, int]]:
     loader = yaml.SafeLoader(text)
     try:

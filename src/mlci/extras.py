@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from mlci.errors import MlciError
@@ -80,3 +81,40 @@ def _strings(values: Iterable[Any]) -> Iterable[str]:
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
+
+
+def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | None = None) -> tuple[list[str], list[str]]:
+    """The extras the project's policy needs, and notes on what could not be read.
+
+    Both copies count that may apply (on a PR the base's applies unless it says
+    ``policy: head``): the one in the work tree and, given ``base_sha``, the base's.
+    Each is read with mlci's own YAML reader, never run; a copy that does not parse
+    adds a note and needs nothing, so the install goes ahead with what can be known.
+    """
+    from mlci import git
+    from mlci.config import DEFAULT_CONFIG, read_yaml
+    from mlci.errors import MlciError
+
+    name = config or DEFAULT_CONFIG
+    texts: list[tuple[str, str]] = []
+    path = Path(cwd, name)
+    if path.is_file():
+        try:
+            texts.append((name, path.read_text("utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            return [], [f"{name}: cannot read it: {exc}"]
+    if base_sha:
+        try:
+            at_base = git.show_file(cwd, base_sha, git.relative_to_root(cwd, name))
+        except (MlciError, ValueError):
+            at_base = None  # not a git checkout, no such commit, or a file outside the repository
+        if at_base is not None:
+            texts.append((f"{name} (at {base_sha[:7]})", at_base))
+    wanted: set[str] = set()
+    notes = []
+    for shown, text in texts:
+        try:
+            wanted.update(for_policy(read_yaml(text, shown)))
+        except MlciError as exc:
+            notes.append(str(exc))
+    return sorted(wanted), notes

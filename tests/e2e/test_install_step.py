@@ -1,16 +1,14 @@
-"""The install step's venv sees the runner's packages, wherever the runner's python3 keeps them.
+"""The setup action's install step (actions/setup/install.py), run as the step runs it.
 
-mlci's DVC needs the remote's plugin (dvc-s3, ...) that the workflow installed before the
-mlci step. These tests run the step's own lines that make the venv (the text of action.yml,
-up to the `pip install` of mlci, which the act tests run in full) with two runner Pythons:
-the plain interpreter, whose `pip install` on a runner's system Python lands in the user's
-site-packages (a venv made with `--system-site-packages` keeps the user site on), and a
-virtual environment, whose packages `--system-site-packages` alone skips (actions/setup/runner_packages.py
-adds them).
+The runner's ``python3`` is a bare interpreter (the base Python under the test venv, or a
+virtual environment made from it), PATH has no uv, and the package index is a local folder
+of wheels (the ``wheelhouse`` fixture): what a fresh runner does, without the network in it.
+The act tests (test_actions_act.py) run the same step inside the real action.yml files.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,89 +17,222 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import offline_index
+from tests.venv_helpers import base_python, clean_env, make_venv, purelib
+
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
+INSTALL = ROOT / "actions" / "setup" / "install.py"
 PROBE = "mlci_runner_probe"
+POLICY = (ROOT / "src" / "mlci" / "demo" / "project" / "mlci.yaml").read_text()  # data and fairness checks
 
 
-def venv_lines() -> str:
-    """The install step's script up to (not including) the pip install of mlci."""
-    steps = yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"]
-    script = next(s["run"] for s in steps if s.get("name") == "Install mlci")
-    head, _, _ = script.partition('"$MLCI_VENV/bin/python" -m pip install')
-    assert "python3 -m venv" in head and "runner_packages.py" in head
-    return head
+def runner_bin(tmp_path: Path, python: Path) -> Path:
+    """A folder whose python3 is ``python``: the runner's PATH, with no uv on it. A virtual
+    environment's own bin/ (activated: a python3 linked from elsewhere would not find its pyvenv.cfg)."""
+    if (python.parent.parent / "pyvenv.cfg").exists():
+        return python.parent
+    folder = tmp_path / "runner-bin"
+    folder.mkdir(exist_ok=True)
+    link = folder / "python3"
+    if not (link.is_symlink() and link.readlink() == python):
+        link.unlink(missing_ok=True)
+        link.symlink_to(python)
+    return folder
 
 
-def base_python() -> Path:
-    """The interpreter under any virtualenv this test runs in: a plain Python, like a runner's."""
-    for name in (f"python{sys.version_info.major}.{sys.version_info.minor}", "python3"):
-        candidate = Path(sys.base_prefix) / "bin" / name
-        if candidate.exists():
-            return candidate
-    pytest.fail(f"no python3 under {sys.base_prefix}")
+def step(command: str, tmp_path: Path, python: Path, wheelhouse: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python3 install.py COMMAND`` as the action's step runs it (RUNNER_TEMP, GITHUB_OUTPUT, ...)."""
+    temp = tmp_path / "runner-temp"
+    temp.mkdir(exist_ok=True)
+    full = clean_env(**offline_index(wheelhouse), RUNNER_TEMP=str(temp), GITHUB_OUTPUT=str(tmp_path / "output"),
+                     GITHUB_WORKSPACE=str(tmp_path / "workspace"), UV_CACHE_DIR=str(tmp_path / "uv-cache"),
+                     PYTHONUSERBASE=str(tmp_path / "no-userbase"), MLCI_VENV=str(temp / "mlci-venv"),
+                     PATH=os.pathsep.join([str(runner_bin(tmp_path, python)), "/usr/bin", "/bin"]))
+    full.update(env)
+    (tmp_path / "workspace").mkdir(exist_ok=True)
+    return subprocess.run(["python3", str(INSTALL), command], env=full, cwd=tmp_path / "workspace",
+                          capture_output=True, text=True, timeout=600)
 
 
-def run_step(runner_bin: Path, tmp_path: Path, env: dict[str, str]) -> Path:
-    """Run the lines with ``runner_bin/python3`` first on PATH; return the venv's python."""
-    venv = tmp_path / "mlci-venv"
-    full_env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
-    full_env.update(env, MLCI_VENV=str(venv), PATH=os.pathsep.join([str(runner_bin), os.environ["PATH"]]),
-                    GITHUB_ACTION_PATH=str(ROOT), MLCI_SOURCE=".")  # the root action's values
-    proc = subprocess.run(["bash", "-e", "-c", venv_lines()], env=full_env, capture_output=True, text=True,
-                          timeout=300)
+def outputs(tmp_path: Path) -> dict[str, str]:
+    lines = (tmp_path / "output").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_the_plan_reads_the_extras_from_the_policy_with_a_bare_python(tmp_path: Path, wheelhouse: Path) -> None:
+    """python3 without PyYAML: the plan fetches it, reads mlci.yaml with mlci's own reader."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "mlci.yaml").write_text(POLICY)
+    bare = make_venv(tmp_path / "bare", see_test_packages=False, pip=True)
+    assert subprocess.run([str(bare), "-c", "import yaml"], capture_output=True).returncode != 0
+    proc = step("plan", tmp_path, bare, wheelhouse)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = outputs(tmp_path)
+    assert out["extras"] == "data,fairness"
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert out["cache-key"].startswith("mlci-")
+    assert "-linux-" in out["cache-key"] and f"cpython{version}" in out["cache-key"]
+    assert "-data+fairness-" in out["cache-key"]
+    assert "with extras data, fairness (as the policy asks)" in proc.stdout
+
+
+def test_the_plan_counts_the_bases_copy_and_goes_on_past_a_broken_one(tmp_path: Path, wheelhouse: Path) -> None:
+    """On a PR the base's mlci.yaml applies: its checks count too. A copy that does not parse
+    is named in one line and needs nothing; the report says what is wrong with it later."""
+    from tests.repo_helpers import init_repo
+
+    workspace = init_repo(tmp_path / "workspace")
+    (workspace / "mlci.yaml").write_text("version: 1\nchecks:\n  runtime: [{model: m.onnx, sample: s.parquet}]\n")
+    subprocess.run(["git", "add", "mlci.yaml"], cwd=workspace, check=True)
+    subprocess.run(["git", "commit", "-qm", "policy"], cwd=workspace, check=True)
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=workspace, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    (workspace / "mlci.yaml").write_text("version: 1\nchecks: [unclosed\n")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 1, "base": {"sha": base}}}))
+    proc = step("plan", tmp_path, Path(sys.executable), wheelhouse, GITHUB_EVENT_PATH=str(event))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs(tmp_path)["extras"] == "onnx,parquet"
+    assert "mlci.yaml:3: invalid YAML" in proc.stdout
+
+
+@pytest.mark.parametrize(("given", "extras"), [("none", ""), ("fairness, data", "data,fairness"), ("all", "all")])
+def test_the_extras_input_overrides_the_policy(tmp_path: Path, wheelhouse: Path, given: str, extras: str) -> None:
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "workspace" / "mlci.yaml").write_text(POLICY)
+    proc = step("plan", tmp_path, Path(sys.executable), wheelhouse, MLCI_EXTRAS=given)
     assert proc.returncode == 0, proc.stderr
-    return venv / "bin" / "python"
+    assert outputs(tmp_path)["extras"] == extras
+    assert outputs(tmp_path)["cache-key"].split("-")[-2] == (extras.replace(",", "+") or "core")
+
+
+def test_an_unknown_extra_is_one_line_and_exit_2(tmp_path: Path, wheelhouse: Path) -> None:
+    proc = step("plan", tmp_path, Path(sys.executable), wheelhouse, MLCI_EXTRAS="data,gpu")
+    assert proc.returncode == 2
+    assert proc.stderr == ("mlci setup: error: extras: unknown extra 'gpu'; expected auto, none, or some of "
+                           "data, fairness, onnx, parquet, demo, all\n")
+
+
+def installed(tmp_path: Path) -> Path:
+    return tmp_path / "runner-temp" / "mlci-venv"
+
+
+def run_mlci(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(installed(tmp_path) / "path" / "mlci"), *args], capture_output=True, text=True,
+                          env=clean_env(PYTHONUSERBASE=str(tmp_path / "no-userbase")), timeout=120)
+
+
+def test_a_cold_install_with_uv_then_a_restored_one(tmp_path: Path, wheelhouse: Path) -> None:
+    """No uv on PATH: pip fetches it, uv installs the core (no extra) from pyproject.toml, no
+    wheel of mlci is built. A run whose cache restored the venv only links it again."""
+    python = base_python()
+    proc = step("install", tmp_path, python, wheelhouse, MLCI_EXTRAS="")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "installed mlci's dependencies with uv in" in proc.stdout
+    venv = installed(tmp_path)
+    assert sorted(p.name for p in (venv / "path").iterdir()) == ["mlci"], "only mlci goes on PATH"
+    version = run_mlci(tmp_path, "--version")
+    assert version.returncode == 0 and version.stdout.startswith("mlci "), version.stderr
+    site = purelib(venv / "bin" / "python")
+    assert (site / "mlci-source.pth").read_text() == f"{ROOT / 'src'}\n"
+    assert not list(site.glob("mlci-*.dist-info")), "mlci itself is linked, not built and installed"
+    own = subprocess.run([str(venv / "bin" / "python"), "-c", "import dvc, github, jsonschema, mlci; print(mlci.__file__)"],
+                         capture_output=True, text=True, env=clean_env(PYTHONUSERBASE=str(tmp_path / "no-userbase")))
+    assert own.returncode == 0, own.stderr
+    assert own.stdout.strip() == str(ROOT / "src" / "mlci" / "__init__.py")
+    no_extras = subprocess.run([str(venv / "bin" / "python"), "-c", "import pandas"], capture_output=True,
+                               env=clean_env(PYTHONUSERBASE=str(tmp_path / "no-userbase")))
+    assert no_extras.returncode != 0, "a policy without checks gets none of their libraries"
+
+    marker = venv / "restored-marker"
+    marker.write_text("")
+    again = step("install", tmp_path, python, wheelhouse, MLCI_EXTRAS="", MLCI_CACHE_HIT="true")
+    assert again.returncode == 0, again.stderr
+    assert f"restored {venv} from the cache" in again.stdout
+    assert marker.exists(), "a restored venv is used as it is"
+    assert run_mlci(tmp_path, "--version").returncode == 0
+
+    # A cache that restored something broken is installed again, not trusted.
+    (venv / "bin" / "python").unlink()
+    broken = step("install", tmp_path, python, wheelhouse, MLCI_EXTRAS="", MLCI_CACHE_HIT="true")
+    assert broken.returncode == 0, broken.stderr
+    assert "installed mlci's dependencies with uv" in broken.stdout and not marker.exists()
+
+
+def test_without_uv_it_installs_with_pip(tmp_path: Path, wheelhouse: Path) -> None:
+    """An index without uv (a mirror that lacks it): pip does the install, and says so."""
+    no_uv = tmp_path / "no-uv-index"
+    no_uv.mkdir()
+    for wheel in wheelhouse.iterdir():
+        if not wheel.name.startswith("uv-"):
+            (no_uv / wheel.name).symlink_to(wheel)
+    proc = step("install", tmp_path, base_python(), no_uv, MLCI_EXTRAS="")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "installing with pip (uv could not be had)" in proc.stdout
+    assert "installed mlci's dependencies with pip in" in proc.stdout
+    assert run_mlci(tmp_path, "--version").returncode == 0
+
+
+def test_a_failed_install_is_one_line_and_exit_2(tmp_path: Path, wheelhouse: Path) -> None:
+    empty = tmp_path / "empty-index"
+    empty.mkdir()
+    for name in ("uv", "pyyaml"):  # uv can be had, mlci's requirements cannot
+        for wheel in wheelhouse.glob(f"{name}-*"):
+            (empty / wheel.name).symlink_to(wheel)
+    proc = step("install", tmp_path, base_python(), empty, MLCI_EXTRAS="")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1].startswith("mlci setup: error: `uv pip install")
+    assert proc.stderr.splitlines()[-1].endswith("(see its output above)")
+
+
+# --- The venv sees the runner's packages, wherever the runner's python3 keeps them -------------------------------
 
 
 def sees_probe(python: Path, env: dict[str, str]) -> tuple[bool, list[str]]:
     code = f"import sys; import {PROBE}; print({PROBE}.__file__); print('\\n'.join(sys.path))"
-    full_env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
-    proc = subprocess.run([str(python), "-c", code], env={**full_env, **env}, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run([str(python), "-c", code], env=clean_env(**env), capture_output=True, text=True, timeout=60)
     return proc.returncode == 0, proc.stdout.splitlines()
 
 
-def runner_bin_of(python: Path, tmp_path: Path) -> Path:
-    """A folder whose python3 is ``python`` (a runner's PATH)."""
-    folder = tmp_path / "runner-bin"
-    folder.mkdir()
-    (folder / "python3").symlink_to(python)
-    return folder
-
-
-def test_packages_in_the_users_site_packages(tmp_path: Path) -> None:
-    """A runner's system Python: `pip install -r requirements.txt` puts packages in ~/.local."""
+def test_packages_of_the_runner_python_come_after_mlcis_own(tmp_path: Path, wheelhouse: Path) -> None:
+    """A runner's system Python keeps `pip install -r requirements.txt` in the user's site-packages
+    (a venv made with --system-site-packages keeps the user site on); an earlier step's activated
+    virtual environment keeps them in its own site-packages, which --system-site-packages skips."""
+    # 1. The user's site-packages of a plain interpreter.
+    userbase = {"PYTHONUSERBASE": str(tmp_path / "userbase")}
     python = base_python()
-    env = {"PYTHONUSERBASE": str(tmp_path / "userbase")}
-    user_site = subprocess.run([str(python), "-c", "import site; print(site.getusersitepackages())"],
-                               env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout.strip()
-    Path(user_site).mkdir(parents=True)
-    (Path(user_site) / f"{PROBE}.py").write_text("")
-    assert sees_probe(python, env)[0], "the runner's python3 itself sees its user site-packages"
-
-    mlci_python = run_step(runner_bin_of(python, tmp_path), tmp_path, env)
-    found, lines = sees_probe(mlci_python, env)
+    user_site = Path(subprocess.run([str(python), "-c", "import site; print(site.getusersitepackages())"],
+                                    env=clean_env(**userbase), capture_output=True, text=True, check=True).stdout.strip())
+    user_site.mkdir(parents=True)
+    (user_site / f"{PROBE}.py").write_text("")
+    proc = step("install", tmp_path, python, wheelhouse, MLCI_EXTRAS="", **userbase)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    venv_python = installed(tmp_path) / "bin" / "python"
+    found, lines = sees_probe(venv_python, userbase)
     assert found, lines
-    assert lines[0] == str(Path(user_site) / f"{PROBE}.py")
-    own = next(i for i, p in enumerate(lines[1:]) if p.startswith(str(tmp_path / "mlci-venv")))
-    assert own < lines[1:].index(user_site), "the venv's own packages (mlci's) come first"
+    assert lines[0] == str(user_site / f"{PROBE}.py")
+    own = next(i for i, p in enumerate(lines[1:]) if p.startswith(str(installed(tmp_path))))
+    assert own < lines[1:].index(str(user_site)), "the venv's own packages (mlci's) come first"
 
-
-def test_packages_of_a_runner_python_that_is_a_virtual_environment(tmp_path: Path) -> None:
-    """An earlier step made and activated a virtual environment and installed into it."""
-    outer = tmp_path / "outer"
-    subprocess.run([str(base_python()), "-m", "venv", "--without-pip", str(outer)], check=True, timeout=300)
-    site_packages = subprocess.run([str(outer / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                                   capture_output=True, text=True, check=True).stdout.strip()
-    (Path(site_packages) / f"{PROBE}.py").write_text("")
-
-    mlci_python = run_step(outer / "bin", tmp_path, {"PYTHONUSERBASE": str(tmp_path / "no-userbase")})
-    found, lines = sees_probe(mlci_python, {})
+    # 2. A runner python3 that is itself a virtual environment.
+    outer = make_venv(tmp_path / "outer", see_test_packages=False)
+    (purelib(outer) / f"{PROBE}.py").write_text("")
+    (user_site / f"{PROBE}.py").unlink()
+    proc = step("install", tmp_path, outer, wheelhouse, MLCI_EXTRAS="", **userbase)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    found, lines = sees_probe(venv_python, {})
     assert found, lines
-    assert lines[0] == str(Path(site_packages) / f"{PROBE}.py")
+    assert lines[0] == str(purelib(outer) / f"{PROBE}.py")
 
-    # Without the .pth, --system-site-packages alone would have missed it.
-    plain = tmp_path / "plain"
-    subprocess.run([str(outer / "bin" / "python"), "-m", "venv", "--without-pip", "--system-site-packages", str(plain)],
-                   check=True, timeout=300)
-    assert not sees_probe(plain / "bin" / "python", {})[0]
+
+def test_the_steps_are_the_ones_the_action_runs() -> None:
+    """The two commands above are what actions/setup/action.yml runs, in that order."""
+    steps = yaml.safe_load((ROOT / "actions" / "setup" / "action.yml").read_text())["runs"]["steps"]
+    scripts = [s.get("run", "") for s in steps]
+    plan = next(i for i, s in enumerate(scripts) if s.endswith("install.py\" plan"))
+    install = next(i for i, s in enumerate(scripts) if "install.py\" install" in s)
+    uses = [s.get("uses", "").split("@")[0] for s in steps]
+    assert plan < uses.index("actions/cache/restore") < install < uses.index("actions/cache/save")

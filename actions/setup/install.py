@@ -1,0 +1,283 @@
+"""The setup action's install: mlci with exactly the extras its policy needs, in a venv the cache keeps.
+
+Standard library only: it runs with the runner's ``python3`` before anything of mlci's is
+installed. Each command is one step of actions/setup/action.yml (and of the root action.yml):
+
+``install.py plan``
+    Decides, without installing mlci: the extras, from mlci.yaml read by mlci's own YAML
+    reader (``mlci.extras.for_project``, imported from this checkout; the work tree's copy
+    and, on a pull request, the base's; nothing of the repository is run), the venv's folder
+    and the cache key (mlci's version, the extras, the Python, the OS). Step outputs ``extras``
+    and ``cache-key``. PyYAML is fetched with pip first when python3 lacks it.
+``install.py install``
+    Unless the cache restored the venv: makes it and installs mlci's dependencies from
+    pyproject.toml with uv (installed with pip when it is not on PATH), falling back to
+    pip when uv cannot be had. No wheel is built: mlci's own code is this checkout, linked
+    by a .pth file. Then, every run: the venv sees the runner's packages after its own (the
+    DVC remote's plugin, the pipeline's dependencies), and ``VENV/path/mlci`` is the one
+    command the step puts on PATH.
+
+Tested by tests/e2e/test_install_step.py, and under act by tests/e2e/test_actions_act.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import site
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # this action's checkout of mlci
+PYPROJECT = ROOT / "pyproject.toml"
+EXTRA_NAMES = ("data", "fairness", "onnx", "parquet", "demo", "all")
+RUNNER_PTH = "mlci-runner-packages.pth"
+SOURCE_PTH = "mlci-source.pth"
+
+
+class SetupError(Exception):
+    """One line for the log; the step fails with exit code 2."""
+
+
+def say(text: str) -> None:
+    print(f"mlci setup: {text}", flush=True)
+
+
+def setup_dir() -> Path:
+    return Path(os.environ.get("RUNNER_TEMP") or "/tmp") / "mlci-setup"
+
+
+def mlci_version() -> str:
+    match = re.search(r'^__version__ = "([^"]+)"', (ROOT / "src" / "mlci" / "__init__.py").read_text(), re.M)
+    if not match:
+        raise SetupError(f"no __version__ in {ROOT / 'src' / 'mlci' / '__init__.py'}")
+    return match[1]
+
+
+def pip_install_target(target: Path, *packages: str) -> bool:
+    """``pip install --target``: the bootstrap of PyYAML and uv. Honours pip's own settings
+    (PIP_INDEX_URL, PIP_FIND_LINKS, ...). False when pip could not."""
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                           "--no-warn-script-location", "--target", str(target), *packages],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        tail = proc.stdout.strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
+        say(f"pip could not install {', '.join(packages)}: {tail[0]}")
+    return proc.returncode == 0
+
+
+# -- plan --------------------------------------------------------------------------------
+
+
+def parse_extras(text: str) -> list[str] | None:
+    """The ``extras`` input: None for "auto", else the extras it names ("none": no extra)."""
+    words = [w for w in re.split(r"[\s,]+", text.strip().lower()) if w]
+    if words in ([], ["auto"]):
+        return None
+    if words == ["none"]:
+        return []
+    unknown = [w for w in words if w not in EXTRA_NAMES]
+    if unknown:
+        raise SetupError(f"extras: unknown extra {unknown[0]!r}; expected auto, none, or some of {', '.join(EXTRA_NAMES)}")
+    return sorted(set(words))
+
+
+def pr_base_sha(event_path: str | None) -> str | None:
+    """The PR's base commit from the event payload, where the policy of a PR comes from."""
+    if not event_path:
+        return None
+    try:
+        event = json.loads(Path(event_path).read_text("utf-8"))
+        sha = event["pull_request"]["base"]["sha"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return sha if isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{40}", sha) else None
+
+
+def policy_extras(workdir: Path, config: str | None, base_sha: str | None) -> list[str]:
+    """The extras the policy asks for, read by mlci's own code from this checkout."""
+    try:
+        import yaml  # noqa: F401 - mlci's reader needs it
+    except ImportError:
+        target = setup_dir() / "pyyaml"
+        if not pip_install_target(target, "pyyaml"):
+            say("could not get PyYAML to read the policy: installing every extra")
+            return ["all"]
+        sys.path.insert(0, str(target))
+    sys.path.insert(0, str(ROOT / "src"))
+    from mlci.extras import for_project
+
+    found, notes = for_project(workdir, config, base_sha=base_sha)
+    for note in notes:
+        say(f"{note} (mlci reports it; the install goes on with what could be read)")
+    return found
+
+
+def cache_key(version: str, extras: Sequence[str]) -> str:
+    """The key of the cached venv: mlci's version, the extras, the Python, the OS.
+
+    A hash of pyproject.toml (the requirements) and of the interpreter's path (a venv
+    points at it) keeps a changed one from restoring a venv that does not fit.
+    """
+    python = f"{sys.implementation.name}{platform.python_version()}"
+    digest = hashlib.sha256(PYPROJECT.read_bytes() + os.path.realpath(sys.executable).encode()).hexdigest()[:12]
+    system = f"{platform.system().lower()}-{platform.machine().lower()}"
+    return f"mlci-{version}-{system}-{python}-{'+'.join(extras) or 'core'}-{digest}"
+
+
+def plan(env: dict[str, str]) -> dict[str, str]:
+    asked = parse_extras(env.get("MLCI_EXTRAS", ""))
+    workdir = Path(env.get("GITHUB_WORKSPACE") or ".", env.get("MLCI_WORKING_DIRECTORY") or ".")
+    if asked is None:
+        extras = policy_extras(workdir, env.get("MLCI_CONFIG") or None, pr_base_sha(env.get("GITHUB_EVENT_PATH")))
+        why = "as the policy asks" if extras else "none: the policy asks for none"
+    else:
+        extras, why = asked, "as the extras input says"
+    outputs = {"extras": ",".join(extras), "cache-key": cache_key(mlci_version(), extras)}
+    say(f"mlci {mlci_version()} with extras {', '.join(extras) or '(none)'} ({why}); cache key {outputs['cache-key']}")
+    return outputs
+
+
+# -- install -----------------------------------------------------------------------------
+
+
+def get_uv() -> str | None:
+    """uv from PATH, else installed with pip under RUNNER_TEMP; None when neither works."""
+    found = shutil.which("uv")
+    if found:
+        return found
+    target = setup_dir() / "uv"
+    if not pip_install_target(target, "uv"):
+        return None
+    binary = target / "bin" / "uv"
+    return str(binary) if binary.is_file() else None
+
+
+def requirements(extras: Sequence[str]) -> list[str]:
+    """mlci's requirements with ``extras``, from pyproject.toml (for pip; uv reads the file itself)."""
+    import tomllib
+
+    project = tomllib.loads(PYPROJECT.read_text("utf-8"))["project"]
+    optional: dict[str, list[str]] = project.get("optional-dependencies", {})
+    out: list[str] = list(project["dependencies"])
+    todo, seen = list(extras), set()
+    while todo:
+        extra = todo.pop()
+        if extra in seen:
+            continue
+        seen.add(extra)
+        for requirement in optional[extra]:
+            own = re.fullmatch(r"mlci\[([\w,]+)\]", requirement)
+            if own:
+                todo.extend(own[1].split(","))
+            else:
+                out.append(requirement)
+    return list(dict.fromkeys(out))
+
+
+def run(cmd: Sequence[str]) -> None:
+    proc = subprocess.run(list(cmd))
+    if proc.returncode != 0:
+        raise SetupError(f"`{' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}` "
+                         f"failed with exit code {proc.returncode} (see its output above)")
+
+
+def make_venv(venv: Path, extras: Sequence[str]) -> str:
+    """A fresh venv at ``venv`` with mlci's dependencies; which installer did it."""
+    if venv.exists():
+        shutil.rmtree(venv)
+    python = str(venv / "bin" / "python")
+    uv = None if os.environ.get("MLCI_INSTALLER") == "pip" else get_uv()
+    if uv is not None:
+        run([uv, "venv", "--quiet", "--system-site-packages", "--python", os.path.realpath(sys.executable), str(venv)])
+        run([uv, "pip", "install", "--quiet", "--python", python, "-r", str(PYPROJECT),
+             *[arg for extra in extras for arg in ("--extra", extra)]])
+        return "uv"
+    say("installing with pip (uv could not be had)")
+    run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
+    try:
+        reqs = requirements(extras)
+    except ImportError:  # Python 3.10 has no tomllib: pip reads the requirements from the checkout itself
+        run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"{ROOT}[{','.join(extras)}]"])
+        return "pip"
+    run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *reqs])
+    return "pip"
+
+
+def venv_purelib(venv: Path) -> Path:
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    return Path(out)
+
+
+def runner_site_dirs() -> list[str]:
+    """Site-packages of the runner's python3 that ``--system-site-packages`` skips: those of a
+    python3 that is itself a virtual environment (an earlier step made and activated one)."""
+    base = site.getsitepackages([sys.base_prefix])
+    return [path for path in site.getsitepackages() if path not in base and os.path.isdir(path)]
+
+
+def link(venv: Path) -> None:
+    """Every run, restored or not: mlci's source, the runner's packages, the mlci command."""
+    purelib = venv_purelib(venv)
+    (purelib / SOURCE_PTH).write_text(f"{ROOT / 'src'}\n", encoding="utf-8")
+    # addsitedir, not a bare path: the .pth files there (editable installs) count too; after mlci's own.
+    (purelib / RUNNER_PTH).write_text("".join(f"import site; site.addsitedir({p!r})\n" for p in runner_site_dirs()),
+                                      encoding="utf-8")
+    command = venv / "path" / "mlci"
+    command.parent.mkdir(exist_ok=True)
+    command.write_text(f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom mlci.cli import main\nsys.exit(main())\n",
+                       encoding="utf-8")
+    command.chmod(0o755)
+
+
+def works(venv: Path) -> bool:
+    python = venv / "bin" / "python"
+    return python.exists() and subprocess.run([str(python), "-c", "import dvc, yaml"], capture_output=True).returncode == 0
+
+
+def install(env: dict[str, str]) -> None:
+    venv = Path(env["MLCI_VENV"])
+    extras = [e for e in env.get("MLCI_EXTRAS", "").split(",") if e]
+    started = time.monotonic()
+    if env.get("MLCI_CACHE_HIT") == "true" and works(venv):
+        say(f"restored {venv} from the cache")
+    else:
+        how = make_venv(venv, extras)
+        say(f"installed mlci's dependencies{' with ' + ', '.join(extras) if extras else ''} "
+            f"with {how} in {time.monotonic() - started:.1f} s")
+    link(venv)
+
+
+def main(argv: Sequence[str]) -> int:
+    env = dict(os.environ)
+    try:
+        if argv == ["plan"]:
+            outputs = plan(env)
+            output_file = env.get("GITHUB_OUTPUT")
+            if output_file:
+                with open(output_file, "a", encoding="utf-8") as out:
+                    out.writelines(f"{k}={v}\n" for k, v in outputs.items())
+            else:
+                print(json.dumps(outputs))
+            return 0
+        if argv == ["install"]:
+            install(env)
+            return 0
+    except SetupError as exc:
+        print(f"mlci setup: error: {exc}", file=sys.stderr)
+        return 2
+    print("usage: install.py plan|install", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
