@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def _pinned_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPa
     monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(home / ".dvc-site"))
     for key in GITHUB_VARS:
         monkeypatch.delenv(key, raising=False)
+    # The pipelines' stages run `python`: this test environment's, activated or not (never another on PATH).
+    monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
 
 
 @pytest.fixture(scope="session")

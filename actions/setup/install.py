@@ -252,8 +252,8 @@ def install(env: dict[str, str]) -> None:
         say(f"restored {venv} from the cache")
     else:
         how = make_venv(venv, extras)
-        say(f"installed mlci's dependencies{' with ' + ', '.join(extras) if extras else ''} "
-            f"with {how} in {time.monotonic() - started:.1f} s")
+        say(f"installed mlci's dependencies with {how} in {time.monotonic() - started:.1f} s "
+            f"(extras: {', '.join(extras) or 'none'})")
     link(venv)
 
 

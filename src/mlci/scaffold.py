@@ -352,6 +352,13 @@ def template(name: str) -> bytes:
     try:
         return pins.as_installed(resources.files(TEMPLATES_PACKAGE).joinpath(name).read_bytes())
     except (ModuleNotFoundError, FileNotFoundError):
+        pass
+    # mlci run from a source checkout that is not installed (the actions' setup step links src/):
+    # the templates are the checkout's own workflows-templates/.
+    checkout = Path(__file__).resolve().parents[2] / "workflows-templates" / name
+    try:
+        return pins.as_installed(checkout.read_bytes())
+    except OSError:
         raise MlciError(f"the workflow template {name} is not installed with mlci; reinstall it "
                         "(`pip install .`, or `pip install -e .` in a checkout)") from None
 

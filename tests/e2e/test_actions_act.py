@@ -20,6 +20,7 @@ every remote action is mapped to a local folder and ``--action-offline-mode`` is
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ import pytest
 
 from mlci import ACTION_MAJOR, ACTION_REPOSITORY
 from mlci.demo.scenarios import BASE_BRANCH, IMPROVE, WORSEN, Scenario
-from tests.conftest import GIT_ENV
+from tests.conftest import GIT_ENV, offline_index
 from tests.e2e.act_support import events
 from tests.e2e.act_support.act import Act, ActResult, act_binary
 from tests.e2e.act_support.project import (
@@ -81,12 +82,14 @@ jobs:
           OUTCOME: ${{{{ steps.mlci.outcome }}}}
         run: |
           MLCI_BIN=$(command -v mlci)
-          MLCI_MODULE=$("$(dirname "$(readlink -f "$MLCI_BIN")")/python" -c 'import mlci; print(mlci.__file__)')
+          MLCI_PYTHON=$(head -n 1 "$MLCI_BIN" | cut -c 3-)
+          MLCI_MODULE=$("$MLCI_PYTHON" -c 'import mlci; print(mlci.__file__)')
+          MLCI_PREFIX=$("$MLCI_PYTHON" -c 'import sys; print(sys.prefix)')
           RUNNER_PYTHON=$(command -v python3)
-          export MLCI_BIN MLCI_MODULE RUNNER_PYTHON
+          export MLCI_BIN MLCI_MODULE MLCI_PREFIX RUNNER_PYTHON
           mkdir -p "$MLCI_E2E_OUTPUTS"
           cp -R "$REPORT_DIR" "$MLCI_E2E_OUTPUTS/bundle"
-          python3 -c 'import json, os; keys = "VERDICT COMMENT_URL CHECK_URL REPORT_DIR OUTCOME MLCI_BIN MLCI_MODULE RUNNER_PYTHON GITHUB_SHA RUNNER_TEMP GITHUB_WORKSPACE".split(); json.dump({{k: os.environ.get(k, "") for k in keys}}, open(os.path.join(os.environ["MLCI_E2E_OUTPUTS"], "outputs.json"), "w"))'
+          python3 -c 'import json, os; keys = "VERDICT COMMENT_URL CHECK_URL REPORT_DIR OUTCOME MLCI_BIN MLCI_MODULE MLCI_PREFIX RUNNER_PYTHON GITHUB_SHA RUNNER_TEMP GITHUB_WORKSPACE".split(); json.dump({{k: os.environ.get(k, "") for k in keys}}, open(os.path.join(os.environ["MLCI_E2E_OUTPUTS"], "outputs.json"), "w"))'
 """
 
 # The one line of the templates the tests replace: it would pip-install the project's
@@ -174,8 +177,9 @@ def github(fake_github: FakeGitHub) -> FakeGitHub:
 
 
 @pytest.fixture
-def act(github: FakeGitHub, act_home: Path, action_source: Path, tmp_path: Path) -> Act:
-    return Act(home=act_home, work=tmp_path / "act", action_source=action_source, api_url=github.url, repository=REPO)
+def act(github: FakeGitHub, act_home: Path, action_source: Path, tmp_path: Path, wheelhouse: Path) -> Act:
+    return Act(home=act_home, work=tmp_path / "act", action_source=action_source, api_url=github.url, repository=REPO,
+               package_index=offline_index(wheelhouse))
 
 
 # --- Helpers -------------------------------------------------------------------------------------------------------------
@@ -211,9 +215,22 @@ def headline(verdict: str) -> str:
 
 
 def assert_clean_log(result: ActResult) -> None:
-    """No token in act's log (act masks secrets, mlci never prints them), and no attempt to fetch an action from GitHub."""
+    """No token in act's log (act masks secrets, mlci never prints them), no attempt to fetch an action
+    from GitHub, and mlci's install step restored its venv from the cache exactly when an earlier run saved it."""
     assert TOKEN not in result.log and FORK_TOKEN not in result.log, "a token appeared in act's log"
     assert "GoGitActionCache" not in result.log, f"act tried to fetch an action from GitHub:\n{result}"
+    for key in install_keys(result):
+        if key in result.cached_before:
+            assert f"Cache restored from key: {key}" in result.log and "from the cache" in result.log, result
+            assert "installed mlci's dependencies" not in result.log, result
+        else:
+            assert "installed mlci's dependencies with uv in" in result.log, result
+            assert f"Cache saved with key: {key}" in result.log, result
+
+
+def install_keys(result: ActResult) -> list[str]:
+    """The cache keys of mlci's install steps in the run (one per job that installed mlci)."""
+    return re.findall(r"mlci setup: mlci \S+ with extras .*; cache key (mlci-\S+)", result.log)
 
 
 # --- Tests ----------------------------------------------------------------------------------------------------------------
@@ -253,11 +270,15 @@ def test_the_action_on_a_pull_request(scenario: Scenario, github: FakeGitHub, ac
     assert out["CHECK_URL"] == check["html_url"]
     assert out["OUTCOME"] == ("success" if verdict == "pass" else "failure")
     assert out["GITHUB_SHA"] == pr.checkout.merge_sha
-    # The mlci that ran is the one the install step put in a venv under RUNNER_TEMP, from the action's checkout.
+    # The mlci that ran is the one the install step put in a venv under RUNNER_TEMP, its code the
+    # action's checkout (linked, no wheel built), its dependencies those the policy needs.
     assert out["MLCI_BIN"] == f"{out['RUNNER_TEMP']}/mlci-venv/path/mlci"
+    assert out["MLCI_PREFIX"] == f"{out['RUNNER_TEMP']}/mlci-venv"
+    assert out["MLCI_MODULE"].endswith("/src/mlci/__init__.py") and not out["MLCI_MODULE"].startswith(str(ROOT)), out
+    [key] = install_keys(result)
+    assert "-data+fairness-" in key  # the demo policy's data and fairness checks
     # Only the mlci command went on PATH: `python` in the pipeline's stages is still the runner's.
     assert out["RUNNER_PYTHON"] == str(Path(sys.executable).parent / "python3")
-    assert out["MLCI_MODULE"].startswith(f"{out['RUNNER_TEMP']}/mlci-venv/lib/"), out["MLCI_MODULE"]
     assert out["REPORT_DIR"] == f"{out['GITHUB_WORKSPACE']}/mlci-report"
 
     report = json.loads((outputs / "bundle" / "report.json").read_text())

@@ -57,7 +57,7 @@ def standin_mapping(actions: set[str]) -> list[str]:
         if name in HANDLED_BY_ACT:
             continue
         folder = STANDINS / name.split("/")[1]
-        if not (folder / "action.yml").is_file():
+        if not any(folder.glob("**/action.yml")):
             pytest.fail(f"{action} is used, but tests/e2e/standins/ has no stand-in for it: act would fetch it from GitHub")
         args += ["--local-repository", f"{action}={folder}"]
     return args
@@ -68,6 +68,7 @@ class ActResult:
     returncode: int
     log: str
     command: list[str] = field(default_factory=list)
+    cached_before: frozenset[str] = frozenset()  # the keys in the actions/cache stand-in before the run
 
     def set_outputs(self) -> dict[str, str]:
         """The step outputs act logged (``::set-output:: name=value``), the last value of each name."""
@@ -93,6 +94,14 @@ class Act:
     action_source: Path
     api_url: str
     repository: str
+    # Where uv and pip find packages (tests.conftest.offline_index: the wheelhouse, no network).
+    package_index: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def cache(self) -> Path:
+        """The actions/cache stand-in's storage, shared by every run with this ``home`` (a test module's):
+        like a repository's cache, a later run restores what an earlier one saved."""
+        return self.home / "actions-cache"
 
     @property
     def artifacts(self) -> Path:
@@ -102,14 +111,14 @@ class Act:
     def environment(self) -> dict[str, str]:
         """act's process environment, which host-mode steps inherit.
 
-        - HOME and the XDG folders are temporary: act reads ~/.actrc and caches actions there, pip
-          caches the wheel it builds there.
+        - HOME and the XDG folders are temporary: act reads ~/.actrc and caches actions there, uv
+          keeps its cache there.
         - PATH starts with this Python's folder: the runner's ``python3`` is the test's interpreter,
-          which has mlci's dependencies (DVC, scikit-learn, ...), as a real runner's Python has the
-          pipeline's after ``pip install -r requirements.txt``.
-        - PYTHONPATH is removed. When this Python is a virtualenv (CI's .venv), the install step's
-          .pth file is what lets mlci's venv see the virtualenv's packages (else pip would download
-          all of mlci's dependencies on every run): the tests run that path for real.
+          which has the demo pipeline's dependencies (scikit-learn, pandas), as a real runner's
+          Python has the pipeline's after ``pip install -r requirements.txt``. mlci's own venv gets
+          its dependencies from the install step (uv, from ``package_index``), as on a fresh runner.
+        - PYTHONPATH is removed.
+        - MLCI_E2E_CACHE is the actions/cache stand-in's storage.
         """
         env = dict(os.environ)
         for key in [k for k in env if k.startswith(("GITHUB_", "RUNNER_", "ACTIONS_"))] + ["VIRTUAL_ENV", "PYTHONHOME"]:
@@ -121,6 +130,8 @@ class Act:
             "XDG_DATA_HOME": str(self.home / "data"),
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
             "NO_COLOR": "1",
+            "MLCI_E2E_CACHE": str(self.cache),
+            **self.package_index,
         })
         env.pop("PYTHONPATH", None)
         for key in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
@@ -134,6 +145,7 @@ class Act:
         event_file = self.work / f"event-{run_id}.json"
         event_file.write_text(json.dumps(payload, indent=1))
         self.artifacts.mkdir(parents=True, exist_ok=True)
+        cached_before = frozenset(p.name.removesuffix(".tar") for p in self.cache.glob("*.tar"))
         cmd = [
             act_binary(), event, "--eventpath", str(event_file), "--workflows", str(workflow), "--directory", str(workdir),
             "--platform", "ubuntu-latest=-self-hosted",  # host mode: steps run on this machine, no Docker
@@ -150,6 +162,6 @@ class Act:
         ]
         proc = subprocess.run(cmd, cwd=workdir, env=self.environment(), capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
-        result = ActResult(proc.returncode, proc.stdout + proc.stderr, cmd)
+        result = ActResult(proc.returncode, proc.stdout + proc.stderr, cmd, cached_before)
         (self.work / f"act-{run_id}.log").write_text(result.log)  # kept with pytest's temporary folders
         return result
