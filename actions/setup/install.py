@@ -240,8 +240,10 @@ def link(venv: Path) -> None:
 
 
 def works(venv: Path) -> bool:
+    """The venv's python runs and finds mlci's core dependencies (found, not imported: importing DVC takes longer)."""
     python = venv / "bin" / "python"
-    return python.exists() and subprocess.run([str(python), "-c", "import dvc, yaml"], capture_output=True).returncode == 0
+    probe = "import importlib.util as u, sys; sys.exit(not all(map(u.find_spec, ('dvc', 'yaml', 'click', 'github'))))"
+    return python.exists() and subprocess.run([str(python), "-c", probe], capture_output=True).returncode == 0
 
 
 def install(env: dict[str, str]) -> None:
