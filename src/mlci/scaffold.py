@@ -26,7 +26,8 @@ from typing import Literal
 
 import yaml
 
-from mlci import ACTION_MAJOR, ACTION_REPOSITORY
+from mlci import ACTION_MAJOR, ACTION_REPOSITORY, depfiles
+from mlci.depfiles import Dependencies
 from mlci.errors import MlciError
 
 POLICY_FILE = "mlci.yaml"
@@ -414,11 +415,12 @@ def remote_steps(remote: tuple[str, str] | None, secrets: Sequence[str], workflo
             f"(for S3): replace them in its env: with {credentials}."]
 
 
-def remote_plugin(remote: tuple[str, str] | None) -> str:
-    """The pip package DVC needs for the remote, for the requirements.txt hint."""
+def remote_plugin(remote: tuple[str, str] | None) -> str | None:
+    """The pip package DVC needs for the remote (``dvc-s3``); None when DVC has what it needs
+    (no remote, a local folder, HTTP, which DVC itself depends on)."""
     scheme = remote_scheme(remote[1]) if remote else None
-    if scheme is None:
-        return "the DVC remote's plugin (dvc-s3, dvc-gs, ...)"
+    if scheme in (None, "http"):
+        return None
     return STORAGE.get(scheme, ("", f"dvc-{scheme}", ""))[1]
 
 
@@ -446,8 +448,7 @@ class Plan:
     gate_count: int
     secrets: tuple[str, ...]
     git_root: Path | None
-    has_requirements: bool
-    installs_requirements: bool
+    dependencies: Dependencies | None  # what the workflow installs for the stages; None: no workflow does
     remote: tuple[str, str] | None = None  # the default DVC remote: name, URL
     default_branch: str | None = None  # the repository's, as git knows it
 
@@ -488,8 +489,20 @@ def plan(directory: str, *, workflow: str = "pull-request", force: bool = False)
         raise RuntimeError(f"the policy mlci init wrote does not load: {exc}") from exc
     gate_count = sum(len(gates) for _, gates in gates_for(files))
 
+    try:
+        git_root: Path | None = git.toplevel(root).resolve()
+    except MlciError:
+        git_root = None
+    remote = dvc.default_remote_url(root)
+    plugin = remote_plugin(remote)
+    templates = {name: template(name).decode("utf-8") for name in WORKFLOWS[workflow]}
+    installs = [name for name, text in templates.items() if depfiles.TEMPLATE_STEP in text]
+    dependencies = depfiles.find(root, git_root) if installs else None
+    if dependencies is not None:
+        templates = {name: depfiles.with_step(text, dependencies, plugin) for name, text in templates.items()}
+
     wanted: list[tuple[str, bytes]] = [(POLICY_FILE, text.encode("utf-8"))]
-    wanted += [(f"{WORKFLOW_DIR}/{name}", template(name)) for name in WORKFLOWS[workflow]]
+    wanted += [(f"{WORKFLOW_DIR}/{name}", text.encode("utf-8")) for name, text in templates.items()]
     planned = []
     for relative, content in wanted:
         path = root / relative
@@ -498,18 +511,11 @@ def plan(directory: str, *, workflow: str = "pull-request", force: bool = False)
         planned.append(PlannedFile(path, shown, content, exists=path.exists(), same=_holds(path, content),
                                    is_policy=relative == POLICY_FILE))
 
-    workflow_texts = [content.decode("utf-8") for _, content in wanted[1:]]
-    try:
-        git_root: Path | None = git.toplevel(root).resolve()
-    except MlciError:
-        git_root = None
     return Plan(
         directory=root, shown_dir=directory, workflow=workflow, force=force, files=tuple(planned),
         metrics=tuple(files), gate_count=gate_count,
-        secrets=tuple(dict.fromkeys(s for t in workflow_texts for s in secrets_in(t))),
-        git_root=git_root, has_requirements=((git_root or root) / "requirements.txt").exists(),
-        installs_requirements=any("requirements.txt" in t for t in workflow_texts),
-        remote=dvc.default_remote_url(root),
+        secrets=tuple(dict.fromkeys(s for t in templates.values() for s in secrets_in(t))),
+        git_root=git_root, dependencies=dependencies, remote=remote,
         default_branch=_default_branch(root) if git_root is not None else None,
     )
 
@@ -592,6 +598,24 @@ def init(directory: str = ".", *, workflow: str = "pull-request", force: bool = 
     return apply(plan(directory, workflow=workflow, force=force))
 
 
+def dependency_step(deps: Dependencies, plugin: str | None) -> str:
+    """What the next steps say of the workflow's install step."""
+    plugin_part = f" and {plugin}, DVC's plugin for your remote" if plugin else ""
+    if deps.kind == "none":
+        return (f"No dependency file was found ({depfiles.LISTED}), so the workflow installs nothing for your "
+                f"stages{' but ' + plugin if plugin else ''}: add requirements.txt with what they import, then run "
+                "`mlci init --force` (or edit the step).")
+    if deps.kind == "conda":
+        return (f"{deps.files[0]} is a conda environment, which the workflow does not set up: add "
+                "conda-incubator/setup-miniconda (pinned by commit) with `environment-file: "
+                f"{deps.files[0]}` before the mlci step, or list the stages' packages in requirements.txt and run "
+                "`mlci init --force`.")
+    text = f"The workflow installs your pipeline's dependencies from {deps.described}{plugin_part}."
+    if deps.others:
+        text += f" It does not install {', '.join(deps.others)}: add them to its step if the stages need them."
+    return text
+
+
 def render(result: Result) -> str:
     """What ``mlci init`` prints: each file's fate, then what is left to do."""
     p = result.plan
@@ -627,9 +651,8 @@ def render(result: Result) -> str:
             where = os.path.relpath(p.directory.resolve(), p.git_root)
             steps.append(f"GitHub reads workflows only from {p.git_root / WORKFLOW_DIR}: move them there and "
                          f"set `working-directory: {where}` on the mlci steps.")
-        if p.installs_requirements and not p.has_requirements:
-            steps.append("The workflow installs requirements.txt: create it with your pipeline's dependencies "
-                         f"and {remote_plugin(p.remote)}, or edit that step.")
+        if p.dependencies is not None:
+            steps.append(dependency_step(p.dependencies, remote_plugin(p.remote)))
         workflow_file = next((f.shown for f in workflows if b"secrets." in f.content), None)
         fills = any(pushed_branches(f.content.decode("utf-8")) for f in workflows)
         steps += remote_steps(p.remote, p.secrets, workflow_file, fills_remote=fills)

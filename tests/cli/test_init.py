@@ -13,12 +13,24 @@ import jsonschema
 import pytest
 import yaml
 
+from mlci import depfiles
 from mlci.config import SCHEMA_URL, load_policy, schema
 from tests.cli import run_main
 from tests.repo_helpers import commit, dvc, init_repo, sh, write
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "workflows-templates"
+# What replaces the templates' dependency step in a project with no dependency file and no remote.
+NO_DEPENDENCY_FILE = """\
+      # No dependency file was found (requirements*.txt, requirements/*.txt, pyproject.toml, uv.lock, poetry.lock, Pipfile.lock or environment.yml):
+      # add one for your pipeline's stages and run `mlci init --force`, or install them here.
+
+"""
+
+
+def written(name: str) -> str:
+    """The template as mlci init writes it into a project with no dependency file and no DVC remote."""
+    return (TEMPLATES / name).read_text().replace(depfiles.TEMPLATE_STEP, NO_DEPENDENCY_FILE)
 DEMO = ROOT / "src" / "mlci" / "demo" / "project"
 KEPT = "exists, kept (use --force to overwrite)"
 
@@ -71,10 +83,20 @@ def test_it_prints_the_next_steps(project: Path, capsys: pytest.CaptureFixture[s
     assert ("Add the credentials of the DVC remote 'storage' (Amazon S3) as repository secrets (Settings > "
             "Secrets and variables > Actions): AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY") in steps
     assert 'make the check "mlci" required' in steps and "Rulesets" in steps
-    assert "create it with your pipeline's dependencies and dvc-s3" in steps  # the template installs it; none here
-    (project / "requirements.txt").write_text("dvc-s3\n")
-    _, out, _ = run_main(["init"], capsys)
-    assert "requirements.txt" not in out
+    # No dependency file: the workflow installs only the remote's plugin, and reads no missing file.
+    assert ("No dependency file was found (requirements*.txt, requirements/*.txt, pyproject.toml, uv.lock, "
+            "poetry.lock, Pipfile.lock or environment.yml), so the workflow installs nothing for your stages but "
+            "dvc-s3: add requirements.txt with what they import, then run `mlci init --force`") in steps
+    workflow = project / ".github" / "workflows" / "mlci-pull-request.yml"
+    assert "        run: python -m pip install dvc-s3\n" in workflow.read_text()
+    assert "requirements.txt\n" not in workflow.read_text()
+
+    (project / "requirements.txt").write_text("scikit-learn\n")
+    (project / "requirements-dev.txt").write_text("pytest\n")
+    _, out, _ = run_main(["init", "--force"], capsys)
+    assert ("The workflow installs your pipeline's dependencies from requirements.txt and dvc-s3, DVC's plugin for "
+            "your remote. It does not install requirements-dev.txt: add them to its step if the stages need them.") in out
+    assert "        run: python -m pip install -r requirements.txt dvc-s3\n" in workflow.read_text()
 
 
 
@@ -112,7 +134,7 @@ def test_the_next_steps_follow_the_dvc_remote(project: Path, capsys: pytest.Capt
     assert says in steps
     assert "hunter2" not in out  # a URL's credentials are never printed
     if url is not None and url.startswith(("gs", "azure")):
-        assert f"and dvc-{url.split(':')[0]}, or edit that step" in steps
+        assert f"installs nothing for your stages but dvc-{url.split(':')[0]}:" in steps
 
 
 @pytest.mark.parametrize(("choice", "names"), [
@@ -126,8 +148,9 @@ def test_the_workflows_are_the_templates_byte_for_byte(
     assert code == 0, err
     workflows = project / ".github" / "workflows"
     assert sorted(p.name for p in workflows.iterdir()) == names if names else not workflows.exists()
-    for name in names:
-        assert (workflows / name).read_bytes() == (TEMPLATES / name).read_bytes()
+    for name in names:  # the templates, but for the step that installs the pipeline's dependencies
+        assert (name == "mlci-publish.yml") == (written(name) == (TEMPLATES / name).read_text())
+        assert (workflows / name).read_text() == written(name)
     if choice == "fork-safe":
         assert "mlci-publish.yml runs from the default branch" in out
         assert "AWS_ACCESS_KEY_ID" not in out  # the fork-safe pair uses no secrets
@@ -164,7 +187,7 @@ def test_existing_files_are_kept_unless_force(project: Path, capsys: pytest.Capt
     assert "mlci: overwrote mlci.yaml (3 gates for 3 metrics)\n" in out
     assert "mlci: overwrote .github/workflows/mlci-pull-request.yml\n" in out
     assert (project / "mlci.yaml").read_bytes() == generated
-    assert workflow.read_bytes() == (TEMPLATES / "mlci-pull-request.yml").read_bytes()
+    assert workflow.read_text() == written("mlci-pull-request.yml")
 
     code, out, _ = run_main(["init", "--force"], capsys)
     assert code == 0 and "mlci: mlci.yaml is up to date, unchanged\n" in out
@@ -288,8 +311,7 @@ def test_a_real_process_from_another_directory(project: Path, tmp_path: Path) ->
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert f"mlci: wrote {project / 'mlci.yaml'} (3 gates for 3 metrics)" in proc.stdout
-    assert (project / ".github" / "workflows" / "mlci-pull-request.yml").read_bytes() == \
-        (TEMPLATES / "mlci-pull-request.yml").read_bytes()
+    assert (project / ".github" / "workflows" / "mlci-pull-request.yml").read_text() == written("mlci-pull-request.yml")
     proc = subprocess.run([sys.executable, "-m", "mlci", "init", str(elsewhere)], cwd=elsewhere, env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 2

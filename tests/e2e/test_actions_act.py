@@ -94,11 +94,12 @@ jobs:
 
 # The one line of the templates the tests replace: it would pip-install the project's
 # requirements.txt into the runner's Python, which here is the test's own interpreter.
-REQUIREMENTS_STEP = "      - run: python -m pip install -r requirements.txt\n"
+# (test_init_act.py runs what `mlci init` writes instead, with a runner Python of its own.)
+REQUIREMENTS_STEP = "        run: python -m pip install -r requirements.txt\n"
 REQUIREMENTS_CHECK = (
-    "      # e2e test: replaces `python -m pip install -r requirements.txt` (the demo project has none, and\n"
-    "      # the runner's Python is the test's, which must not change); its dependencies are already there.\n"
-    "      - run: python -c 'import dvc, sklearn, pandas, yaml'\n"
+    "        # e2e test: replaces `python -m pip install -r requirements.txt` (the demo project has none, and\n"
+    "        # the runner's Python is the test's, which must not change); its dependencies are already there.\n"
+    "        run: python -c 'import sklearn, pandas, yaml'\n"
 )
 
 

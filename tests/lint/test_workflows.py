@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
-from mlci import ACTION_REPOSITORY, scaffold
+from mlci import ACTION_REPOSITORY, depfiles, scaffold
+from mlci.depfiles import Dependencies
 from mlci.pins import references
 from tests.repo_helpers import init_repo
 
@@ -161,6 +162,37 @@ def test_zizmor_has_no_findings_on_what_mlci_init_writes(workflow: str, tmp_path
     written = sorted((project / ".github" / "workflows").glob("*.yml"))
     assert [p.name for p in written] == sorted(scaffold.WORKFLOWS[workflow])
     proc = _zizmor(*(str(p) for p in written), cwd=project)
+    assert proc.returncode == 0, _report(proc)
+
+
+# One of each install step mlci init can write (the DVC plugin included), in a subfolder when it can be.
+INSTALL_STEPS = [
+    Dependencies("none"),
+    Dependencies("requirements", ("requirements/base.txt",), ("requirements-dev.txt",)),
+    Dependencies("package", ("pyproject.toml",)),
+    Dependencies("pyproject", ("ml/pyproject.toml",), folder="ml"),
+    Dependencies("uv", ("uv.lock",)),
+    Dependencies("poetry", ("ml/poetry.lock",), folder="ml"),
+    Dependencies("pipenv", ("Pipfile.lock",)),
+    Dependencies("conda", ("environment.yml",)),
+]
+
+
+@pytest.mark.parametrize("plugin", [None, "dvc-s3"])
+def test_every_install_step_mlci_init_writes_passes_actionlint_and_zizmor(plugin: str | None, tmp_path: Path) -> None:
+    """actionlint (with shellcheck on each run:) and zizmor on the templates with every kind of install step."""
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    for deps in INSTALL_STEPS:
+        for template in TEMPLATES:
+            if depfiles.TEMPLATE_STEP in template.read_text():
+                text = depfiles.with_step(template.read_text(), deps, plugin)
+                (folder / f"{deps.kind}-{template.name}").write_text(text)
+    written = sorted(folder.iterdir())
+    assert len(written) == 2 * len(INSTALL_STEPS)  # the two templates that install dependencies
+    proc = _run([_tool("actionlint"), "-oneline", *map(str, written)], cwd=tmp_path)
+    assert proc.returncode == 0 and not proc.stdout.strip(), _report(proc)
+    proc = _zizmor(*map(str, written), cwd=tmp_path)
     assert proc.returncode == 0, _report(proc)
 
 
