@@ -96,6 +96,8 @@ class Act:
     repository: str
     # Where uv and pip find packages (tests.conftest.offline_index: the wheelhouse, no network).
     package_index: dict[str, str] = field(default_factory=dict)
+    # The folder of the runner's python3 and python, first on PATH: this Python's by default.
+    runner_bin: Path = field(default_factory=lambda: Path(sys.executable).parent)
 
     @property
     def cache(self) -> Path:
@@ -128,7 +130,7 @@ class Act:
             "XDG_CACHE_HOME": str(self.home / "cache"),
             "XDG_CONFIG_HOME": str(self.home / "config"),
             "XDG_DATA_HOME": str(self.home / "data"),
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+            "PATH": os.pathsep.join([str(self.runner_bin), env.get("PATH", "")]),
             "NO_COLOR": "1",
             "MLCI_E2E_CACHE": str(self.cache),
             **self.package_index,
