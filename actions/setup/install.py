@@ -15,7 +15,9 @@ installed. Each command is one step of actions/setup/action.yml (and of the root
     pip when uv cannot be had. No wheel is built: mlci's own code is this checkout, linked
     by a .pth file. Then, every run: the venv sees the runner's packages after its own (the
     DVC remote's plugin, the pipeline's dependencies), and ``VENV/path/mlci`` is the one
-    command the step puts on PATH.
+    command the step puts on PATH. With MLCI_COMPILE=true uv compiles the venv's bytecode
+    (the setup action, which saves the cache right after); the root action saves it at the
+    end of its steps instead, with the bytecode mlci's own commands wrote as they ran.
 
 Tested by tests/e2e/test_install_step.py, and under act by tests/e2e/test_actions_act.py.
 """
@@ -198,7 +200,8 @@ def make_venv(venv: Path, extras: Sequence[str]) -> str:
     uv = None if os.environ.get("MLCI_INSTALLER") == "pip" else get_uv()
     if uv is not None:
         run([uv, "venv", "--quiet", "--system-site-packages", "--python", os.path.realpath(sys.executable), str(venv)])
-        run([uv, "pip", "install", "--quiet", "--python", python, "-r", str(PYPROJECT),
+        compile_ = ["--compile-bytecode"] if os.environ.get("MLCI_COMPILE") == "true" else []
+        run([uv, "pip", "install", "--quiet", *compile_, "--python", python, "-r", str(PYPROJECT),
              *[arg for extra in extras for arg in ("--extra", extra)]])
         return "uv"
     say("installing with pip (uv could not be had)")
@@ -208,7 +211,7 @@ def make_venv(venv: Path, extras: Sequence[str]) -> str:
     except ImportError:  # Python 3.10 has no tomllib: pip reads the requirements from the checkout itself
         run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"{ROOT}[{','.join(extras)}]"])
         return "pip"
-    run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *reqs])
+    run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *reqs])  # pip compiles anyway
     return "pip"
 
 
