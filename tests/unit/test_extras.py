@@ -86,3 +86,16 @@ def test_a_missing_extra_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) 
     assert isinstance(error.value, MlciError) and error.value.exit_code == 2
     assert extras.missing_modules("data") == ["pandera"]
     require("fairness", "the fairness check")  # installed here: no error
+
+
+def test_the_setup_step_knows_every_extra() -> None:
+    """actions/setup/install.py (standard library only, it runs before mlci is installed) lists the
+    extras its `extras` input accepts: the same as pyproject.toml's, but for the test extra."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mlci_setup_install", ROOT / "actions" / "setup" / "install.py")
+    assert spec is not None and spec.loader is not None
+    install = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(install)
+    assert set(install.EXTRA_NAMES) == set(optional_dependencies()) - {"test"}
+    assert set(EXTRAS) <= set(install.EXTRA_NAMES)
