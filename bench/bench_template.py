@@ -283,6 +283,10 @@ def main() -> None:
     parser.add_argument("--no-cold", action="store_true", help="leave out the cold template runs")
     parser.add_argument("--no-bytecode", action="store_true",
                         help="keep this environment's PYTHONDONTWRITEBYTECODE (every process compiles what it imports)")
+    parser.add_argument("--bytecode-in-place", action="store_true",
+                        help="write bytecode beside the sources, as a runner does: mlci's venv is then cached with "
+                             "the bytecode its commands wrote in the run that saved it (the root action saves after "
+                             "publishing); the action's checkout keeps its own between runs (about 50 small modules)")
     args = parser.parse_args()
 
     wheelhouse = wheels(args.wheelhouse)
@@ -296,7 +300,9 @@ def main() -> None:
     for key in [k for k in os.environ if k.startswith("GITHUB_")] + ["VIRTUAL_ENV", "PYTHONPATH"]:
         os.environ.pop(key, None)
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    if not args.no_bytecode:
+    if args.bytecode_in_place:
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    elif not args.no_bytecode:
         # A runner writes bytecode (this machine's environment says not to, so every Python process here
         # would compile every module it imports): in a folder of the benchmark's, so no venv is touched.
         # The runner's Python keeps its bytecode between runs, as a runner image whose packages pip
