@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from setuptools import find_packages
 
-from mlci import __version__, pins
+from mlci import __version__, depfiles, pins
 from tests.repo_helpers import init_repo, sh
 from tests.venv_helpers import clean_env, make_venv
 
@@ -106,7 +106,9 @@ def test_a_wheel_carries_the_templates_and_mlci_init_finds_them_installed(tmp_pa
     for name in ("mlci-pull-request-fork-safe.yml", "mlci-publish.yml"):
         written = (project / ".github" / "workflows" / name).read_text()
         shipped = (ROOT / "workflows-templates" / name).read_text()
-        assert written == pins.pinned(shipped, release) != shipped
+        # The project has no dependency file and no DVC remote: init drops the template's install step.
+        expected = depfiles.with_step(shipped, depfiles.Dependencies("none"), None)
+        assert written == pins.pinned(expected, release) != shipped
         assert {(r.ref, r.version) for r in pins.references(written)} == {(commit, __version__)}
 
 
