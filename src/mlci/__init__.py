@@ -2,7 +2,7 @@
 
 # The package's one version (pyproject.toml reads it from here). A release X.Y.Z is the commit
 # tagged vX.Y.Z whose version this is; docs/releasing.md.
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 # The one place that names mlci's GitHub Action and the major tag users call it by (the
 # README's short form `mlci-actions/mlci@v0`, moved to each 0.x release; the schema and docs

@@ -35,8 +35,8 @@ def test_a_pin_is_a_full_commit_and_a_release_version(commit: str, version: str)
 
 def test_mlci_init_pins_the_release_it_was_built_from_else_keeps_the_shipped_pin() -> None:
     shipped = TEXT.encode()
-    release = pins.BuildInfo(__version__, B, release=True)
-    assert pins.as_installed(shipped, release) == pins.pinned(TEXT, pins.Pin(B, __version__)).encode()
+    release = pins.BuildInfo("0.2.0", B, release=True)  # a release build is at tag v<version>: X.Y.Z
+    assert pins.as_installed(shipped, release) == pins.pinned(TEXT, pins.Pin(B, "0.2.0")).encode()
     for info in (pins.BuildInfo(__version__, B, release=False),  # built off the tag
                  pins.BuildInfo(__version__, None, release=False)):  # built outside git
         assert pins.as_installed(shipped, info) == shipped

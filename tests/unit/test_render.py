@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mlci import __version__
 from mlci.render import render
 from mlci.render.markdown import _Table, headline, render_markdown
 from mlci.render.text import render_text
@@ -54,7 +55,7 @@ def test_layout_of_a_small_report() -> None:
     assert "<details><summary>Unchanged: 2 metrics</summary>\n\n| metric " in md
     assert "\n\n</details>" in md
     assert lines[-1] == (
-        "<sub>mlci 0.1.0 · [workflow run 118](https://github.com/acme/churn/actions/runs/118)"
+        f"<sub>mlci {__version__} · [workflow run 118](https://github.com/acme/churn/actions/runs/118)"
         " · full report in the run's artifact `mlci-report`</sub>"
     )
     assert md.endswith("</sub>\n")
@@ -142,14 +143,14 @@ def test_local_workspace_report() -> None:
     assert md.splitlines()[0] == '<!-- mlci:report workflow="local" project="churn" -->'
     assert "workspace on `abc1234` against `main` at `9e0b7d3`" in md
     assert "| metric         |   base |   head |" in md
-    assert md.splitlines()[-1] == "<sub>mlci 0.1.0 · local run</sub>"
+    assert md.splitlines()[-1] == f"<sub>mlci {__version__} · local run</sub>"
     assert "artifact" not in md
 
 
 def test_no_run_link_without_run_url() -> None:
     md = render_markdown(small_report(context=pr_context(server_url=None)))
     assert "[workflow run" not in md
-    assert md.splitlines()[-1] == "<sub>mlci 0.1.0 · full report in the run's artifact `mlci-report`</sub>"
+    assert md.splitlines()[-1] == f"<sub>mlci {__version__} · full report in the run's artifact `mlci-report`</sub>"
 
 
 def test_revision_names_are_code_and_escaped() -> None:
@@ -328,7 +329,7 @@ def test_text_has_the_same_information_without_markup() -> None:
     assert "  ⚠ eval/extra.json (head): JSON file structure is corrupted" in text
     assert "accuracy        0.9120  0.8950   −0.0170 (−1.9 %) ▼" in text
     assert "Params: 3 changed" in text and "Pipeline: 3 stages" in text and "Unchanged: 2 metrics" in text
-    assert lines[-1] == "mlci 0.1.0 · workflow run 118: https://github.com/acme/churn/actions/runs/118"
+    assert lines[-1] == f"mlci {__version__} · workflow run 118: https://github.com/acme/churn/actions/runs/118"
     for markup in ("<details>", "|", "**", "`"):
         assert markup not in text
     assert "\x1b" not in text
