@@ -12,7 +12,9 @@ installed. Each command is one step of actions/setup/action.yml (and of the root
 ``install.py install``
     Unless the cache restored the venv: makes it and installs mlci's dependencies from
     pyproject.toml with uv (installed with pip when it is not on PATH), falling back to
-    pip when uv cannot be had. No wheel is built: mlci's own code is this checkout, linked
+    pip when uv cannot be had. What the runner already has at the version the resolution
+    picks (DVC, pandas, scikit-learn from the pipeline's own requirements) is used from
+    there, not installed twice. No wheel is built: mlci's own code is this checkout, linked
     by a .pth file. Then, every run: the venv sees the runner's packages after its own (the
     DVC remote's plugin, the pipeline's dependencies), and ``VENV/path/mlci`` is the one
     command the step puts on PATH. With MLCI_COMPILE=true uv compiles the venv's bytecode
@@ -25,6 +27,7 @@ Tested by tests/e2e/test_install_step.py, and under act by tests/e2e/test_action
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -43,6 +46,7 @@ PYPROJECT = ROOT / "pyproject.toml"
 EXTRA_NAMES = ("data", "fairness", "onnx", "parquet", "demo", "all")
 RUNNER_PTH = "mlci-runner-packages.pth"
 SOURCE_PTH = "mlci-source.pth"
+BORROWED = "mlci-borrowed.json"  # in the venv: the runner's distributions it uses instead of its own copies
 
 
 class SetupError(Exception):
@@ -126,11 +130,14 @@ def policy_extras(workdir: Path, config: str | None, base_sha: str | None) -> li
 def cache_key(version: str, extras: Sequence[str]) -> str:
     """The key of the cached venv: mlci's version, the extras, the Python, the OS.
 
-    A hash of pyproject.toml (the requirements) and of the interpreter's path (a venv
-    points at it) keeps a changed one from restoring a venv that does not fit.
+    A hash of pyproject.toml (the requirements), of the interpreter's path (a venv points
+    at it) and of the runner's distributions (the venv borrows some of them) keeps a changed
+    one from restoring a venv that does not fit.
     """
     python = f"{sys.implementation.name}{platform.python_version()}"
-    digest = hashlib.sha256(PYPROJECT.read_bytes() + os.path.realpath(sys.executable).encode()).hexdigest()[:12]
+    runner = "".join(f"{name}=={version}\n" for name, version in sorted(runner_distributions().items()))
+    digest = hashlib.sha256(PYPROJECT.read_bytes() + os.path.realpath(sys.executable).encode()
+                            + runner.encode()).hexdigest()[:12]
     system = f"{platform.system().lower()}-{platform.machine().lower()}"
     return f"mlci-{version}-{system}-{python}-{'+'.join(extras) or 'core'}-{digest}"
 
@@ -185,6 +192,28 @@ def requirements(extras: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def runner_distributions() -> dict[str, str]:
+    """name -> version of each distribution the runner's python3 (this interpreter) imports from a
+    site-packages folder mlci's venv sees too: the pipeline's dependencies an earlier step installed."""
+    dirs = {os.path.realpath(d) for d in [*site.getsitepackages(), site.getusersitepackages()]}
+    found: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name, version = dist.metadata["Name"], dist.version
+        if name and version and os.path.realpath(str(dist.locate_file(""))) in dirs:
+            found.setdefault(canonical(name), version)  # the first on sys.path is the one imported
+    return found
+
+
+def pinned(lines: Sequence[str]) -> dict[str, str]:
+    """``name==version`` lines (a resolution) as name -> version."""
+    found = (re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)", line.strip()) for line in lines)
+    return {canonical(m[1]): m[2] for m in found if m}
+
+
 def run(cmd: Sequence[str]) -> None:
     proc = subprocess.run(list(cmd))
     if proc.returncode != 0:
@@ -200,9 +229,7 @@ def make_venv(venv: Path, extras: Sequence[str]) -> str:
     uv = None if os.environ.get("MLCI_INSTALLER") == "pip" else get_uv()
     if uv is not None:
         run([uv, "venv", "--quiet", "--system-site-packages", "--python", os.path.realpath(sys.executable), str(venv)])
-        compile_ = ["--compile-bytecode"] if os.environ.get("MLCI_COMPILE") == "true" else []
-        run([uv, "pip", "install", "--quiet", *compile_, "--python", python, "-r", str(PYPROJECT),
-             *[arg for extra in extras for arg in ("--extra", extra)]])
+        uv_install(uv, venv, extras)
         return "uv"
     say("installing with pip (uv could not be had)")
     run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
@@ -213,6 +240,39 @@ def make_venv(venv: Path, extras: Sequence[str]) -> str:
         return "pip"
     run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *reqs])  # pip compiles anyway
     return "pip"
+
+
+def uv_install(uv: str, venv: Path, extras: Sequence[str]) -> None:
+    """mlci's requirements in ``venv``, except the distributions the runner already has at the
+    resolved version. uv, unlike pip, does not count what a --system-site-packages venv sees
+    (astral-sh/uv#4466), so it would install a second DVC, pandas or scikit-learn beside the
+    pipeline's own. Instead: resolve with the runner's versions preferred (uv prefers the pins
+    of an existing output file), then install only what the runner lacks, without dependencies
+    (the resolution has them all). Which distributions are borrowed is kept in the venv, for a
+    restored venv to check against the runner of a later run."""
+    runner = runner_distributions()
+    resolved = setup_dir() / "mlci-requirements.txt"
+    resolved.parent.mkdir(parents=True, exist_ok=True)
+    resolved.write_text("".join(f"{name}=={version}\n" for name, version in sorted(runner.items())), encoding="utf-8")
+    python = str(venv / "bin" / "python")
+    run([uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate", "--python", python, "-o", str(resolved),
+         str(PYPROJECT), *[arg for extra in extras for arg in ("--extra", extra)]])
+    lines = resolved.read_text("utf-8").splitlines()
+    pins = pinned(lines)
+    borrowed = {name: version for name, version in pins.items() if runner.get(name) == version}
+    own = []
+    for line in (line.strip() for line in lines):
+        pin = pinned([line])
+        if line and not line.startswith("#") and not (pin and pin.keys() <= borrowed.keys()):
+            own.append(line)  # a pin the runner lacks, or a line that is no pin (a URL)
+    missing = setup_dir() / "mlci-missing.txt"
+    missing.write_text("".join(f"{line}\n" for line in own), encoding="utf-8")
+    if own:
+        compile_ = ["--compile-bytecode"] if os.environ.get("MLCI_COMPILE") == "true" else []
+        run([uv, "pip", "install", "--quiet", "--no-deps", *compile_, "--python", python, "-r", str(missing)])
+    (venv / BORROWED).write_text(json.dumps(borrowed, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    say(f"{len(pins) - len(borrowed)} of the {len(pins)} distributions mlci needs installed; "
+        f"{len(borrowed)} already on the runner at the resolved version, used from there")
 
 
 def venv_purelib(venv: Path) -> Path:
@@ -243,7 +303,18 @@ def link(venv: Path) -> None:
 
 
 def works(venv: Path) -> bool:
-    """The venv's python runs and finds mlci's core dependencies (found, not imported: importing DVC takes longer)."""
+    """The venv's python runs and finds mlci's core dependencies (found, not imported: importing
+    DVC takes longer), and the runner still has every distribution the venv borrows from it."""
+    try:
+        borrowed = json.loads((venv / BORROWED).read_text("utf-8"))
+    except (OSError, ValueError):
+        borrowed = {}  # installed with pip, which borrows by itself
+    runner = runner_distributions()
+    changed = sorted(name for name, version in borrowed.items() if runner.get(name) != version)
+    if changed:
+        say(f"the runner no longer has {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''} "
+            f"at the version the cached venv uses: installing again")
+        return False
     python = venv / "bin" / "python"
     probe = "import importlib.util as u, sys; sys.exit(not all(map(u.find_spec, ('dvc', 'yaml', 'click', 'github'))))"
     return python.exists() and subprocess.run([str(python), "-c", probe], capture_output=True).returncode == 0

@@ -166,6 +166,47 @@ def test_a_cold_install_with_uv_then_a_restored_one(tmp_path: Path, wheelhouse: 
     assert "installed mlci's dependencies with uv" in broken.stdout and not marker.exists()
 
 
+def test_what_the_runner_has_at_the_resolved_version_is_used_from_there(tmp_path: Path, wheelhouse: Path) -> None:
+    """The pipeline's dependencies an earlier step installed (click and PyYAML here) are not
+    installed a second time into mlci's venv when the resolution can use their versions; one it
+    cannot (a tabulate version no index has) is installed. A restored venv checks that the runner
+    still has what it borrows, and installs again when not; the cache key follows the runner."""
+    runner = make_venv(tmp_path / "runner", see_test_packages=False, pip=True)
+    pip = [str(runner), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--no-index", "--find-links", str(wheelhouse), "click", "pyyaml"],
+                   check=True, env=clean_env())
+    unknown = purelib(runner) / "tabulate-0.0.1.dist-info"
+    unknown.mkdir()
+    (unknown / "METADATA").write_text("Metadata-Version: 2.1\nName: tabulate\nVersion: 0.0.1\n")
+    assert step("plan", tmp_path, runner, wheelhouse, MLCI_EXTRAS="none").returncode == 0
+    key = outputs(tmp_path)["cache-key"]
+
+    proc = step("install", tmp_path, runner, wheelhouse, MLCI_EXTRAS="")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 already on the runner at the resolved version, used from there" in proc.stdout
+    venv = installed(tmp_path)
+    assert sorted(json.loads((venv / "mlci-borrowed.json").read_text())) == ["click", "pyyaml"]
+    code = "import click, yaml, tabulate, dvc; print(click.__file__, yaml.__file__, tabulate.__file__, dvc.__file__)"
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True,
+                           env=clean_env(), timeout=60)
+    assert where.returncode == 0, where.stderr
+    click, yaml_, tabulate, dvc = where.stdout.split()
+    assert click.startswith(str(purelib(runner))) and yaml_.startswith(str(purelib(runner)))
+    assert tabulate.startswith(str(purelib(venv / "bin" / "python"))), "0.0.1 is not on the index: mlci's own"
+    assert dvc.startswith(str(purelib(venv / "bin" / "python")))
+    assert run_mlci(tmp_path, "--version").returncode == 0
+
+    assert "restored" in step("install", tmp_path, runner, wheelhouse, MLCI_EXTRAS="", MLCI_CACHE_HIT="true").stdout
+    subprocess.run([*pip, "uninstall", "-y", "click"], check=True, env=clean_env())
+    assert step("plan", tmp_path, runner, wheelhouse, MLCI_EXTRAS="none").returncode == 0
+    assert outputs(tmp_path)["cache-key"] != key
+    again = step("install", tmp_path, runner, wheelhouse, MLCI_EXTRAS="", MLCI_CACHE_HIT="true")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "the runner no longer has click at the version the cached venv uses: installing again" in again.stdout
+    assert "1 already on the runner" in again.stdout
+    assert run_mlci(tmp_path, "--version").returncode == 0
+
+
 def test_without_uv_it_installs_with_pip(tmp_path: Path, wheelhouse: Path) -> None:
     """An index without uv (a mirror that lacks it): pip does the install, and says so."""
     no_uv = tmp_path / "no-uv-index"
@@ -188,7 +229,7 @@ def test_a_failed_install_is_one_line_and_exit_2(tmp_path: Path, wheelhouse: Pat
             (empty / wheel.name).symlink_to(wheel)
     proc = step("install", tmp_path, base_python(), empty, MLCI_EXTRAS="")
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[-1].startswith("mlci setup: error: `uv pip install")
+    assert proc.stderr.splitlines()[-1].startswith("mlci setup: error: `uv pip compile")
     assert proc.stderr.splitlines()[-1].endswith("(see its output above)")
 
 
