@@ -160,9 +160,20 @@ def wheels(folder: Path) -> Path:
     return folder
 
 
-def prepare_demo(root: Path) -> Demo:
-    """The demo repository with the template and the recipe committed on main, the PR branch rebased onto it."""
+def prepare_demo(root: Path, policy: str) -> Demo:
+    """The demo repository with the template and the recipe committed on main, the PR branch rebased onto it.
+
+    ``policy`` "metrics": main's mlci.yaml keeps the metric and reproducibility gates and drops the data and
+    fairness checks, so that mlci's report judges what the recipe's report shows (metrics and params)."""
     demo = build_demo(root)
+    if policy == "metrics":
+        import yaml
+
+        path = demo.project / "mlci.yaml"
+        config = yaml.safe_load(path.read_text())
+        config["checks"] = {"reproducible": config["checks"]["reproducible"]}
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        git(demo.project, "commit", "-q", "-am", "Gate metrics and reproducibility only")
     folder = demo.project / ".github" / "workflows"
     folder.mkdir(parents=True)
     (folder / "mlci-pull-request.yml").write_text(template("mlci-pull-request.yml"))
@@ -175,17 +186,16 @@ def prepare_demo(root: Path) -> Demo:
 
 
 class Bench:
-    def __init__(self, work: Path, wheelhouse: Path) -> None:
+    def __init__(self, work: Path, wheelhouse: Path, policy: str) -> None:
         self.work = work
         self.wheelhouse = wheelhouse
         self.github = FakeGitHub(contract=Contract()).start()
         self.github.add_repo(REPO)
         self.github.add_token(TOKEN)
-        self.demo = prepare_demo(work / "demo")
+        self.demo = prepare_demo(work / "demo", policy)
         self.action_source = export_action_source(work / "mlci-actions-mlci")
         self.warm_home = work / "act-home-warm"
         self.runs = 0
-        self.pycache = Path(os.environ["PYTHONPYCACHEPREFIX"]) if os.environ.get("PYTHONPYCACHEPREFIX") else None
 
     def act(self, home: Path) -> Act:
         return Act(home=home, work=self.work / "act", action_source=self.action_source, api_url=self.github.url,
@@ -201,8 +211,9 @@ class Bench:
         act = self.act(home)
         workflow = pr.checkout.path / (RECIPE_FILE if kind == "recipe" else TEMPLATE_FILE)
         comments_before = len(self.github.comments(REPO, number))
-        if self.pycache is not None:  # no bytecode for anything under work: act's copies, mlci's venv, checkouts
-            shutil.rmtree(self.pycache / self.work.relative_to(self.work.anchor), ignore_errors=True)
+        for folder in (self.action_source, home):  # a runner downloads the action anew: its bytecode too
+            for cache in list(folder.rglob("__pycache__")) if folder.exists() else []:
+                shutil.rmtree(cache, ignore_errors=True)
         started = time.perf_counter()
         result = act.run("pull_request", pr.event, pr.checkout.path, workflow, token=TOKEN, run_id=8000 + self.runs)
         wall = time.perf_counter() - started
@@ -281,12 +292,11 @@ def main() -> None:
                         help="local folder of wheels (tools/wheelhouse.py; reused, fetched only when incomplete)")
     parser.add_argument("--keep", type=Path, help="keep the repositories and act's logs in this folder")
     parser.add_argument("--no-cold", action="store_true", help="leave out the cold template runs")
+    parser.add_argument("--policy", choices=("demo", "metrics"), default="demo",
+                        help="demo: the demo's whole policy (metric gates, reproducibility, data validation, "
+                             "fairness); metrics: its metric and reproducibility gates only, what the recipe reports")
     parser.add_argument("--no-bytecode", action="store_true",
                         help="keep this environment's PYTHONDONTWRITEBYTECODE (every process compiles what it imports)")
-    parser.add_argument("--bytecode-in-place", action="store_true",
-                        help="write bytecode beside the sources, as a runner does: mlci's venv is then cached with "
-                             "the bytecode its commands wrote in the run that saved it (the root action saves after "
-                             "publishing); the action's checkout keeps its own between runs (about 50 small modules)")
     args = parser.parse_args()
 
     wheelhouse = wheels(args.wheelhouse)
@@ -300,23 +310,20 @@ def main() -> None:
     for key in [k for k in os.environ if k.startswith("GITHUB_")] + ["VIRTUAL_ENV", "PYTHONPATH"]:
         os.environ.pop(key, None)
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    if args.bytecode_in_place:
+    if not args.no_bytecode:
+        # A runner writes bytecode beside the sources (this machine's environment says not to, so every
+        # Python process here would compile every module it imports). The runner's Python keeps its own
+        # between runs, as a runner image whose packages pip installed (and compiled) does, and mlci's venv
+        # is cached with the bytecode its commands wrote in the run that saved it (the root action saves
+        # after publishing); the action's checkout, the workspace and everything else start without any.
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    elif not args.no_bytecode:
-        # A runner writes bytecode (this machine's environment says not to, so every Python process here
-        # would compile every module it imports): in a folder of the benchmark's, so no venv is touched.
-        # The runner's Python keeps its bytecode between runs, as a runner image whose packages pip
-        # installed (and compiled) does; everything under the work folder loses it before each run,
-        # as on GitHub, where the workspace, the action's checkout and the restored venv (saved right
-        # after uv installed it, which compiles nothing) start without any.
-        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-        os.environ["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
 
     act_version = subprocess.run([act_binary(), "--version"], capture_output=True, text=True).stdout.strip()
     dvc_version = subprocess.run([sys.executable, "-m", "dvc", "--version"], capture_output=True, text=True).stdout.strip()
-    print(f"{act_version}; DVC {dvc_version}; Python {platform.python_version()}; {os.cpu_count()} cores; work in {work}")
+    print(f"{act_version}; DVC {dvc_version}; Python {platform.python_version()}; {os.cpu_count()} cores; "
+          f"policy {args.policy}; work in {work}")
 
-    bench = Bench(work, wheelhouse)
+    bench = Bench(work, wheelhouse, args.policy)
     try:
         print("warm-up: one template run fills the cache and posts the sticky comment (not recorded)")
         wall, _ = prime(bench)

@@ -46,6 +46,7 @@ PYPROJECT = ROOT / "pyproject.toml"
 EXTRA_NAMES = ("data", "fairness", "onnx", "parquet", "demo", "all")
 RUNNER_PTH = "mlci-runner-packages.pth"
 SOURCE_PTH = "mlci-source.pth"
+INSTALLERS = {"pip", "setuptools", "wheel"}  # what a bare interpreter (setup-python's) comes with
 BORROWED = "mlci-borrowed.json"  # in the venv: the runner's distributions it uses instead of its own copies
 
 
@@ -249,14 +250,21 @@ def uv_install(uv: str, venv: Path, extras: Sequence[str]) -> None:
     pipeline's own. Instead: resolve with the runner's versions preferred (uv prefers the pins
     of an existing output file), then install only what the runner lacks, without dependencies
     (the resolution has them all). Which distributions are borrowed is kept in the venv, for a
-    restored venv to check against the runner of a later run."""
+    restored venv to check against the runner of a later run. A runner with nothing but its
+    installers has nothing to lend: one ``uv pip install``, without the resolution before it."""
     runner = runner_distributions()
+    python = str(venv / "bin" / "python")
+    extra_args = [arg for extra in extras for arg in ("--extra", extra)]
+    compile_ = ["--compile-bytecode"] if os.environ.get("MLCI_COMPILE") == "true" else []
+    if not runner.keys() - INSTALLERS:
+        run([uv, "pip", "install", "--quiet", *compile_, "--python", python, "-r", str(PYPROJECT), *extra_args])
+        (venv / BORROWED).write_text("{}\n", encoding="utf-8")
+        return
     resolved = setup_dir() / "mlci-requirements.txt"
     resolved.parent.mkdir(parents=True, exist_ok=True)
     resolved.write_text("".join(f"{name}=={version}\n" for name, version in sorted(runner.items())), encoding="utf-8")
-    python = str(venv / "bin" / "python")
     run([uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate", "--python", python, "-o", str(resolved),
-         str(PYPROJECT), *[arg for extra in extras for arg in ("--extra", extra)]])
+         str(PYPROJECT), *extra_args])
     lines = resolved.read_text("utf-8").splitlines()
     pins = pinned(lines)
     borrowed = {name: version for name, version in pins.items() if runner.get(name) == version}
@@ -268,7 +276,6 @@ def uv_install(uv: str, venv: Path, extras: Sequence[str]) -> None:
     missing = setup_dir() / "mlci-missing.txt"
     missing.write_text("".join(f"{line}\n" for line in own), encoding="utf-8")
     if own:
-        compile_ = ["--compile-bytecode"] if os.environ.get("MLCI_COMPILE") == "true" else []
         run([uv, "pip", "install", "--quiet", "--no-deps", *compile_, "--python", python, "-r", str(missing)])
     (venv / BORROWED).write_text(json.dumps(borrowed, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     say(f"{len(pins) - len(borrowed)} of the {len(pins)} distributions mlci needs installed; "
