@@ -59,3 +59,11 @@ class CommandFailed(MlciError):
         self.output = output
         tail = output.strip().splitlines()[-1] if output.strip() else "no output"
         super().__init__(f"`{' '.join(cmd)}` exited with {code}: {tail}")
+
+
+class CheckError(Exception):
+    """A check could not be evaluated (file missing, column absent, ...).
+
+    The evaluator turns it into a failed gate whose reason is this message:
+    a gate that cannot be evaluated fails closed, it never passes silently.
+    """

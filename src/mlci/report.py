@@ -22,7 +22,6 @@ from typing import Any, Literal
 
 from mlci import __version__
 from mlci.errors import BundleError
-from mlci.gates.result import GateResult, Table
 
 SCHEMA_ID = "mlci.report/v1"
 REPORT_JSON = "report.json"
@@ -31,6 +30,45 @@ REPORT_MD = "report.md"
 # A metric or param value as read from the user's files.
 Value = Any
 MetricStatus = Literal["changed", "unchanged", "added", "removed"]
+
+
+GateStatus = Literal["pass", "fail", "warn", "skipped"]
+GateKind = Literal["pipeline", "metric", "reproducible", "data", "fairness", "runtime"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Detail rows for a gate (failing columns, per-group metrics, latencies)."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One gate: what it checked, how it came out and why, in words.
+
+    ``subject`` names what was checked (a metric key, a data file, a sensitive
+    feature, a model file). ``rule`` is the policy in words ("min 0.85",
+    "max drop 0.01"). ``reason`` says why it came out as it did
+    ("accuracy 0.912 < min 0.92"). ``line`` is where the rule sits in the
+    policy file, for messages and annotations.
+    """
+
+    kind: GateKind
+    subject: str
+    status: GateStatus
+    reason: str
+    rule: str = ""
+    informational: bool = False
+    line: int | None = None
+    table: Table | None = None
+    facts: tuple[tuple[str, Any], ...] = ()  # named numbers for later use (p95_ms, dpd, rows)
+
+    @property
+    def blocking(self) -> bool:
+        """A failure that fails the verdict (informational gates never do)."""
+        return self.status == "fail" and not self.informational
 
 
 @dataclass(frozen=True)

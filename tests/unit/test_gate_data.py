@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlci.errors import ConfigError
+from mlci.errors import CheckError, ConfigError
 from mlci.gates.data import ColumnSpec, DataSpec, evaluate
-from mlci.gates.result import CheckError, GateResult
+from mlci.report import GateResult
 
 WHERE = "mlci.yaml:14: checks.data[0]"
 HEADERS = ("column", "check", "failures", "examples")

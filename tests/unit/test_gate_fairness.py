@@ -16,9 +16,9 @@ from fairlearn.metrics import demographic_parity_difference, equalized_odds_diff
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlci.errors import ConfigError
+from mlci.errors import CheckError, ConfigError
 from mlci.gates.fairness import FairnessSpec, evaluate
-from mlci.gates.result import CheckError, GateResult
+from mlci.report import GateResult
 
 WHERE = "mlci.yaml:20: checks.fairness[0]"
 HEADERS = ("group", "rows", "selection rate", "accuracy", "TPR", "FPR")

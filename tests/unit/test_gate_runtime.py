@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlci.errors import ConfigError
+from mlci.errors import CheckError, ConfigError
 from mlci.extras import MissingExtra
-from mlci.gates.result import CheckError, GateResult
+from mlci.report import GateResult
 from mlci.gates.runtime import RuntimeSpec, evaluate, format_size, parse_size
 
 WHERE = "mlci.yaml:30: checks.runtime[0]"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mlci.gates.result import GateResult, Table
+from mlci.report import GateResult, PolicyInfo, Table
 from mlci.render.markdown import render_markdown
 from mlci.render.text import render_text
-from mlci.report import PolicyInfo
 from tests.render_helpers import metric, small_report
 
 POLICY = PolicyInfo(file="mlci.yaml", source="base", rev="main", sha="9e0b7d3" + "0" * 33)

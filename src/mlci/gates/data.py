@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from mlci.errors import ConfigError
-from mlci.gates.result import CheckError, GateResult, Table
+from mlci.errors import CheckError, ConfigError
+from mlci.report import GateResult, Table
 from mlci.gates.tables import FORMATS, read_table
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from mlci.config import Policy
 from mlci.extras import MissingExtra, require
 from mlci.gates.metrics import evaluate_metrics
-from mlci.gates.result import CheckError, GateKind, GateResult
-from mlci.report import Report
+from mlci.errors import CheckError
+from mlci.report import GateKind, GateResult, Report
 
 if TYPE_CHECKING:
     from mlci.gates.data import DataSpec

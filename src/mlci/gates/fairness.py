@@ -48,8 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
-from mlci.errors import ConfigError
-from mlci.gates.result import CheckError, GateResult, GateStatus, Table
+from mlci.errors import CheckError, ConfigError
+from mlci.report import GateResult, GateStatus, Table
 from mlci.gates.tables import FORMATS, read_table
 
 if TYPE_CHECKING:

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from mlci.compare import is_finite_number
 from mlci.config import MetricRule
 from mlci.errors import ConfigError
-from mlci.gates.result import GateResult, GateStatus
-from mlci.report import MetricRow, Problem
+from mlci.report import GateResult, GateStatus, MetricRow, Problem
 
 # Comparisons allow this much float noise: a value 1e-12 past a threshold must
 # not flip a verdict, while any difference a person would write down still counts.

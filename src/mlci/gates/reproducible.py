@@ -15,8 +15,7 @@ import yaml
 
 from mlci import git
 from mlci.config import ReproducibleSpec
-from mlci.gates.result import GateResult, Table
-from mlci.report import Repro
+from mlci.report import GateResult, Repro, Table
 
 LOCK = "dvc.lock"
 

@@ -38,9 +38,9 @@ from decimal import Decimal
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
-from mlci.errors import ConfigError
+from mlci.errors import CheckError, ConfigError
 from mlci.extras import require
-from mlci.gates.result import CheckError, GateResult, Table
+from mlci.report import GateResult, Table
 from mlci.gates.tables import first_line, read_table
 
 if TYPE_CHECKING:

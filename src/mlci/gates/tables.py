@@ -7,7 +7,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from mlci.extras import require
-from mlci.gates.result import CheckError
+from mlci.errors import CheckError
 
 if TYPE_CHECKING:
     import pandas as pd

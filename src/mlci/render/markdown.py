@@ -22,8 +22,7 @@ import tabulate as _tabulate
 from mlci.render import view
 from mlci.render.escape import md_code, md_escape
 from mlci.render.fmt import format_seconds, plural
-from mlci.gates.result import GateResult
-from mlci.report import MetricRow, ParamRow, Problem, Report, Repro, StageRun
+from mlci.report import GateResult, MetricRow, ParamRow, Problem, Report, Repro, StageRun
 
 DEFAULT_BUDGET = 60_000
 _DETAIL_ROWS = 20

@@ -10,8 +10,7 @@ from tabulate import tabulate
 from mlci.render import view
 from mlci.render.escape import term_clean
 from mlci.render.fmt import format_seconds, plural
-from mlci.gates.result import GateResult
-from mlci.report import MetricRow, Report, Repro
+from mlci.report import GateResult, MetricRow, Report, Repro
 
 LIST_UNCHANGED_UP_TO = 20
 

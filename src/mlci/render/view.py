@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mlci.render.fmt import MISSING, change_cell, format_param, format_seconds, format_value, plural
-from mlci.gates.result import GateResult
-from mlci.report import MetricRow, ParamRow, Report, Repro, Revision
+from mlci.report import GateResult, MetricRow, ParamRow, Report, Repro, Revision
 
 STAGE_RESULT = {
     "ran": "ran",
