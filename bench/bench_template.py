@@ -211,9 +211,9 @@ class Bench:
         act = self.act(home)
         workflow = pr.checkout.path / (RECIPE_FILE if kind == "recipe" else TEMPLATE_FILE)
         comments_before = len(self.github.comments(REPO, number))
-        for folder in (self.action_source, home):  # a runner downloads the action anew: its bytecode too
-            for cache in list(folder.rglob("__pycache__")) if folder.exists() else []:
-                shutil.rmtree(cache, ignore_errors=True)
+        for tree in (self.action_source, home):  # a runner downloads the action anew: its bytecode too
+            for pycache in list(tree.rglob("__pycache__")) if tree.exists() else []:
+                shutil.rmtree(pycache, ignore_errors=True)
         started = time.perf_counter()
         result = act.run("pull_request", pr.event, pr.checkout.path, workflow, token=TOKEN, run_id=8000 + self.runs)
         wall = time.perf_counter() - started
