@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -20,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci.errors import ConfigError, DvcError, PipelineFailed
+from mlci.errors import CommandFailed, ConfigError, DvcError, PipelineFailed
+from mlci.proc import run, stream
 from mlci.report import Repro, StageRun
 
 if TYPE_CHECKING:
@@ -48,16 +48,6 @@ def open_repo(cwd: str | Path) -> Repo:
     except NotDvcRepoError:
         raise DvcError(f"{Path(cwd).resolve()}: not a DVC project (no .dvc/ here or above); run `dvc init`") from None
     return Repo(root)
-
-
-def project_root(cwd: str | Path) -> Path:
-    from dvc.exceptions import NotDvcRepoError
-    from dvc.repo import Repo
-
-    try:
-        return Path(Repo.find_root(str(cwd)))
-    except NotDvcRepoError:
-        raise DvcError(f"{Path(cwd).resolve()}: not a DVC project (no .dvc/ here or above); run `dvc init`") from None
 
 
 def read_sides(repo: Repo, base_sha: str, head_sha: str | None) -> tuple[SideData, SideData]:
@@ -223,22 +213,13 @@ Echo = Callable[[str], None]
 
 def _stream(cmd: Sequence[str], cwd: Path, echo: Echo,
             env: Mapping[str, str] | None = None) -> tuple[int, list[tuple[float, str]]]:
-    """Run ``cmd`` (in ``env``, default os.environ), echoing each output line as it comes; return (code, timed lines)."""
-    lines: list[tuple[float, str]] = []
-    env = dict(os.environ if env is None else env)
-    env.setdefault("PYTHONUNBUFFERED", "1")
+    """Run the DVC command ``cmd`` through :func:`mlci.proc.stream`; return (code, timed lines)."""
     try:
-        proc = subprocess.Popen(
-            list(cmd), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, text=True, bufsize=1, env=env,
-        )
-    except FileNotFoundError:
+        return stream(cmd, echo=echo, cwd=cwd, env=env)
+    except CommandFailed as exc:
+        if exc.code != 127:
+            raise
         raise DvcError(f"`{cmd[0]}` not found; install DVC (pip install 'dvc>=3')") from None
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append((time.monotonic(), line.rstrip("\n")))
-        echo(line.rstrip("\n"))
-    return proc.wait(), lines
 
 
 def dvc_command() -> list[str]:
@@ -409,8 +390,6 @@ def _resolve_python(command: str, root: Path, env: Mapping[str, str]) -> tuple[s
     It is run once to ask, so a pyenv or asdf shim names the interpreter it picks, not itself.
     """
     import shutil
-
-    from mlci.proc import run
 
     path = str(root / command) if "/" in command and not os.path.isabs(command) else command
     found = shutil.which(path, path=env.get("PATH", os.defpath))

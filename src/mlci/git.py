@@ -88,15 +88,6 @@ def current_branch(cwd: str | Path) -> str | None:
     return out.strip() if code == 0 and out.strip() else None
 
 
-def changed_files(cwd: str | Path, paths: list[str] | None = None) -> list[str]:
-    """Tracked files whose work-tree content differs from HEAD (``-z`` safe)."""
-    args = ["diff", "--name-only", "-z", "HEAD"]
-    if paths:
-        args += ["--", *paths]
-    _, out, _ = _git(cwd, *args)
-    return [p for p in out.split("\0") if p]
-
-
 def status_paths(cwd: str | Path) -> list[str]:
     """Files that differ from HEAD in the work tree or index, untracked ones included
     (paths relative to the repository root, ``-z`` safe)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from mlci.errors import CommandFailed
@@ -36,6 +37,40 @@ def run(
     if check and proc.returncode != 0:
         raise CommandFailed(list(cmd), proc.returncode, proc.stderr or proc.stdout)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def stream(
+    cmd: Sequence[str],
+    *,
+    echo: Callable[[str], None],
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[int, list[tuple[float, str]]]:
+    """Run ``cmd`` (in ``env``, default os.environ), passing each line of its output
+    (stdout and stderr merged, newline stripped) to ``echo`` as it comes.
+
+    Returns (exit code, lines), each line with the ``time.monotonic()`` at which it
+    arrived. ``PYTHONUNBUFFERED=1`` is set unless ``env`` sets it, so that a Python
+    child's lines come as it prints them. A missing program raises
+    :class:`CommandFailed` with code 127.
+    """
+    lines: list[tuple[float, str]] = []
+    child_env = dict(os.environ if env is None else env)
+    child_env.setdefault("PYTHONUNBUFFERED", "1")
+    try:
+        proc = subprocess.Popen(
+            list(cmd), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, text=True, bufsize=1, env=child_env,
+        )
+    except FileNotFoundError as exc:
+        raise CommandFailed(list(cmd), 127, f"{cmd[0]}: command not found") from exc
+    assert proc.stdout is not None
+    with proc.stdout:
+        for line in proc.stdout:
+            text = line.rstrip("\n")
+            lines.append((time.monotonic(), text))
+            echo(text)
+    return proc.wait(), lines
 
 
 def clean_git_env(env: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from github.IssueComment import IssueComment
 
 CommentMode = Literal["update", "new", "once", "off"]
-COMMENT_MODES: tuple[CommentMode, ...] = ("update", "new", "once", "off")
 # CML (iterative/cml) signs its comments with this image; `take_over_cml` lets mlci reuse one.
 CML_WATERMARK = re.compile(r"!\[\]\(https://cml\.dev/watermark\.png#[0-9a-f]*[^)]*\)")
 
