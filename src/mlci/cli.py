@@ -110,11 +110,10 @@ def report(base: str | None, head: str | None, out: str, fmt: str, project: str 
     result = collect.build_report(".", ctx, base=base, head=head, project=project, config=config, bundle_dir=out,
                                   repro=collect.load_repro(out, head_sha) if head in (None, "workspace") else None)
     write_bundle(result, out, render_markdown(result))
-    if step_output := os.environ.get("GITHUB_OUTPUT"):  # in a GitHub Actions step: where the bundle is
-        from pathlib import Path
+    from pathlib import Path
 
-        from mlci.github.runner_files import write_outputs
-        write_outputs(step_output, {"report-dir": str(Path(out).resolve())})
+    from mlci.github.runner_files import write_step_outputs
+    write_step_outputs(os.environ, {"report-dir": str(Path(out).resolve())})  # in a GitHub Actions step: where the bundle is
     click.echo(render(result, fmt, color=use_color()), nl=False)
 
 

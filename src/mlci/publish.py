@@ -9,19 +9,28 @@ and its head SHA must match the workflow run that produced it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlci.context import RunContext
 from mlci.errors import MlciError
-from mlci.github.checks import CheckResult, Conclusion, publish_check_run, publish_status
+from mlci.github.checks import (
+    CheckResult,
+    Conclusion,
+    comment_posted_before,
+    comment_ref,
+    publish_check_run,
+    publish_status,
+)
+from mlci.github.client import Connect, GitHubError, open_repository, redact
 from mlci.github.comments import CommentMode, CommentResult, upsert_comment
+from mlci.github.pulls import commit_pull, open_pull_headed_by, pull_request_issue
+from mlci.github.runner_files import write_job_summary, write_step_outputs
 from mlci.report import Report
 
 if TYPE_CHECKING:
-    from github import Github
-    from github.Repository import Repository
+    from mlci.github.client import Repository
 
 COMMENT_BUDGET = 60_000  # GitHub's limit is 65,536 characters
 CHECK_SUMMARY_BUDGET = 65_000
@@ -75,66 +84,53 @@ def settings_from(config: str | None, *, token: str | None, comment: str | None 
     )
 
 
-Connect = Callable[[str, "str | None"], "Github"]
-
-
 def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: Mapping[str, str] | None = None,
             connect: Connect | None = None) -> PublishResult:
     """Post ``report``; with no token or no GitHub context, say what would be posted (local mode)."""
-    from mlci.github.runner_files import append_step_summary, write_outputs
     from mlci.render.markdown import render_markdown
 
     env = os.environ if env is None else env
     body = render_markdown(report, budget=COMMENT_BUDGET)
     result = PublishResult(local=True)
-    if summary_path := env.get("GITHUB_STEP_SUMMARY"):
-        result.summary_written = append_step_summary(summary_path, body)
-        if not result.summary_written:
-            result.messages.append("the job summary is full (1 MiB): the report was not added to it")
+    written = write_job_summary(env, body)
+    result.summary_written = bool(written)
+    if written is False:
+        result.messages.append("the job summary is full (1 MiB): the report was not added to it")
 
     repository = ctx.repository or report.context.repository
     if not settings.token or not repository:
         why = "no token (--token, GITHUB_TOKEN or GH_TOKEN)" if not settings.token else "no repository (GITHUB_REPOSITORY)"
         result.messages.append(f"local mode, {why}: nothing posted")
         result.messages.append(f"would post: {_describe(report, settings)}")
-        _outputs(env, report, result, write_outputs)
+        _outputs(env, report, result)
         return result
 
     result.local = False
-    from github import GithubException
-
-    from mlci.github.client import connect as default_connect
-    from mlci.github.client import redact
-
-    client = (connect or default_connect)(settings.token, ctx.api_url)
     try:
-        repo = client.get_repo(repository)
-        pr_number, head_sha = _target(report, ctx, repo)
-        result.pr_number, result.head_sha = pr_number, head_sha
-        if pr_number is not None:
-            pr = repo.get_issue(pr_number)
-            marker = body.split("\n", 1)[0]
-            posted_before = settings.comment == "once" and _posted_before(repo, pr_number, settings.check_name)
-            try:
-                result.comment = upsert_comment(pr, body, marker, settings.comment,
-                                                take_over_cml=settings.take_over_cml, posted_before=posted_before)
-            except GithubException as exc:
-                if exc.status != 422:
-                    raise
-                # GitHub refused the body (its size limit may count differently): post a shorter one.
-                short = render_markdown(report, budget=SHORT_BUDGET)
-                result.comment = upsert_comment(pr, short, marker, settings.comment,
-                                                take_over_cml=settings.take_over_cml, posted_before=posted_before)
-                result.messages.append(f"GitHub refused the comment ({_github_message(exc)}); posted a shorter one")
-        result.check = _check(repo, report, head_sha, settings, result.comment)
-    except GithubException as exc:
-        message = redact(_github_message(exc), settings.token)
-        if exc.status == 403 and READ_ONLY in message:
+        with open_repository(settings.token, ctx.api_url, repository, connect=connect) as repo:
+            pr_number, head_sha = _target(report, ctx, repo)
+            result.pr_number, result.head_sha = pr_number, head_sha
+            if pr_number is not None:
+                pr = pull_request_issue(repo, pr_number)
+                marker = body.split("\n", 1)[0]
+                posted_before = settings.comment == "once" and comment_posted_before(repo, pr_number, settings.check_name)
+                try:
+                    result.comment = upsert_comment(pr, body, marker, settings.comment,
+                                                    take_over_cml=settings.take_over_cml, posted_before=posted_before)
+                except GitHubError as exc:
+                    if exc.status != 422:
+                        raise
+                    # GitHub refused the body (its size limit may count differently): post a shorter one.
+                    short = render_markdown(report, budget=SHORT_BUDGET)
+                    result.comment = upsert_comment(pr, short, marker, settings.comment,
+                                                    take_over_cml=settings.take_over_cml, posted_before=posted_before)
+                    result.messages.append(f"GitHub refused the comment ({redact(exc.message, settings.token)}); posted a shorter one")
+            result.check = _check(repo, report, head_sha, settings, result.comment)
+    except GitHubError as exc:
+        if exc.status == 403 and READ_ONLY in exc.message:
             raise MlciError(FORK_HINT) from None
-        raise MlciError(f"GitHub answered {exc.status}: {message}") from None
-    finally:
-        client.close()
-    _outputs(env, report, result, write_outputs)
+        raise
+    _outputs(env, report, result)
     return result
 
 
@@ -156,32 +152,27 @@ def _target(report: Report, ctx: RunContext, repo: Repository) -> tuple[int | No
             raise MlciError(f"the bundle says PR #{report.context.pr_number}, the workflow run says #{number}: refusing to publish it")
         return int(number) if isinstance(number, int) else None, head_sha
     # A fork's PR: workflow_run lists no pull requests; find it by its head commit.
-    for pr in repo.get_commit(head_sha).get_pulls():
-        if pr.head.sha == head_sha:
-            if report.context.pr_number not in (None, pr.number):
-                raise MlciError(f"the bundle says PR #{report.context.pr_number}, but {head_sha[:12]} heads PR #{pr.number}: refusing")
-            return pr.number, head_sha
-    for pr in repo.get_pulls(state="open"):
-        if pr.head.sha == head_sha:
-            return pr.number, head_sha
-    return None, head_sha
+    number = commit_pull(repo, head_sha)
+    if number is not None:
+        if report.context.pr_number not in (None, number):
+            raise MlciError(f"the bundle says PR #{report.context.pr_number}, but {head_sha[:12]} heads PR #{number}: refusing")
+        return number, head_sha
+    return open_pull_headed_by(repo, head_sha), head_sha
 
 
 def _check(repo: Repository, report: Report, sha: str, settings: PublishSettings,
            comment: CommentResult | None) -> CheckResult:
-    from github import GithubException
-
     from mlci.render.markdown import render_markdown
     from mlci.render.view import verdict_summary
 
     conclusion: Conclusion = {"pass": "success", "fail": "failure"}.get(report.verdict or "", "neutral")  # type: ignore[assignment]
     title = verdict_summary(report) if report.verdict else "no policy: report only"
     summary = render_markdown(report, budget=CHECK_SUMMARY_BUDGET)
-    external_id = f"mlci-comment:{comment.comment_id}" if comment and comment.comment_id else None
+    external_id = comment_ref(comment.comment_id) if comment and comment.comment_id else None
     try:
         return publish_check_run(repo, sha, settings.check_name, conclusion, title, summary, gate_annotations(report),
                                  details_url=report.context.run_url, external_id=external_id)
-    except GithubException as exc:
+    except GitHubError as exc:
         if exc.status != 403:
             raise
     note = "check runs need `checks: write`; posted a commit status instead"
@@ -204,33 +195,15 @@ def gate_annotations(report: Report) -> list[dict[str, Any]]:
     return out
 
 
-def _posted_before(repo: Repository, pr_number: int, check_name: str) -> bool:
-    """Whether an earlier run posted the comment (its check run on an earlier commit remembers)."""
-    commits = list(repo.get_pull(pr_number).get_commits())
-    for commit in reversed(commits[:-1][-1:]):
-        for run in commit.get_check_runs(check_name=check_name):
-            if (run.external_id or "").startswith("mlci-comment:"):
-                return True
-    return False
-
-
 def _describe(report: Report, settings: PublishSettings) -> str:
     target = f"PR #{report.context.pr_number}" if report.context.pr_number else "the head commit"
     verdict = report.verdict or "no policy"
     return f"comment ({settings.comment}) and check '{settings.check_name}' ({verdict}) on {target}"
 
 
-def _outputs(env: Mapping[str, str], report: Report, result: PublishResult, write: Callable[..., None]) -> None:
-    if path := env.get("GITHUB_OUTPUT"):
-        write(path, {
-            "verdict": report.verdict or "none",
-            "comment-url": (result.comment.url if result.comment else None) or "",
-            "check-url": (result.check.url if result.check else None) or "",
-        })
-
-
-def _github_message(exc: Any) -> str:
-    data = getattr(exc, "data", None)
-    if isinstance(data, Mapping) and isinstance(data.get("message"), str):
-        return str(data["message"])
-    return str(exc)
+def _outputs(env: Mapping[str, str], report: Report, result: PublishResult) -> None:
+    write_step_outputs(env, {
+        "verdict": report.verdict or "none",
+        "comment-url": (result.comment.url if result.comment else None) or "",
+        "check-url": (result.check.url if result.check else None) or "",
+    })

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from mlci.github.client import door
+
 if TYPE_CHECKING:
     from github.Repository import Repository
 
@@ -14,6 +16,8 @@ SUMMARY_LIMIT = 65_535
 STATUS_DESCRIPTION_LIMIT = 140
 
 Conclusion = Literal["success", "failure", "neutral"]
+# The check run's external_id remembers the PR comment it goes with: "mlci-comment:<id>".
+COMMENT_REF = "mlci-comment:"
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,7 @@ class CheckResult:
     note: str = ""
 
 
+@door
 def publish_check_run(repo: Repository, sha: str, name: str, conclusion: Conclusion, title: str, summary: str,
                       annotations: Sequence[dict[str, Any]], *, details_url: str | None = None,
                       external_id: str | None = None) -> CheckResult:
@@ -50,6 +55,7 @@ def publish_check_run(repo: Repository, sha: str, name: str, conclusion: Conclus
     return CheckResult("check_run", run.html_url)
 
 
+@door
 def publish_status(repo: Repository, sha: str, name: str, conclusion: Conclusion, description: str,
                    target_url: str | None) -> CheckResult:
     """The commit status fallback: same name (context), success/failure, a short description."""
@@ -59,6 +65,22 @@ def publish_status(repo: Repository, sha: str, name: str, conclusion: Conclusion
 
     repo.get_commit(sha).create_status(state=state, description=text, context=name, target_url=target_url or NotSet)
     return CheckResult("status", target_url)
+
+
+def comment_ref(comment_id: int) -> str:
+    """The external_id of a check run that goes with PR comment ``comment_id``."""
+    return f"{COMMENT_REF}{comment_id}"
+
+
+@door
+def comment_posted_before(repo: Repository, pr_number: int, check_name: str) -> bool:
+    """Whether an earlier run posted the comment (its check run on an earlier commit remembers)."""
+    commits = list(repo.get_pull(pr_number).get_commits())
+    for commit in reversed(commits[:-1][-1:]):
+        for run in commit.get_check_runs(check_name=check_name):
+            if (run.external_id or "").startswith(COMMENT_REF):
+                return True
+    return False
 
 
 def _clip_bytes(text: str, limit: int) -> str:

@@ -1,11 +1,25 @@
-"""A PyGithub client with GitHub's retry guidance, request timeouts, and the token kept out of every message."""
+"""A PyGithub client with GitHub's retry guidance, request timeouts, and the token kept out of every message.
+
+The door to PyGithub: every function of mlci.github raises :class:`GitHubError` (an
+:class:`~mlci.errors.MlciError`) where PyGithub raises ``GithubException``, so no code
+outside mlci.github imports PyGithub or catches its errors.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from mlci.errors import MlciError
 
 if TYPE_CHECKING:
     from github import Github
+    from github.Repository import Repository as Repository  # for type hints outside mlci.github
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 DEFAULT_API = "https://api.github.com"
 RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
@@ -45,6 +59,73 @@ def connect(token: str, api_url: str | None = None, *, throttle: bool = True, re
     )
 
 
+_connect = connect  # open_repository's parameter of that name hides it
+
+
 def redact(text: str, token: str | None) -> str:
     """``text`` with the token (should it ever appear) replaced."""
     return text.replace(token, "***") if token else text
+
+
+class GitHubError(MlciError):
+    """GitHub answered a request with an error: its HTTP status and GitHub's message (the token redacted)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"GitHub answered {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+def github_message(exc: Any) -> str:
+    """GitHub's own message in an error answer (``{"message": ...}``), else the exception's text."""
+    data = getattr(exc, "data", None)
+    if isinstance(data, Mapping) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return str(exc)
+
+
+@contextmanager
+def translated(token: str | None = None) -> Iterator[None]:
+    """PyGithub's ``GithubException`` raised inside becomes a :class:`GitHubError`; with ``token``,
+    any GitHubError leaving has the token redacted from its message."""
+    from github import GithubException
+
+    try:
+        yield
+    except GithubException as exc:
+        raise GitHubError(exc.status, redact(github_message(exc), token)) from None
+    except GitHubError as exc:
+        if token and token in exc.message:
+            raise GitHubError(exc.status, redact(exc.message, token)) from None
+        raise
+
+
+def door(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` under :func:`translated`: what it raises from PyGithub is a GitHubError."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with translated():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+Connect = Callable[[str, "str | None"], "Github"]
+
+
+@contextmanager
+def open_repository(token: str, api_url: str | None, full_name: str, *,
+                    connect: Connect | None = None) -> Iterator[Repository]:
+    """The repository ``owner/name`` (no request yet: the client is lazy), for the ``with`` block.
+
+    The client is closed afterwards; every GitHub error inside the block leaves as a
+    GitHubError with the token redacted. ``connect`` replaces :func:`connect` (tests).
+    """
+    client = (connect or _connect)(token, api_url)
+    try:
+        with translated(token):
+            yield client.get_repo(full_name)
+    finally:
+        client.close()
+

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
+from mlci.github.client import door
+
 if TYPE_CHECKING:
     from github.Issue import Issue
     from github.IssueComment import IssueComment
@@ -24,6 +26,7 @@ class CommentResult:
     note: str = ""
 
 
+@door
 def marked_comments(pr: Issue, marker: str, since: datetime | None = None) -> list[IssueComment]:
     """Bot comments whose first line is ``marker``, oldest first (one request per 100 comments;
     ``since`` limits the listing to comments updated since then)."""
@@ -31,6 +34,7 @@ def marked_comments(pr: Issue, marker: str, since: datetime | None = None) -> li
     return [c for c in listing if _by_bot(c) and (c.body or "").startswith(marker)]
 
 
+@door
 def find_comment(pr: Issue, marker: str, *, take_over_cml: bool = False) -> IssueComment | None:
     """The oldest bot comment carrying ``marker``; else, when taking over, the newest CML comment."""
     cml = None
@@ -49,6 +53,7 @@ def _by_bot(comment: IssueComment) -> bool:
     return comment.user is None or comment.user.type == "Bot"
 
 
+@door
 def upsert_comment(pr: Issue, body: str, marker: str, mode: CommentMode, *, take_over_cml: bool = False,
                    posted_before: bool = False) -> CommentResult:
     """Post ``body`` on ``pr`` as ``mode`` says.

@@ -1,4 +1,8 @@
-"""The Actions runner's files: the job summary and step outputs."""
+"""The Actions runner's files: the job summary and step outputs.
+
+The only place mlci reads GITHUB_STEP_SUMMARY and GITHUB_OUTPUT: outside an Actions
+step (the variable unset or empty) nothing is written.
+"""
 
 from __future__ import annotations
 
@@ -30,3 +34,24 @@ def write_outputs(path: str | Path, values: Mapping[str, str]) -> None:
             while delimiter in value:
                 delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
             f.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def write_step_outputs(env: Mapping[str, str], values: Mapping[str, str]) -> bool:
+    """Append ``values`` to the step's outputs (GITHUB_OUTPUT in ``env``); False when not in a step."""
+    path = env.get("GITHUB_OUTPUT")
+    if not path:
+        return False
+    write_outputs(path, values)
+    return True
+
+
+def write_job_summary(env: Mapping[str, str], markdown: str) -> bool | None:
+    """Append ``markdown`` to the job summary (GITHUB_STEP_SUMMARY in ``env``).
+
+    True when written; False when it would not fit in the summary's 1 MiB (nothing is
+    written then); None when not in a step.
+    """
+    path = env.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return None
+    return append_step_summary(path, markdown)
