@@ -1,4 +1,4 @@
-"""Collect: from the run context and the DVC project to one Report."""
+"""Collect: from the run context and the DVC project to the evidence, judged into one Report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from pathlib import Path
 from mlci import compare, dvc, git
 from mlci.context import RunContext, choose_base, choose_head
 from mlci.errors import DvcError
-from mlci.gates.evaluate import evaluate_policy, pipeline_failed
+from mlci.checks.registry import CHECKS
+from mlci.checks.base import Workspace
+from mlci.checks.metrics.spec import check_patterns
+from mlci.config import Policy
+from mlci.errors import CheckError
+from mlci.evaluate import evaluate, pipeline_failed
+from mlci.evidence import Evidence, Measured
+from mlci.extras import MissingExtra, require
 from mlci.policy import select_policy
 from mlci.report import Context, Problem, Report, Repro, StageRun
 
@@ -69,7 +76,33 @@ def build_report(
         return replace(report, gates=(pipeline_failed(repro.failure, policy_file=policy_info.file if policy_info else None),))
     if policy is None:
         return report
-    return replace(report, gates=evaluate_policy(policy, report, cwd, ignore=_ignored(cwd, bundle_dir)))
+    check_patterns(policy.metrics, report.metrics, policy.file)
+    evidence = Evidence(metrics=report.metrics, problems=report.problems, repro=repro,
+                        measured=measure(policy, Workspace(Path(cwd), _ignored(cwd, bundle_dir))))
+    return replace(report, gates=evaluate(policy, evidence))
+
+
+def measure(policy: Policy, workspace: Workspace) -> dict[tuple[str, int], Measured]:
+    """Each check's measurement of each of its specs (files read, git looked at, models timed).
+
+    What cannot be measured is kept as the reason, and its gate fails: a missing file or
+    extra, or anything else that goes wrong on the way.
+    """
+    out: dict[tuple[str, int], Measured] = {}
+    for check in CHECKS:
+        if check.measure is None:
+            continue
+        for index, spec in enumerate(policy.specs(check.key)):
+            try:
+                extra = check.extra(spec)
+                if extra is not None:
+                    require(extra, f"the {check.kind} check")
+                out[check.key, index] = Measured(value=check.measure(spec, workspace))
+            except (CheckError, MissingExtra) as exc:
+                out[check.key, index] = Measured(error=str(exc))
+            except Exception as exc:  # noqa: BLE001 - a gate that cannot be measured fails, it never passes
+                out[check.key, index] = Measured(error=f"could not be evaluated: {type(exc).__name__}: {exc}")
+    return out
 
 
 def _ignored(cwd: str | Path, bundle_dir: str | Path | None) -> tuple[str, ...]:

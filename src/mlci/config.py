@@ -8,86 +8,53 @@ Unknown keys are errors: they are usually typos.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import json
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
-
 from mlci import ACTION_MAJOR, ACTION_REPOSITORY
 from mlci.errors import ConfigError
 
+from mlci.yamlfile import Path_, dotted, parse_yaml, read_yaml, where
+
 if TYPE_CHECKING:
-    from mlci.gates.data import DataSpec
-    from mlci.gates.fairness import FairnessSpec
-    from mlci.gates.runtime import RuntimeSpec
+    from mlci.checks.metrics.spec import MetricRule
+
+__all__ = ["DEFAULT_CONFIG", "Policy", "load_policy", "read_yaml", "schema", "schema_text"]
 
 DEFAULT_CONFIG = "mlci.yaml"
 SCHEMA_FILE = "schemas/policy-v1.schema.json"
 SCHEMA_URL = f"https://raw.githubusercontent.com/{ACTION_REPOSITORY}/{ACTION_MAJOR}/src/mlci/{SCHEMA_FILE}"
 
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class MetricRule:
-    """The gate for the metrics one key pattern of ``metrics:`` matches."""
-
-    pattern: str  # as written: "accuracy", "per_class.*.f1", "eval/metrics.json:accuracy"
-    direction: Literal["higher", "lower"] = "higher"
-    min: float | None = None
-    max: float | None = None
-    max_drop: float | None = None  # absolute, or a fraction of |base| when relative
-    max_drop_relative: bool = False
-    required: bool = False
-    informational: bool = False
-    on_missing_base: Literal["pass", "fail", "informational"] = "pass"
-    line: int | None = None
-
-    @property
-    def path_pattern(self) -> str | None:
-        return self.pattern.split(":", 1)[0] if ":" in self.pattern else None
-
-    @property
-    def key_pattern(self) -> str:
-        return self.pattern.split(":", 1)[1] if ":" in self.pattern else self.pattern
-
-    def matches(self, path: str, key: str) -> bool:
-        if self.path_pattern is not None and not fnmatch.fnmatchcase(path, self.path_pattern):
-            return False
-        return fnmatch.fnmatchcase(key, self.key_pattern)
-
-
-@dataclass(frozen=True)
-class ReproducibleSpec:
-    informational: bool = False
-    line: int | None = None
-
-
 @dataclass(frozen=True)
 class Policy:
-    """The parsed mlci.yaml."""
+    """The parsed mlci.yaml: each check's specs (mlci.checks.CHECKS, in its order) and how to publish."""
 
     file: str = DEFAULT_CONFIG
     project: str | None = None
     use: Literal["base", "head"] = "base"
-    metrics: tuple[MetricRule, ...] = ()
-    reproducible: ReproducibleSpec | None = None
-    data: tuple[DataSpec, ...] = field(default=())
-    fairness: tuple[FairnessSpec, ...] = field(default=())
-    runtime: tuple[RuntimeSpec, ...] = field(default=())
+    checks: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # (check key, its specs)
     comment_mode: Literal["update", "new", "once", "off"] = "update"
     take_over_cml: bool = False
     check_name: str = "mlci"
 
+    def specs(self, key: str) -> tuple[Any, ...]:
+        """The specs of the check at ``key`` ("metrics", "checks.data", ...), in mlci.yaml's order."""
+        return next((specs for k, specs in self.checks if k == key), ())
+
+    @property
+    def metrics(self) -> tuple[MetricRule, ...]:
+        """The rules of ``metrics:``."""
+        return tuple(rule for rules in self.specs("metrics") for rule in rules.rules)
+
     @property
     def gate_count(self) -> int:
-        return len(self.metrics) + (self.reproducible is not None) + len(self.data) + len(self.fairness) + len(self.runtime)
+        from mlci.checks.registry import CHECKS
+
+        return sum(check.count(spec) for check in CHECKS for spec in self.specs(check.key))
 
 
 @cache
@@ -105,74 +72,11 @@ def schema_text() -> str:
 
 def load_policy(text: str, file: str = DEFAULT_CONFIG) -> Policy:
     """Parse and validate policy text; ConfigError names file:line: key on any mistake."""
-    data, lines = _parse_yaml(text, file)
+    data, lines = parse_yaml(text, file)
     if data is None:
         data = {}
     _validate(data, lines, file)
     return _build(data, lines, file)
-
-
-def read_yaml(text: str, file: str = DEFAULT_CONFIG) -> Any:
-    """The file's data as YAML gives it, not validated (ConfigError on invalid YAML): what the
-    install step reads to choose extras before anything else is installed."""
-    return _parse_yaml(text, file)[0]
-
-
-def _parse_yaml(text: str, file: str) -> tuple[Any, dict[Path_, int]]:
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}
-        lines: dict[Path_, int] = {}
-        _walk(node, (), lines, file)
-        return loader.construct_document(node), lines
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{file}:{mark.line + 1}" if mark else file
-        raise ConfigError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: invalid YAML: {exc}") from None
-    finally:
-        loader.dispose()
-
-
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -> None:
-    """Record the line of every key and item, and refuse duplicate keys."""
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = (*path, key)
-            if key in seen:
-                raise ConfigError(f"{file}:{key_node.start_mark.line + 1}: {_dotted(child)}: duplicate key")
-            seen.add(key)
-            lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, file)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[(*path, i)] = item.start_mark.line + 1
-            _walk(item, (*path, i), lines, file)
-
-
-def _dotted(path: Sequence[str | int]) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
-def _where(file: str, lines: Mapping[Path_, int], path: Sequence[str | int]) -> str:
-    line = lines.get(tuple(path))
-    probe = tuple(path)
-    while line is None and probe:
-        probe = probe[:-1]
-        line = lines.get(probe)
-    return f"{file}:{line}: {_dotted(path)}" if line else f"{file}: {_dotted(path)}"
 
 
 # -- schema validation with readable messages -----------------------------------------
@@ -191,7 +95,7 @@ def _validate(data: Any, lines: Mapping[Path_, int], file: str) -> None:
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         allowed = set((error.schema.get("properties") or {}).keys())
         path.append(sorted(set(error.instance) - allowed)[0])  # point at the unknown key itself
-    raise ConfigError(f"{_where(file, lines, path)}: {_message(error)}")
+    raise ConfigError(f"{where(file, lines, path)}: {_message(error)}")
 
 
 def _deepest(error: Any) -> Any:
@@ -266,74 +170,24 @@ def _show(value: Any) -> str:
 
 # -- building the typed policy ---------------------------------------------------------
 
-_PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
-
 
 def _build(data: Mapping[str, Any], lines: Mapping[Path_, int], file: str) -> Policy:
-    rules = tuple(_metric_rule(pattern, spec or {}, lines, file) for pattern, spec in (data.get("metrics") or {}).items())
-    checks = data.get("checks") or {}
-    reproducible = None
-    repro_cfg = checks.get("reproducible")
-    if repro_cfg is not None and repro_cfg is not False:
-        informational = bool(repro_cfg.get("informational", False)) if isinstance(repro_cfg, Mapping) else False
-        reproducible = ReproducibleSpec(informational=informational, line=lines.get(("checks", "reproducible")))
-    data_specs, fairness_specs, runtime_specs = [], [], []
-    if checks.get("data"):
-        from mlci.gates.data import DataSpec
+    from mlci.checks.registry import CHECKS
+    from mlci.checks.base import Source
 
-        data_specs = [DataSpec.from_config(c, line=lines.get(("checks", "data", i)), where=_where(file, lines, ("checks", "data", i)))
-                      for i, c in enumerate(checks["data"])]
-    if checks.get("fairness"):
-        from mlci.gates.fairness import FairnessSpec
-
-        fairness_specs = [FairnessSpec.from_config(c, line=lines.get(("checks", "fairness", i)),
-                                                   where=_where(file, lines, ("checks", "fairness", i)))
-                          for i, c in enumerate(checks["fairness"])]
-    if checks.get("runtime"):
-        from mlci.gates.runtime import RuntimeSpec
-
-        runtime_specs = [RuntimeSpec.from_config(c, line=lines.get(("checks", "runtime", i)),
-                                                 where=_where(file, lines, ("checks", "runtime", i)))
-                         for i, c in enumerate(checks["runtime"])]
+    source = Source(file=file, lines=lines, where=lambda path: where(file, lines, path))
+    specs = []
+    for check in CHECKS:
+        section: Any = data
+        for part in check.path:
+            section = section.get(part) if isinstance(section, Mapping) else None
+        specs.append((check.key, check.parse(section, source)))
     return Policy(
         file=file,
         project=data.get("project"),
         use=data.get("policy", "base"),
-        metrics=rules,
-        reproducible=reproducible,
-        data=tuple(data_specs),
-        fairness=tuple(fairness_specs),
-        runtime=tuple(runtime_specs),
+        checks=tuple(specs),
         comment_mode=(data.get("comment") or {}).get("mode", "update"),
         take_over_cml=bool((data.get("comment") or {}).get("take_over_cml", False)),
         check_name=(data.get("check") or {}).get("name", "mlci"),
-    )
-
-
-def _metric_rule(pattern: str, spec: Mapping[str, Any], lines: Mapping[Path_, int], file: str) -> MetricRule:
-    where = _where(file, lines, ("metrics", pattern))
-    if not pattern.strip():
-        raise ConfigError(f"{where}: a metric key must not be empty")
-    lo, hi = spec.get("min"), spec.get("max")
-    if lo is not None and hi is not None and lo > hi:
-        raise ConfigError(f"{where}: min {lo} is greater than max {hi}")
-    drop = spec.get("max_drop")
-    relative = False
-    if isinstance(drop, str):
-        match = _PERCENT.match(drop)
-        assert match is not None  # the schema's pattern guarantees it
-        drop, relative = float(match.group(1)) / 100.0, True
-    if not any(k in spec for k in ("min", "max", "max_drop", "required")) and not spec.get("informational"):
-        raise ConfigError(f"{where}: no rule given; set min, max, max_drop or required (or informational: true to only show it)")
-    return MetricRule(
-        pattern=pattern,
-        direction=spec.get("direction", "higher"),
-        min=None if lo is None else float(lo),
-        max=None if hi is None else float(hi),
-        max_drop=None if drop is None else float(drop),
-        max_drop_relative=relative,
-        required=bool(spec.get("required", False)),
-        informational=bool(spec.get("informational", False)),
-        on_missing_base=spec.get("on_missing_base", "pass"),
-        line=lines.get(("metrics", pattern)),
     )

@@ -11,7 +11,7 @@ import pytest
 
 from mlci.context import RunContext
 from mlci.errors import MlciError
-from mlci.gates.evaluate import pipeline_failed
+from mlci.evaluate import pipeline_failed
 from mlci.gates.result import GateResult
 from mlci.github import client
 from mlci.publish import PublishSettings, publish

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlci.config import MetricRule, load_policy
+from mlci.checks.metrics.judge import evaluate_metrics
+from mlci.checks.metrics.spec import MetricRule, check_patterns
+from mlci.config import load_policy
 from mlci.errors import ConfigError
-from mlci.gates.metrics import evaluate_metrics
 from mlci.report import MetricRow, Problem
 
 
@@ -102,7 +103,7 @@ def test_wildcards_and_paths() -> None:
 
 def test_unknown_metric_is_a_configuration_error_with_a_suggestion() -> None:
     with pytest.raises(ConfigError, match=r"mlci.yaml:4: metrics.f1: no metrics file has this metric \(did you mean 'f1_score'\?\)"):
-        evaluate_metrics([MetricRule("f1", min=0.5, line=4)], [row("f1_score", 0.5, 0.6)], ())
+        check_patterns([MetricRule("f1", min=0.5, line=4)], [row("f1_score", 0.5, 0.6)], "mlci.yaml")
     required = evaluate_metrics([MetricRule("f1", required=True)], [row("f1_score", 0.5, 0.6)], ())
     assert required[0].status == "fail"
 

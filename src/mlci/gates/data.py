@@ -40,7 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from mlci.checks.base import Workspace
 from mlci.errors import CheckError, ConfigError
+from mlci.evidence import Evidence
 from mlci.report import GateResult, Table
 from mlci.gates.tables import FORMATS, read_table
 
@@ -209,7 +211,17 @@ class _Failure:
 
 def evaluate(spec: DataSpec, root: Path) -> list[GateResult]:
     """Validate the spec's file under ``root``; raises CheckError if it cannot be read."""
-    frame = read_frame(root / spec.path, spec)
+    return judge(spec, measure(spec, Workspace(root)), Evidence())
+
+
+def measure(spec: DataSpec, workspace: Workspace) -> pd.DataFrame:
+    """The spec's file as read (CheckError when it cannot be)."""
+    return read_frame(workspace.root / spec.path, spec)
+
+
+def judge(spec: DataSpec, frame: pd.DataFrame, evidence: Evidence) -> list[GateResult]:
+    """The file's frame validated against the spec (pure: the frame is converted in a copy)."""
+    frame = frame.copy()
     misfits = _conform(frame, spec.columns)
     schema, labels = _schema(spec, misfits)
     failures = _summarise(_validate(schema, frame), labels, spec, len(frame))

@@ -48,7 +48,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
+from mlci.checks.base import Workspace
 from mlci.errors import CheckError, ConfigError
+from mlci.evidence import Evidence
 from mlci.report import GateResult, GateStatus, Table
 from mlci.gates.tables import FORMATS, read_table
 
@@ -143,7 +145,16 @@ class FairnessSpec:
 
 def evaluate(spec: FairnessSpec, root: Path) -> list[GateResult]:
     """One GateResult per sensitive column; raises CheckError if the file cannot be used."""
-    frame = _read(root / spec.predictions, spec)
+    return judge(spec, measure(spec, Workspace(root)), Evidence())
+
+
+def measure(spec: FairnessSpec, workspace: Workspace) -> pd.DataFrame:
+    """The predictions file as read (CheckError when it cannot be, or has no rows)."""
+    return _read(workspace.root / spec.predictions, spec)
+
+
+def judge(spec: FairnessSpec, frame: pd.DataFrame, evidence: Evidence) -> list[GateResult]:
+    """One GateResult per sensitive column (pure); CheckError when the columns do not fit the spec."""
     _require_columns(frame, spec)
     y_true, y_pred = _outcomes(frame, spec)
     return [_gate(spec, column, y_true, y_pred, _group_names(frame[column])) for column in spec.sensitive]

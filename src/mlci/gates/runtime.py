@@ -38,7 +38,9 @@ from decimal import Decimal
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
+from mlci.checks.base import Workspace
 from mlci.errors import CheckError, ConfigError
+from mlci.evidence import Evidence
 from mlci.extras import require
 from mlci.report import GateResult, Table
 from mlci.gates.tables import first_line, read_table
@@ -257,9 +259,28 @@ def evaluate(spec: RuntimeSpec, root: Path, *, budget_s: float = TIME_BUDGET_S) 
 
     ``budget_s`` bounds the latency measurement (warmup and timed runs).
     """
-    size = _model_size(root / spec.model, spec.model)
-    latency = _measure(spec, root, budget_s) if spec.sample is not None else None
-    return [_result(spec, size, latency, budget_s)]
+    return judge(spec, measure(spec, Workspace(root), budget_s=budget_s), Evidence())
+
+
+@dataclass(frozen=True)
+class Timings:
+    """What was measured of one model: its size, and its latency when a sample was given."""
+
+    size: int
+    latency: _Latency | None
+    budget_s: float
+
+
+def measure(spec: RuntimeSpec, workspace: Workspace, *, budget_s: float = TIME_BUDGET_S) -> Timings:
+    """The model's size and, with a sample, its latency; CheckError when they cannot be had."""
+    size = _model_size(workspace.root / spec.model, spec.model)
+    latency = _measure(spec, workspace.root, budget_s) if spec.sample is not None else None
+    return Timings(size, latency, budget_s)
+
+
+def judge(spec: RuntimeSpec, timings: Timings, evidence: Evidence) -> list[GateResult]:
+    """The measured size and latency against the spec's limits (pure)."""
+    return [_result(spec, timings.size, timings.latency, timings.budget_s)]
 
 
 def _model_size(path: Path, shown: str) -> int:

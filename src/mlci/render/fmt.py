@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mlci.report import Repro
 
 MINUS = "\u2212"
 MISSING = "—"
@@ -143,3 +146,17 @@ def format_seconds(seconds: float) -> str:
 def plural(count: int, word: str, many: str | None = None) -> str:
     """``1 metric``, ``4,213 metrics``."""
     return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def stage_summary(repro: Repro) -> str:
+    """``3 stages, 1 ran, 2 restored from the remote, 0 unchanged`` (and failures)."""
+    counts = dict.fromkeys(("ran", "restored", "unchanged", "failed"), 0)
+    for stage in repro.stages:
+        counts[stage.state] += 1
+    text = (
+        f"{plural(len(repro.stages), 'stage')}, {counts['ran']:,} ran, "
+        f"{counts['restored']:,} restored from the remote, {counts['unchanged']:,} unchanged"
+    )
+    if counts["failed"]:
+        text += f", {counts['failed']:,} failed"
+    return text

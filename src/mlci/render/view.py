@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mlci.render.fmt import MISSING, change_cell, format_param, format_seconds, format_value, plural
+from mlci.render.fmt import stage_summary as stage_summary  # shown beside repro_note
 from mlci.report import GateResult, MetricRow, ParamRow, Report, Repro, Revision
 
 STAGE_RESULT = {
@@ -170,20 +171,6 @@ def _base(rev: Revision, code: Callable[[str], str]) -> str:
     if sha is None:
         return code(rev.rev)
     return sha if _names_sha(rev) or not rev.rev else f"{code(rev.rev)} at {sha}"
-
-
-def stage_summary(repro: Repro) -> str:
-    """``3 stages, 1 ran, 2 restored from the remote, 0 unchanged`` (and failures)."""
-    counts = {state: 0 for state in STAGE_RESULT}
-    for stage in repro.stages:
-        counts[stage.state] += 1
-    text = (
-        f"{plural(len(repro.stages), 'stage')}, {counts['ran']:,} ran, "
-        f"{counts['restored']:,} restored from the remote, {counts['unchanged']:,} unchanged"
-    )
-    if counts["failed"]:
-        text += f", {counts['failed']:,} failed"
-    return text
 
 
 def repro_note(repro: Repro) -> str:

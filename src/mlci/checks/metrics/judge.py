@@ -1,14 +1,13 @@
-"""Metric gates: each rule of ``metrics:`` against the report's metric rows (pure)."""
+"""The metric gates' judgement: each rule of ``metrics:`` against the metric rows (pure)."""
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 
+from mlci.checks.metrics.spec import MetricRule, MetricRules, suggestion
 from mlci.compare import is_finite_number
-from mlci.config import MetricRule
-from mlci.errors import ConfigError
+from mlci.evidence import Evidence
 from mlci.report import GateResult, GateStatus, MetricRow, Problem
 
 # Comparisons allow this much float noise: a value 1e-12 past a threshold must
@@ -22,10 +21,13 @@ def beyond(value: float, limit: float) -> bool:
     return value - limit > ABS_TOL + REL_TOL * max(abs(value), abs(limit))
 
 
-def evaluate_metrics(
-    rules: Sequence[MetricRule], rows: Sequence[MetricRow], problems: Sequence[Problem], *, file: str = "mlci.yaml"
-) -> list[GateResult]:
-    """One GateResult per (rule, matching metric); a pattern that matches nothing is a ConfigError.
+def judge(spec: MetricRules, measured: None, evidence: Evidence) -> list[GateResult]:
+    return evaluate_metrics(spec.rules, evidence.metrics, evidence.problems)
+
+
+def evaluate_metrics(rules: Sequence[MetricRule], rows: Sequence[MetricRow], problems: Sequence[Problem]) -> list[GateResult]:
+    """One GateResult per (rule, matching metric). A required pattern that matches nothing
+    fails; any other such pattern was refused before judging (:func:`spec.check_patterns`).
 
     When several rules match one metric, each gives its own row: the verdict
     needs them all to pass.
@@ -36,7 +38,7 @@ def evaluate_metrics(
     for rule in rules:
         matched = [r for r in rows if rule.matches(r.path, r.key)]
         if not matched:
-            results.append(_unmatched(rule, rows, file))
+            results.append(_unmatched(rule, rows))
             continue
         for row in matched:
             subject = row.id if many_files else row.key
@@ -44,25 +46,10 @@ def evaluate_metrics(
     return results
 
 
-def _unmatched(rule: MetricRule, rows: Sequence[MetricRow], file: str) -> GateResult:
-    where = f"{file}:{rule.line}" if rule.line else file
-    hint = suggest(rule.key_pattern if rule.path_pattern is None else rule.pattern,
-                   sorted({r.key for r in rows} if rule.path_pattern is None else {r.id for r in rows}))
-    suggestion = f" (did you mean '{hint}'?)" if hint else ""
-    if not rule.required:
-        raise ConfigError(f"{where}: metrics.{rule.pattern}: no metrics file has this metric{suggestion}")
+def _unmatched(rule: MetricRule, rows: Sequence[MetricRow]) -> GateResult:
     return GateResult(kind="metric", subject=rule.pattern, status="fail", rule=describe_rule(rule),
-                      reason=f"{rule.pattern} is required but no metrics file has it{suggestion}",
+                      reason=f"{rule.pattern} is required but no metrics file has it{suggestion(rule, rows)}",
                       informational=rule.informational, line=rule.line)
-
-
-def suggest(name: str, names: Sequence[str]) -> str | None:
-    """The metric the user most likely meant: a close spelling, else one containing the name."""
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    if close:
-        return close[0]
-    containing = [n for n in names if name.lower() in n.lower()]
-    return min(containing, key=len) if containing else None
 
 
 def _evaluate(rule: MetricRule, row: MetricRow, subject: str, unreadable: bool) -> GateResult:

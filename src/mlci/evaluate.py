@@ -1,0 +1,47 @@
+"""Judgement: the policy's gates from the evidence, and nothing else.
+
+Pure: no file, process, network or clock. Every check's judgement runs on what collect
+measured; a spec whose measurement failed, or whose judgement raised, fails closed.
+"""
+
+from __future__ import annotations
+
+from mlci.checks.registry import CHECKS
+from mlci.config import Policy
+from mlci.errors import CheckError
+from mlci.evidence import Evidence
+from mlci.report import GateResult
+
+
+def pipeline_failed(failure: str, *, policy_file: str | None) -> GateResult:
+    """The one gate of a report whose pipeline failed: it fails, with or without a policy.
+
+    The policy's gates are not evaluated: the workspace holds outputs of an earlier run
+    (or none), not this change's, and judging them would pass or fail the wrong thing.
+    """
+    reason = f"{failure}; the log of `mlci repro` has its output"
+    if policy_file:
+        reason += f" (the gates of {policy_file} were not evaluated)"
+    return GateResult(kind="pipeline", subject="dvc repro", status="fail", reason=reason,
+                      rule="the pipeline runs to the end")
+
+
+def evaluate(policy: Policy, evidence: Evidence) -> tuple[GateResult, ...]:
+    """Every gate, check by check in the registry's order, each check's specs in mlci.yaml's."""
+    results: list[GateResult] = []
+    for check in CHECKS:
+        for index, spec in enumerate(policy.specs(check.key)):
+            measured = evidence.measured.get((check.key, index))
+            if check.measure is not None and (measured is None or measured.error is not None):
+                reason = measured.error if measured is not None and measured.error else "was not measured"
+            else:
+                try:
+                    results.extend(check.judge(spec, None if measured is None else measured.value, evidence))
+                    continue
+                except CheckError as exc:
+                    reason = str(exc)
+                except Exception as exc:  # noqa: BLE001 - a gate that cannot be judged fails, it never passes
+                    reason = f"could not be evaluated: {type(exc).__name__}: {exc}"
+            results.append(GateResult(kind=check.kind, subject=check.subject(spec), status="fail", reason=reason,
+                                      informational=check.informational(spec), line=check.line(spec)))
+    return tuple(results)
