@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from mlci import ACTION_MAJOR, ACTION_REPOSITORY
 from mlci.errors import ConfigError
 
-from mlci.yamlfile import Path_, dotted, parse_yaml, read_yaml, where
+from mlci.yamlfile import DEFAULT_CONFIG, Path_, dotted, parse_yaml, read_yaml, where
 
 if TYPE_CHECKING:
     from mlci.checks.metrics.spec import MetricRule
 
 __all__ = ["DEFAULT_CONFIG", "Policy", "load_policy", "read_yaml", "schema", "schema_text"]
 
-DEFAULT_CONFIG = "mlci.yaml"
 SCHEMA_FILE = "schemas/policy-v1.schema.json"
 SCHEMA_URL = f"https://raw.githubusercontent.com/{ACTION_REPOSITORY}/{ACTION_MAJOR}/src/mlci/{SCHEMA_FILE}"
 

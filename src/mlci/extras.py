@@ -92,7 +92,7 @@ def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | N
     adds a note and needs nothing, so the install goes ahead with what can be known.
     """
     from mlci import git
-    from mlci.config import DEFAULT_CONFIG, read_yaml
+    from mlci.yamlfile import DEFAULT_CONFIG, read_yaml
     from mlci.errors import MlciError
 
     name = config or DEFAULT_CONFIG

@@ -13,10 +13,11 @@ import yaml
 
 from mlci.errors import ConfigError
 
+DEFAULT_CONFIG = "mlci.yaml"
 Path_ = tuple[str | int, ...]
 
 
-def read_yaml(text: str, file: str = "mlci.yaml") -> Any:
+def read_yaml(text: str, file: str = DEFAULT_CONFIG) -> Any:
     """The file's data as YAML gives it, not validated (ConfigError on invalid YAML): what the
     install step reads to choose extras before anything else is installed."""
     return parse_yaml(text, file)[0]

@@ -13,8 +13,7 @@ from typing import Any
 
 import yaml
 
-from mlci.checks.reproducible.measure import LOCK, WorkTree
-from mlci.checks.reproducible.spec import ReproducibleSpec
+from mlci.checks.reproducible.spec import LOCK, ReproducibleSpec, WorkTree
 from mlci.evidence import Evidence
 from mlci.render.fmt import stage_summary
 from mlci.report import GateResult, GateStatus, Table

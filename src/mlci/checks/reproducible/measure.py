@@ -3,28 +3,11 @@ and each changed dvc.lock as committed and as the run left it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from mlci import git
 from mlci.checks.base import Workspace
-from mlci.checks.reproducible.spec import ReproducibleSpec
-
-LOCK = "dvc.lock"
-
-
-@dataclass(frozen=True)
-class LockFile:
-    path: str
-    committed: str | None  # None: not in the HEAD commit
-    now: str
-
-
-@dataclass(frozen=True)
-class WorkTree:
-    changed: tuple[str, ...]  # `git status` paths, repository-relative
-    locks: tuple[LockFile, ...]  # the changed dvc.lock files
-    ignored: tuple[str, ...] = ()  # folders left out (the bundle directory)
+from mlci.checks.reproducible.spec import LOCK, LockFile, ReproducibleSpec, WorkTree
 
 
 def measure(spec: ReproducibleSpec, workspace: Workspace) -> WorkTree:

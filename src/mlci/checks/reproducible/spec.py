@@ -1,4 +1,5 @@
-"""The reproducibility check's spec: ``checks.reproducible`` in mlci.yaml (true, or a mapping)."""
+"""The reproducibility check's spec (``checks.reproducible`` in mlci.yaml: true, or a mapping), and
+the record its measurement hands its judgement."""
 
 from __future__ import annotations
 
@@ -20,3 +21,23 @@ def parse(section: Any, source: Source) -> tuple[ReproducibleSpec, ...]:
         return ()
     informational = bool(section.get("informational", False)) if isinstance(section, Mapping) else False
     return (ReproducibleSpec(informational=informational, line=source.line(("checks", "reproducible"))),)
+
+
+LOCK = "dvc.lock"
+
+
+# What the measurement gives the judgement: the work tree after `mlci repro`.
+
+
+@dataclass(frozen=True)
+class LockFile:
+    path: str
+    committed: str | None  # None: not in the HEAD commit
+    now: str
+
+
+@dataclass(frozen=True)
+class WorkTree:
+    changed: tuple[str, ...]  # `git status` paths, repository-relative
+    locks: tuple[LockFile, ...]  # the changed dvc.lock files
+    ignored: tuple[str, ...] = ()  # folders left out (the bundle directory)
