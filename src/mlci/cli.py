@@ -72,14 +72,12 @@ def repro(pull: bool | None, push: bool, out: str, record_failure: bool, dvc_arg
     from mlci.render.view import repro_note, stage_summary
 
     head_sha = git.rev_parse(".", "HEAD")
-    failed: PipelineFailed | None = None
-    try:
-        result = dvc.repro(".", args=dvc_args, pull=pull, push=push, echo=_echo_line)
-    except PipelineFailed as exc:
-        result, failed = exc.repro, exc
+    result = dvc.repro(".", args=dvc_args, pull=pull, push=push, echo=_echo_line)
     collect.save_repro(result, out, head_sha)  # a failure too, with or without --record-failure: never a stale record
     click.echo(f"mlci: {stage_summary(result)} ({repro_note(result)})")
-    if failed is not None:
+    if result.failure is not None:
+        # The first clause (which stage, which exit code): the hint after it was just printed.
+        failed = PipelineFailed(f"{result.failure.split(': ', 1)[0]} (see its output above)")
         if not record_failure:
             raise failed
         click.echo(f"mlci: {failed}; kept for `mlci report`")

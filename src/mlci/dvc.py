@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci.errors import CommandFailed, ConfigError, DvcError, PipelineFailed
+from mlci.errors import CommandFailed, ConfigError, DvcError
 from mlci.proc import run, stream
 from mlci.report import Repro, StageRun
 
@@ -225,6 +225,11 @@ def _stream(cmd: Sequence[str], cwd: Path, echo: Echo,
 def dvc_command() -> list[str]:
     """``dvc`` from the same environment as mlci."""
     return [sys.executable, "-m", "dvc"]
+
+
+def command(cwd: str | Path, *args: str) -> None:
+    """``dvc ARGS`` in ``cwd`` (init, config, remote add, checkout ...); CommandFailed when DVC fails."""
+    run([*dvc_command(), *args], cwd=cwd)
 
 
 def stage_outputs_present(repo: Repo) -> dict[str, bool]:
@@ -433,8 +438,9 @@ def repro(
 
     ``pull=None`` pulls exactly when the project has a default remote, and goes on without
     it when that pull fails (``Repro.pull_error`` says so); ``pull=True`` makes it an error.
-    A failing stage raises PipelineFailed after the output has streamed through, with
-    what ran up to then (that stage marked failed); nothing is pushed. ``dvc repro``
+    A failing stage is a value, not an exception: after the output has streamed through, the
+    Repro of what ran up to then (that stage marked failed, ``failure`` saying why); nothing
+    is pushed. ``dvc repro``
     failing before any stage ran (an unknown target, ...) raises DvcError.
 
     DVC, and so every stage, runs in ``env`` (default: os.environ). A stage that failed on an
@@ -489,10 +495,9 @@ def repro(
         if hint is not None:
             echo(f"mlci: stage '{name}' {hint}")
             recorded = f"{failure}: {hint}"[:_FAILURE_MAX]
-        record = Repro(stages=tuple(stages), pulled=do_pull, pushed=False,
-                       seconds=round(time.monotonic() - started, 1), dirty_before=dirty_before, failure=recorded,
-                       pull_error=pull_error)
-        raise PipelineFailed(f"{failure} (see its output above)", record)
+        return Repro(stages=tuple(stages), pulled=do_pull, pushed=False,
+                     seconds=round(time.monotonic() - started, 1), dirty_before=dirty_before, failure=recorded,
+                     pull_error=pull_error)
 
     if push:
         echo(f"mlci: pushing outputs and run-cache to remote '{remote}'")

@@ -7,12 +7,6 @@ that names the file, key or revision at fault, and its ``exit_code`` is 2
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from mlci.report import Repro
-
-
 class MlciError(Exception):
     """A user-facing error: one clear line, no traceback."""
 
@@ -36,14 +30,10 @@ class DvcError(MlciError):
 class PipelineFailed(DvcError):
     """A stage of the pipeline failed: exit code 1, like a failed gate, not a usage error.
 
-    ``repro`` is what ran up to the failure, its failed stage marked, for the report.
+    Raised by the CLI from the Repro that ``dvc.repro`` returns; it carries no payload.
     """
 
     exit_code = 1
-
-    def __init__(self, message: str, repro: Repro) -> None:
-        super().__init__(message)
-        self.repro = repro
 
 
 class BundleError(MlciError):

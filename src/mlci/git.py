@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from mlci.errors import CommandFailed, GitError
@@ -15,6 +16,14 @@ SHALLOW_HINT = (
 
 def _git(cwd: str | Path, *args: str, check: bool = True) -> tuple[int, str, str]:
     return run(["git", *args], cwd=cwd, env=clean_git_env(), check=check)
+
+
+def command(cwd: str | Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """``git ARGS`` in ``cwd`` (with ``env``'s variables added, e.g. an identity), its output stripped;
+    CommandFailed when git fails. For building repositories (the demo); the queries have their own functions."""
+    full = clean_git_env()
+    full.update(env or {})
+    return run(["git", *args], cwd=cwd, env=full)[1].strip()
 
 
 def toplevel(cwd: str | Path) -> Path:

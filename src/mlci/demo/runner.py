@@ -27,12 +27,11 @@ from pathlib import Path
 
 import yaml
 
-from mlci import collect, dvc
+from mlci import collect, dvc, git
 from mlci.context import RunContext
 from mlci.demo.scenarios import BASE_BRANCH, SCENARIOS, Scenario
 from mlci.errors import MlciError
 from mlci.extras import require
-from mlci.proc import clean_git_env, run
 from mlci.render import render
 from mlci.render.markdown import render_markdown
 from mlci.report import Report, Repro, write_bundle
@@ -107,13 +106,11 @@ def stages_on_this_python(env: Mapping[str, str] | None = None) -> Iterator[dict
 
 
 def _git(cwd: Path, *args: str) -> str:
-    env = clean_git_env()
-    env.update(_GIT_IDENTITY)
-    return run(["git", *args], cwd=cwd, env=env)[1].strip()
+    return git.command(cwd, *args, env=_GIT_IDENTITY)
 
 
 def _dvc(cwd: Path, *args: str) -> None:
-    run([*dvc.dvc_command(), *args], cwd=cwd)
+    dvc.command(cwd, *args)
 
 
 def _repro(cwd: Path, echo: Echo, env: Mapping[str, str], *, push: bool = False) -> Repro:
@@ -121,6 +118,8 @@ def _repro(cwd: Path, echo: Echo, env: Mapping[str, str], *, push: bool = False)
     lines: list[str] = []
     try:
         result = dvc.repro(cwd, push=push, echo=lines.append, env=env)
+        if result.failure is not None:
+            raise MlciError(f"the demo pipeline failed: {result.failure}")
     except MlciError:
         for line in lines:
             echo(f"  | {line}")
@@ -171,7 +170,9 @@ def create_project(root: Path, echo: Echo, *, env: Mapping[str, str] | None = No
 def _quiet_repro(cwd: Path, env: Mapping[str, str]) -> None:
     lines: list[str] = []
     try:
-        dvc.repro(cwd, pull=False, echo=lines.append, env=env)
+        result = dvc.repro(cwd, pull=False, echo=lines.append, env=env)
+        if result.failure is not None:
+            raise MlciError(result.failure)
     except MlciError as exc:
         raise MlciError(f"the demo pipeline failed: {exc}\n" + "\n".join(lines[-20:])) from None
 
