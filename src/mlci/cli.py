@@ -121,7 +121,7 @@ def report(base: str | None, head: str | None, out: str, fmt: str, project: str 
               help="How to print the verdict.")
 def gate(bundle: str, fmt: str) -> None:
     """Print the verdict of a bundle; exit 0 when every non-informational gate passed, 1 when any failed."""
-    from mlci.gates.verdict import gate_exit_code, render_verdict
+    from mlci.render.verdict import gate_exit_code, render_verdict
     from mlci.report import read_bundle
 
     result = read_bundle(bundle)
