@@ -13,13 +13,14 @@ from types import ModuleType
 
 import pytest
 
-from mlci import ACTION_REPOSITORY, __version__
+from mlci import ACTION_REPOSITORY
 from mlci.pins import references
 from tests.repo_helpers import sh
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tools" / "pin_release.py"
 PINNED_LINE = re.compile(rf"uses: {re.escape(ACTION_REPOSITORY)}(/actions/[a-z-]+)?@(?P<sha>[0-9a-f]{{40}}) # v(?P<v>\S+)$")
+RELEASE = "0.2.0"  # the version of the temporary repositories: a release's, whatever this checkout's is
 README = f"""# a project
 
 Short form, left alone: `uses: {ACTION_REPOSITORY}@v0`.
@@ -41,7 +42,7 @@ def _script() -> ModuleType:
 pin_release = _script()
 
 
-def _repo(path: Path, version: str = __version__) -> Path:
+def _repo(path: Path, version: str = RELEASE) -> Path:
     """A git repository with what the script reads: templates, action.yml files, src/mlci/__init__.py, a README."""
     shutil.copytree(ROOT / "workflows-templates", path / "workflows-templates")
     shutil.copy(ROOT / "action.yml", path / "action.yml")
@@ -68,38 +69,38 @@ def _own_lines(path: Path) -> list[str]:
 
 def test_it_pins_every_template_reference_to_the_tags_commit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     repo = _repo(tmp_path / "repo")
-    commit = _tag(repo, __version__)
+    commit = _tag(repo, RELEASE)
     before = {p: p.read_text() for p in repo.glob("workflows-templates/*.yml")}
-    assert pin_release.main([__version__], root=repo) == 0
+    assert pin_release.main([RELEASE], root=repo) == 0
     assert "pinned to v" in capsys.readouterr().out
     lines = [line for p in before for line in _own_lines(p)]
     assert len(lines) >= 6
     for line in lines:
         match = PINNED_LINE.search(line)
-        assert match and match["sha"] == commit and match["v"] == __version__, line
+        assert match and match["sha"] == commit and match["v"] == RELEASE, line
     for path, text in before.items():  # nothing but those references changed
         strip = lambda t: re.sub(rf"{re.escape(ACTION_REPOSITORY)}\S*@\S+( # v\S+)?", "REF", t)  # noqa: E731
         assert strip(path.read_text()) == strip(text)
     readme = (repo / "README.md").read_text()
     assert f"uses: {ACTION_REPOSITORY}@v0`" in readme  # the short form is sync_docs'
-    assert f"@{commit} # v{__version__}\n" in readme and "0" * 40 not in readme
+    assert f"@{commit} # v{RELEASE}\n" in readme and "0" * 40 not in readme
     assert pin_release.check(repo) == []
-    assert pin_release.main([__version__], root=repo) == 0  # idempotent
+    assert pin_release.main([RELEASE], root=repo) == 0  # idempotent
     assert "already pinned" in capsys.readouterr().out
 
 
 def test_a_commit_given_is_resolved_and_checked_against_the_version(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "repo")
     commit = sh(repo, "git", "rev-parse", "HEAD").stdout.strip()
-    assert pin_release.main([f"v{__version__}", commit[:10]], root=repo) == 0  # no tag needed with a commit
+    assert pin_release.main([f"v{RELEASE}", commit[:10]], root=repo) == 0  # no tag needed with a commit
     assert all(ref.ref == commit for p in repo.glob("workflows-templates/*.yml") for ref in references(p.read_text()))
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (["9.9.9"], "no tag v9.9.9 in this repository"),
     (["1.2"], "VERSION: expected X.Y.Z"),
-    ([__version__, "deadbeef"], "is not a commit of this repository"),
-    (["9.9.9", "HEAD"], "is version " + __version__ + " (src/mlci/__init__.py), not 9.9.9"),
+    ([RELEASE, "deadbeef"], "is not a commit of this repository"),
+    (["9.9.9", "HEAD"], "is version " + RELEASE + " (src/mlci/__init__.py), not 9.9.9"),
     ([], "give the VERSION"),
 ])
 def test_mistakes_are_one_line_exit_2_and_nothing_is_written(tmp_path: Path, args: list[str], message: str,
@@ -121,22 +122,22 @@ def test_as_a_process_a_mistake_exits_2_with_one_line() -> None:
 
 def test_a_tag_on_another_commit_than_the_one_given_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     repo = _repo(tmp_path / "repo")
-    first = _tag(repo, __version__)
+    first = _tag(repo, RELEASE)
     (repo / "README.md").write_text(README + "more\n")
     sh(repo, "git", "commit", "-q", "-am", "after the release")
-    assert pin_release.main([__version__, "HEAD"], root=repo) == 2
+    assert pin_release.main([RELEASE, "HEAD"], root=repo) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"tag v{__version__} is commit {first}" in err
+    assert err.count("\n") == 1 and f"tag v{RELEASE} is commit {first}" in err
 
 
 def test_a_template_passing_an_input_the_release_lacks_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A template must work with the release it pins: the release's action.yml is read from git."""
     repo = _repo(tmp_path / "repo")
-    _tag(repo, __version__)
+    _tag(repo, RELEASE)
     template = repo / "workflows-templates" / "mlci-pull-request.yml"
     template.write_text(template.read_text().replace('dvc-pull: "auto"', 'dvc-pull: "auto"\n          turbo: "true"'))
     before = template.read_text()
-    assert pin_release.main([__version__], root=repo) == 2
+    assert pin_release.main([RELEASE], root=repo) == 2
     err = capsys.readouterr().err
     assert "mlci-pull-request.yml: passes input 'turbo' to mlci-actions/mlci" in err and err.count("\n") == 1
     assert template.read_text() == before
@@ -144,8 +145,8 @@ def test_a_template_passing_an_input_the_release_lacks_is_refused(tmp_path: Path
 
 def test_check_finds_a_template_left_at_another_release(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "repo")
-    _tag(repo, __version__)
-    assert pin_release.main([__version__], root=repo) == 0
+    _tag(repo, RELEASE)
+    assert pin_release.main([RELEASE], root=repo) == 0
     template = repo / "workflows-templates" / "mlci-publish.yml"
     own = rf"({re.escape(ACTION_REPOSITORY)}\S*)@[0-9a-f]{{40}} # v\S+"
     template.write_text(re.sub(own, rf"\1@{'1' * 40} # v0.0.9", template.read_text(), count=1))
