@@ -44,8 +44,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]  # this action's checkout of mlci
 PYPROJECT = ROOT / "pyproject.toml"
 EXTRA_NAMES = ("data", "fairness", "onnx", "parquet", "demo", "all")
-RUNNER_PTH = "mlci-runner-packages.pth"
+# site processes .pth files in name order: mlci's own source must come before the runner's folders, or an
+# mlci the runner has installed (another version) would be the one imported.
 SOURCE_PTH = "mlci-source.pth"
+RUNNER_PTH = "zz-mlci-runner-packages.pth"
 INSTALLERS = {"pip", "setuptools", "wheel"}  # what a bare interpreter (setup-python's) comes with
 BORROWED = "mlci-borrowed.json"  # in the venv: the runner's distributions it uses instead of its own copies
 

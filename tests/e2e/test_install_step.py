@@ -272,11 +272,16 @@ def test_packages_of_the_runner_python_come_after_mlcis_own(tmp_path: Path, whee
     outer = make_venv(tmp_path / "outer", see_test_packages=False)
     (purelib(outer) / f"{PROBE}.py").write_text("")
     (user_site / f"{PROBE}.py").unlink()
+    (purelib(outer) / "mlci").mkdir()  # another mlci installed on the runner: the action's own is the one imported
+    (purelib(outer) / "mlci" / "__init__.py").write_text('__version__ = "0.0.1"\n')
     proc = step("install", tmp_path, outer, wheelhouse, MLCI_EXTRAS="", **userbase)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     found, lines = sees_probe(venv_python, {})
     assert found, lines
     assert lines[0] == str(purelib(outer) / f"{PROBE}.py")
+    own = subprocess.run([str(venv_python), "-c", "import mlci; print(mlci.__file__)"], capture_output=True, text=True,
+                         env=clean_env(), timeout=60)
+    assert own.stdout.strip() == str(ROOT / "src" / "mlci" / "__init__.py"), own.stdout + own.stderr
 
 
 def test_the_steps_are_the_ones_the_action_runs() -> None:
