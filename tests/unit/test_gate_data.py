@@ -1,4 +1,4 @@
-"""gates.data: real CSV and Parquet files in tmp_path, validated with real pandera."""
+"""checks.data: real CSV and Parquet files in tmp_path, validated with real pandera."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mlci.checks.data import evaluate
+from mlci.checks.data.spec import ColumnSpec, DataSpec
 from mlci.errors import CheckError, ConfigError
-from mlci.gates.data import ColumnSpec, DataSpec, evaluate
 from mlci.report import GateResult
 
 WHERE = "mlci.yaml:14: checks.data[0]"

@@ -52,7 +52,8 @@ from mlci.checks.base import Workspace
 from mlci.errors import CheckError, ConfigError
 from mlci.evidence import Evidence
 from mlci.report import GateResult, GateStatus, Table
-from mlci.gates.tables import FORMATS, read_table
+from mlci.checks.data.spec import FORMATS
+from mlci.checks.tables import read_table
 
 if TYPE_CHECKING:
     import numpy as np
@@ -165,7 +166,7 @@ def judge(spec: FairnessSpec, frame: pd.DataFrame, evidence: Evidence) -> list[G
 
 def _read(path: Path, spec: FairnessSpec) -> pd.DataFrame:
     """The file as a DataFrame, sensitive CSV columns as text; unusable files are a CheckError."""
-    frame = read_table(path, spec.predictions, text_columns={name: "str" for name in spec.sensitive})
+    frame = read_table(path, spec.predictions, spec.format, text_columns={name: "str" for name in spec.sensitive})
     if frame.empty:
         raise CheckError(f"{spec.predictions}: no rows, nothing to evaluate")
     return frame

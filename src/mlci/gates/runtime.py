@@ -43,7 +43,7 @@ from mlci.errors import CheckError, ConfigError
 from mlci.evidence import Evidence
 from mlci.extras import require
 from mlci.report import GateResult, Table
-from mlci.gates.tables import first_line, read_table
+from mlci.checks.tables import first_line, read_table
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -344,7 +344,7 @@ def _read_sample(path: Path, spec: RuntimeSpec) -> pd.DataFrame | npt.NDArray[An
 
     shown = str(spec.sample)
     if _sample_format(shown) != "npy":
-        return read_table(path, shown)
+        return read_table(path, shown, _sample_format(shown) or "csv")
     if not path.is_file():
         raise CheckError(f"{shown}: file not found" if not path.exists() else f"{shown}: not a file")
     try:

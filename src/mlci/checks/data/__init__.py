@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-from mlci.checks.base import Check, Source
-from mlci.gates import data
+from mlci.checks.base import Check, Workspace
+from mlci.checks.data import judge, measure, spec
+from mlci.checks.data.spec import DataSpec
+from mlci.evidence import Evidence
+from mlci.report import GateResult
 
-
-def parse(section: Any, source: Source) -> tuple[data.DataSpec, ...]:
-    return tuple(data.DataSpec.from_config(entry, line=source.line(("checks", "data", i)),
-                                           where=source.where(("checks", "data", i)))
-                 for i, entry in enumerate(section or ()))
-
-
-CHECK = Check(kind="data", path=("checks", "data"), parse=parse, measure=data.measure, judge=data.judge,
+CHECK = Check(kind="data", path=("checks", "data"), parse=spec.parse, measure=measure.measure, judge=judge.judge,
               subject=lambda spec: spec.path, extra=lambda spec: "data")
+
+
+def evaluate(spec: DataSpec, root: Path) -> list[GateResult]:
+    """Validate the spec's file under ``root`` (measure, then judge); raises CheckError if it cannot be read."""
+    return judge.judge(spec, measure.measure(spec, Workspace(root)), Evidence())

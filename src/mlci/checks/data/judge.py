@@ -1,9 +1,8 @@
-"""Data validation: a CSV or Parquet file checked against column rules with pandera.
+"""The data check's judgement (pure): the file's frame, as measured, validated against the
+column rules with pandera.
 
-One entry of ``checks.data`` in mlci.yaml becomes a :class:`DataSpec`;
-:func:`evaluate` reads the file, builds a pandera ``DataFrameSchema`` from the
-spec, validates it lazily (every failure is collected) and returns one
-GateResult whose table has one row per failing (column, check).
+pandera's ``DataFrameSchema`` is built from the spec and validated lazily (every failure is
+collected); the one GateResult has a table with one row per failing (column, check).
 
 Types. A column's values must *fit* its declared dtype; fitting values are
 converted losslessly before the value rules run, and nothing is ever rounded,
@@ -34,157 +33,24 @@ examples are 1-based data rows (row 1 is the first line after the header).
 from __future__ import annotations
 
 import numbers
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any
 
-from mlci.checks.base import Workspace
-from mlci.errors import CheckError, ConfigError
+from mlci.checks.data.spec import ColumnSpec, DataSpec, _num, _plural
 from mlci.evidence import Evidence
 from mlci.report import GateResult, Table
-from mlci.gates.tables import FORMATS, read_table
 
 if TYPE_CHECKING:
     import pandas as pd
     import pandera.pandas as pa
 
-DType = Literal["int", "float", "str", "bool", "datetime", "category"]
-DTYPES: tuple[str, ...] = ("int", "float", "str", "bool", "datetime", "category")
 MAX_EXAMPLES = 3
 MAX_REASON_ITEMS = 4
 TABLE_SUBJECT = "(table)"  # the table column of a dataframe-level failure (min_rows)
 HEADERS = ("column", "check", "failures", "examples")
 TRUE_TEXT = ("true", "1")
 FALSE_TEXT = ("false", "0")
-
-Allowed = str | int | float | bool
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """The rules for one column, as written in mlci.yaml."""
-
-    name: str
-    dtype: DType | None = None
-    nullable: bool = False
-    required: bool = True
-    unique: bool = False
-    min: float | None = None
-    max: float | None = None
-    allowed: tuple[Allowed, ...] | None = None
-    regex: str | None = None
-
-    @property
-    def kind(self) -> DType | None:
-        """The dtype the values must fit: declared, or implied by the rules."""
-        if self.dtype is not None:
-            return self.dtype
-        if self.min is not None or self.max is not None:
-            return "float"
-        if self.regex is not None:
-            return "str"
-        return None
-
-    @property
-    def value_checks(self) -> int:
-        """How many value rules (range, allowed, regex) the column has."""
-        has_range = self.min is not None or self.max is not None
-        return int(has_range) + int(self.allowed is not None) + int(self.regex is not None)
-
-    @classmethod
-    def from_config(cls, name: str, data: Mapping[str, Any], *, where: str) -> ColumnSpec:
-        """A column's rules from mlci.yaml; ``where`` prefixes every error."""
-        allowed = data.get("allowed")
-        spec = cls(
-            name=name,
-            dtype=cast("DType | None", data.get("dtype")),
-            nullable=bool(data.get("nullable", False)),
-            required=bool(data.get("required", True)),
-            unique=bool(data.get("unique", False)),
-            min=data.get("min"),
-            max=data.get("max"),
-            allowed=tuple(allowed) if allowed is not None else None,
-            regex=data.get("regex"),
-        )
-        spec._check(where)
-        return spec
-
-    def _check(self, where: str) -> None:
-        if self.dtype is not None and self.dtype not in DTYPES:
-            raise ConfigError(f"{where}: unknown dtype {self.dtype!r}, expected one of {', '.join(DTYPES)}")
-        if self.min is not None or self.max is not None:
-            if self.dtype not in (None, "int", "float"):
-                raise ConfigError(f"{where}: min/max need dtype int or float, not {self.dtype}")
-            if self.min is not None and self.max is not None and self.min > self.max:
-                raise ConfigError(f"{where}: min {_num(self.min)} > max {_num(self.max)}")
-        if self.regex is not None:
-            if self.dtype not in (None, "str"):
-                raise ConfigError(f"{where}: regex needs dtype str, not {self.dtype}")
-            try:
-                re.compile(self.regex)
-            except re.error as exc:
-                raise ConfigError(f"{where}: invalid regex {self.regex!r}: {exc}") from None
-        if self.allowed is not None:
-            self._check_allowed(where)
-
-    def _check_allowed(self, where: str) -> None:
-        if self.kind == "datetime":
-            raise ConfigError(f"{where}: allowed is not supported for dtype datetime")
-        for value in self.allowed or ():
-            if not _allowed_fits(value, self.kind):
-                raise ConfigError(f"{where}: allowed value {value!r} does not fit dtype {self.kind}")
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """Typed form of one entry of ``checks.data`` in mlci.yaml."""
-
-    path: str
-    min_rows: int | None = None
-    strict: bool = False
-    informational: bool = False
-    columns: tuple[ColumnSpec, ...] = ()
-    line: int | None = None
-
-    @property
-    def format(self) -> str:
-        """``csv`` or ``parquet``, from the file's extension."""
-        return FORMATS[PurePath(self.path).suffix.lower()]
-
-    @property
-    def rule(self) -> str:
-        """The policy in words: ``12 column rules, strict, min 100 rows``."""
-        parts = []
-        if self.columns:
-            parts.append(_plural(len(self.columns), "column rule"))
-        if self.strict:
-            parts.append("strict")
-        if self.min_rows is not None:
-            parts.append(f"min {_plural(self.min_rows, 'row')}")
-        return ", ".join(parts) or "readable file"
-
-    @classmethod
-    def from_config(cls, data: Mapping[str, Any], *, line: int | None, where: str) -> DataSpec:
-        """One ``checks.data`` entry, already valid against the JSON Schema; semantic checks here."""
-        path = str(data["path"])
-        if PurePath(path).suffix.lower() not in FORMATS:
-            raise ConfigError(f"{where}.path: expected a .csv or .parquet file, got {path!r}")
-        if PurePath(path).is_absolute():
-            raise ConfigError(f"{where}.path: must be relative to the project root, got {path!r}")
-        columns = data.get("columns") or {}
-        return cls(
-            path=path,
-            min_rows=data.get("min_rows"),
-            strict=bool(data.get("strict", False)),
-            informational=bool(data.get("informational", False)),
-            columns=tuple(
-                ColumnSpec.from_config(str(name), rules or {}, where=f"{where}.columns.{name}")
-                for name, rules in columns.items()
-            ),
-            line=line,
-        )
 
 
 @dataclass(frozen=True)
@@ -209,16 +75,6 @@ class _Failure:
         return f"{self.column} ({self.check}: {self.detail})"
 
 
-def evaluate(spec: DataSpec, root: Path) -> list[GateResult]:
-    """Validate the spec's file under ``root``; raises CheckError if it cannot be read."""
-    return judge(spec, measure(spec, Workspace(root)), Evidence())
-
-
-def measure(spec: DataSpec, workspace: Workspace) -> pd.DataFrame:
-    """The spec's file as read (CheckError when it cannot be)."""
-    return read_frame(workspace.root / spec.path, spec)
-
-
 def judge(spec: DataSpec, frame: pd.DataFrame, evidence: Evidence) -> list[GateResult]:
     """The file's frame validated against the spec (pure: the frame is converted in a copy)."""
     frame = frame.copy()
@@ -226,15 +82,6 @@ def judge(spec: DataSpec, frame: pd.DataFrame, evidence: Evidence) -> list[GateR
     schema, labels = _schema(spec, misfits)
     failures = _summarise(_validate(schema, frame), labels, spec, len(frame))
     return [_result(spec, frame, failures)]
-
-
-# ---------------------------------------------------------------- reading
-
-
-def read_frame(path: Path, spec: DataSpec) -> pd.DataFrame:
-    """The file as a DataFrame (str columns of a CSV as text); unusable files are a CheckError."""
-    text_columns = {c.name: "str" for c in spec.columns if c.kind == "str"}
-    return read_table(path, spec.path, text_columns=text_columns)
 
 
 # ---------------------------------------------------------------- types
@@ -568,27 +415,6 @@ def _reason(failures: list[_Failure], rows: int, columns: int) -> str:
 # ---------------------------------------------------------------- helpers
 
 
-def _allowed_fits(value: Allowed, kind: DType | None) -> bool:
-    is_bool = isinstance(value, bool)
-    is_number = isinstance(value, (int, float)) and not is_bool
-    if kind == "int":
-        return is_number and float(value).is_integer()
-    if kind == "float":
-        return is_number
-    if kind == "bool":
-        return is_bool
-    if kind == "str":
-        return isinstance(value, str)
-    return True
-
-
-def _num(value: float) -> str:
-    """A bound as written: ``120``, ``0.5``."""
-    if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
-        return str(int(value))
-    return repr(value)
-
-
 def _show(value: Any) -> str:
     """An example value: text quoted, long text cut."""
     text = repr(value) if isinstance(value, str) else str(value)
@@ -601,6 +427,3 @@ def _row(index: Any) -> str:
         return f"row {int(index) + 1:,}"
     return f"index {index}"
 
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")

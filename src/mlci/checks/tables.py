@@ -1,9 +1,12 @@
-"""Reading the tabular files checks look at (CSV, Parquet), with one-line errors."""
+"""Reading the tabular files checks look at (CSV, Parquet), with one-line errors.
+
+I/O: imported by the checks' measurements only, never by a spec or a judgement.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlci.extras import require
@@ -12,13 +15,7 @@ from mlci.errors import CheckError
 if TYPE_CHECKING:
     import pandas as pd
 
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet"}
-
-
-def table_format(path: str) -> str | None:
-    """``csv`` or ``parquet`` from the extension, None for anything else."""
-    return FORMATS.get(PurePath(path).suffix.lower())
 
 
 def first_line(exc: BaseException) -> str:
@@ -26,14 +23,14 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def read_table(path: Path, shown: str, *, text_columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def read_table(path: Path, shown: str, kind: str, *, text_columns: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The file as a DataFrame (``text_columns`` of a CSV read as text, so 007 stays 007).
 
-    A missing, empty or unreadable file is a CheckError naming ``shown``.
+    ``kind``: ``csv`` or ``parquet`` (the spec's, from the file's extension). A missing, empty
+    or unreadable file is a CheckError naming ``shown``.
     """
     import pandas as pd
 
-    kind = table_format(shown) or "csv"
     if not path.exists():
         raise CheckError(f"{shown}: file not found")
     if not path.is_file():
