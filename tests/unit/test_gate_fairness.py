@@ -1,4 +1,4 @@
-"""gates.fairness: real CSV and Parquet files in tmp_path, evaluated with real fairlearn.
+"""checks.fairness: real CSV and Parquet files in tmp_path, evaluated with real fairlearn.
 
 Predictions are built from per-group confusion counts (tp, fn, fp, tn), so every
 rate and difference below is known exactly.
@@ -16,8 +16,9 @@ from fairlearn.metrics import demographic_parity_difference, equalized_odds_diff
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mlci.checks.fairness import evaluate
+from mlci.checks.fairness.spec import FairnessSpec
 from mlci.errors import CheckError, ConfigError
-from mlci.gates.fairness import FairnessSpec, evaluate
 from mlci.report import GateResult
 
 WHERE = "mlci.yaml:20: checks.fairness[0]"

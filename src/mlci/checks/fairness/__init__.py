@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-from mlci.checks.base import Check, Source
-from mlci.gates import fairness
+from mlci.checks.base import Check, Workspace
+from mlci.checks.fairness import judge, measure, spec
+from mlci.checks.fairness.spec import FairnessSpec
+from mlci.evidence import Evidence
+from mlci.report import GateResult
+
+CHECK = Check(kind="fairness", path=("checks", "fairness"), parse=spec.parse, measure=measure.measure,
+              judge=judge.judge, subject=lambda spec: spec.predictions, extra=lambda spec: "fairness")
 
 
-def parse(section: Any, source: Source) -> tuple[fairness.FairnessSpec, ...]:
-    return tuple(fairness.FairnessSpec.from_config(entry, line=source.line(("checks", "fairness", i)),
-                                                   where=source.where(("checks", "fairness", i)))
-                 for i, entry in enumerate(section or ()))
-
-
-CHECK = Check(kind="fairness", path=("checks", "fairness"), parse=parse, measure=fairness.measure,
-              judge=fairness.judge, subject=lambda spec: spec.predictions, extra=lambda spec: "fairness")
+def evaluate(spec: FairnessSpec, root: Path) -> list[GateResult]:
+    """One GateResult per sensitive column (measure, then judge); raises CheckError if the file cannot be used."""
+    return judge.judge(spec, measure.measure(spec, Workspace(root)), Evidence())

@@ -1,11 +1,10 @@
-"""Group fairness of a binary classifier, one gate per sensitive column (fairlearn).
+"""The fairness check's judgement (pure): group fairness of a binary classifier, one gate per
+sensitive column (fairlearn), from the predictions file's frame as measured.
 
-One entry of ``checks.fairness`` in mlci.yaml becomes a :class:`FairnessSpec`;
-:func:`evaluate` reads the predictions file (CSV or Parquet) and, for each
-sensitive column, computes the demographic parity difference (DPD: the largest
-gap in selection rate between groups) and the equalized odds difference (EOD:
-the larger of the largest TPR gap and the largest FPR gap), with a table of
-per-group size, selection rate, accuracy, TPR and FPR.
+For each sensitive column the judgement computes the demographic parity difference (DPD: the
+largest gap in selection rate between groups) and the equalized odds difference (EOD: the
+larger of the largest TPR gap and the largest FPR gap), with a table of per-group size,
+selection rate, accuracy, TPR and FPR.
 
 Labels. The label and prediction columns must each hold at most two distinct
 values and no nulls (the metrics are for binary classification). A value is
@@ -43,17 +42,14 @@ that 0.3 - 0.2 counts as 0.1).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
-from mlci.checks.base import Workspace
-from mlci.errors import CheckError, ConfigError
+from mlci.checks.fairness.spec import TOLERANCE, FairnessSpec, Label, _limit
+from mlci.errors import CheckError
 from mlci.evidence import Evidence
 from mlci.report import GateResult, GateStatus, Table
-from mlci.checks.data.spec import FORMATS
-from mlci.checks.tables import read_table
 
 if TYPE_CHECKING:
     import numpy as np
@@ -62,96 +58,12 @@ if TYPE_CHECKING:
 
     Ints = npt.NDArray[np.int64]
 
-Label = str | int | float | bool
 HEADERS = ("group", "rows", "selection rate", "accuracy", "TPR", "FPR")
 MISSING_GROUP = "(missing)"
 SMALL_MARK = " (small)"
-TOLERANCE = 1e-9
 MAX_SHOWN = 5
 RATES = ("TPR", "FPR")
 RATE_NEEDS = {"TPR": "positive", "FPR": "negative"}
-
-
-@dataclass(frozen=True)
-class FairnessSpec:
-    """Typed form of one entry of ``checks.fairness`` in mlci.yaml."""
-
-    predictions: str
-    label: str
-    prediction: str
-    positive_label: Label
-    sensitive: tuple[str, ...]
-    max_dpd: float | None = None
-    max_eod: float | None = None
-    min_group_size: int = 30
-    informational: bool = False
-    line: int | None = None
-
-    @property
-    def format(self) -> str:
-        """``csv`` or ``parquet``, from the file's extension."""
-        return FORMATS[PurePath(self.predictions).suffix.lower()]
-
-    @property
-    def rule(self) -> str:
-        """The policy in words: ``max DPD 0.10, max EOD 0.20, min group 30``."""
-        parts = []
-        if self.max_dpd is not None:
-            parts.append(f"max DPD {_limit(self.max_dpd)}")
-        if self.max_eod is not None:
-            parts.append(f"max EOD {_limit(self.max_eod)}")
-        parts.append(f"min group {self.min_group_size:,}")
-        return ", ".join(parts)
-
-    @classmethod
-    def from_config(cls, data: Mapping[str, Any], *, line: int | None, where: str) -> FairnessSpec:
-        """One ``checks.fairness`` entry, already valid against the JSON Schema; semantic checks here."""
-        spec = cls(
-            predictions=str(data["predictions"]),
-            label=str(data.get("label", "y_true")),
-            prediction=str(data.get("prediction", "y_pred")),
-            positive_label=data.get("positive_label", 1),
-            sensitive=tuple(str(name) for name in data["sensitive"]),
-            max_dpd=_optional_float(data.get("max_demographic_parity_difference")),
-            max_eod=_optional_float(data.get("max_equalized_odds_difference")),
-            min_group_size=int(data.get("min_group_size", 30)),
-            informational=bool(data.get("informational", False)),
-            line=line,
-        )
-        spec._check(where)
-        return spec
-
-    def _check(self, where: str) -> None:
-        path = PurePath(self.predictions)
-        if path.suffix.lower() not in FORMATS:
-            raise ConfigError(f"{where}.predictions: expected a .csv, .parquet or .pq file, got {self.predictions!r}")
-        if path.is_absolute():
-            raise ConfigError(f"{where}.predictions: must be relative to the project root, got {self.predictions!r}")
-        if self.max_dpd is None and self.max_eod is None:
-            raise ConfigError(
-                f"{where}: neither max_demographic_parity_difference nor max_equalized_odds_difference is set,"
-                " so this check could never fail; set at least one (add informational: true to only report)"
-            )
-        if self.label == self.prediction:
-            raise ConfigError(f"{where}: label and prediction are the same column {self.label!r}")
-        seen: set[str] = set()
-        for name in self.sensitive:
-            if name in seen:
-                raise ConfigError(f"{where}.sensitive: {name!r} is listed twice")
-            if name in (self.label, self.prediction):
-                role = "label" if name == self.label else "prediction"
-                raise ConfigError(f"{where}.sensitive: {name!r} is the {role} column, not a sensitive feature")
-            seen.add(name)
-
-
-def evaluate(spec: FairnessSpec, root: Path) -> list[GateResult]:
-    """One GateResult per sensitive column; raises CheckError if the file cannot be used."""
-    return judge(spec, measure(spec, Workspace(root)), Evidence())
-
-
-def measure(spec: FairnessSpec, workspace: Workspace) -> pd.DataFrame:
-    """The predictions file as read (CheckError when it cannot be, or has no rows)."""
-    return _read(workspace.root / spec.predictions, spec)
 
 
 def judge(spec: FairnessSpec, frame: pd.DataFrame, evidence: Evidence) -> list[GateResult]:
@@ -161,15 +73,7 @@ def judge(spec: FairnessSpec, frame: pd.DataFrame, evidence: Evidence) -> list[G
     return [_gate(spec, column, y_true, y_pred, _group_names(frame[column])) for column in spec.sensitive]
 
 
-# ---------------------------------------------------------------- reading
-
-
-def _read(path: Path, spec: FairnessSpec) -> pd.DataFrame:
-    """The file as a DataFrame, sensitive CSV columns as text; unusable files are a CheckError."""
-    frame = read_table(path, spec.predictions, spec.format, text_columns={name: "str" for name in spec.sensitive})
-    if frame.empty:
-        raise CheckError(f"{spec.predictions}: no rows, nothing to evaluate")
-    return frame
+# ---------------------------------------------------------------- columns
 
 
 def _require_columns(frame: pd.DataFrame, spec: FairnessSpec) -> None:
@@ -469,20 +373,9 @@ def _table(table: pd.DataFrame, small: dict[str, int]) -> Table:
 # ---------------------------------------------------------------- helpers
 
 
-def _optional_float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
 def _rate(value: Any) -> float | None:
     number = float(value)
     return None if math.isnan(number) else number
-
-
-def _limit(value: float) -> str:
-    """A limit as a policy writes it: ``0.10``, ``0.125``, ``1.00``."""
-    if abs(value * 100 - round(value * 100)) < TOLERANCE:
-        return f"{value:.2f}"
-    return f"{value:g}"
 
 
 def _pair(high: float, low: float) -> tuple[str, str]:

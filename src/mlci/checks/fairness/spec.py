@@ -1,0 +1,107 @@
+"""The fairness check's spec: one :class:`FairnessSpec` per entry of ``checks.fairness`` in
+mlci.yaml, its semantic checks (ConfigError naming where) and the rule in words. See
+:mod:`mlci.checks.fairness.judge` for what the differences and limits mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from mlci.checks.base import Source
+from mlci.checks.data.spec import FORMATS
+from mlci.errors import ConfigError
+
+Label = str | int | float | bool
+TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class FairnessSpec:
+    """Typed form of one entry of ``checks.fairness`` in mlci.yaml."""
+
+    predictions: str
+    label: str
+    prediction: str
+    positive_label: Label
+    sensitive: tuple[str, ...]
+    max_dpd: float | None = None
+    max_eod: float | None = None
+    min_group_size: int = 30
+    informational: bool = False
+    line: int | None = None
+
+    @property
+    def format(self) -> str:
+        """``csv`` or ``parquet``, from the file's extension."""
+        return FORMATS[PurePath(self.predictions).suffix.lower()]
+
+    @property
+    def rule(self) -> str:
+        """The policy in words: ``max DPD 0.10, max EOD 0.20, min group 30``."""
+        parts = []
+        if self.max_dpd is not None:
+            parts.append(f"max DPD {_limit(self.max_dpd)}")
+        if self.max_eod is not None:
+            parts.append(f"max EOD {_limit(self.max_eod)}")
+        parts.append(f"min group {self.min_group_size:,}")
+        return ", ".join(parts)
+
+    @classmethod
+    def from_config(cls, data: Mapping[str, Any], *, line: int | None, where: str) -> FairnessSpec:
+        """One ``checks.fairness`` entry, already valid against the JSON Schema; semantic checks here."""
+        spec = cls(
+            predictions=str(data["predictions"]),
+            label=str(data.get("label", "y_true")),
+            prediction=str(data.get("prediction", "y_pred")),
+            positive_label=data.get("positive_label", 1),
+            sensitive=tuple(str(name) for name in data["sensitive"]),
+            max_dpd=_optional_float(data.get("max_demographic_parity_difference")),
+            max_eod=_optional_float(data.get("max_equalized_odds_difference")),
+            min_group_size=int(data.get("min_group_size", 30)),
+            informational=bool(data.get("informational", False)),
+            line=line,
+        )
+        spec._check(where)
+        return spec
+
+    def _check(self, where: str) -> None:
+        path = PurePath(self.predictions)
+        if path.suffix.lower() not in FORMATS:
+            raise ConfigError(f"{where}.predictions: expected a .csv, .parquet or .pq file, got {self.predictions!r}")
+        if path.is_absolute():
+            raise ConfigError(f"{where}.predictions: must be relative to the project root, got {self.predictions!r}")
+        if self.max_dpd is None and self.max_eod is None:
+            raise ConfigError(
+                f"{where}: neither max_demographic_parity_difference nor max_equalized_odds_difference is set,"
+                " so this check could never fail; set at least one (add informational: true to only report)"
+            )
+        if self.label == self.prediction:
+            raise ConfigError(f"{where}: label and prediction are the same column {self.label!r}")
+        seen: set[str] = set()
+        for name in self.sensitive:
+            if name in seen:
+                raise ConfigError(f"{where}.sensitive: {name!r} is listed twice")
+            if name in (self.label, self.prediction):
+                role = "label" if name == self.label else "prediction"
+                raise ConfigError(f"{where}.sensitive: {name!r} is the {role} column, not a sensitive feature")
+            seen.add(name)
+
+
+def parse(section: Any, source: Source) -> tuple[FairnessSpec, ...]:
+    return tuple(FairnessSpec.from_config(entry, line=source.line(("checks", "fairness", i)),
+                                          where=source.where(("checks", "fairness", i)))
+                 for i, entry in enumerate(section or ()))
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _limit(value: float) -> str:
+    """A limit as a policy writes it: ``0.10``, ``0.125``, ``1.00``."""
+    if abs(value * 100 - round(value * 100)) < TOLERANCE:
+        return f"{value:.2f}"
+    return f"{value:g}"
