@@ -1,4 +1,4 @@
-"""gates.runtime: a real ONNX model (skl2onnx) timed with real onnxruntime in tmp_path."""
+"""checks.runtime: a real ONNX model (skl2onnx) timed with real onnxruntime in tmp_path."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlci.checks.runtime import evaluate
+from mlci.checks.runtime.spec import RuntimeSpec, format_size, parse_size
 from mlci.errors import CheckError, ConfigError
 from mlci.extras import MissingExtra
 from mlci.report import GateResult
-from mlci.gates.runtime import RuntimeSpec, evaluate, format_size, parse_size
 
 WHERE = "mlci.yaml:30: checks.runtime[0]"
 HEADERS = ("measure", "value", "limit")
@@ -299,7 +300,7 @@ def test_without_onnxruntime(root: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_module_does_not_import_onnxruntime() -> None:
     import subprocess
 
-    code = "import sys, mlci.gates.runtime; sys.exit('onnxruntime' in sys.modules)"
+    code = "import sys, mlci.checks.runtime; sys.exit('onnxruntime' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

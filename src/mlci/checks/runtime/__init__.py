@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-from mlci.checks.base import Check, Source
-from mlci.gates import runtime
-
-
-def parse(section: Any, source: Source) -> tuple[runtime.RuntimeSpec, ...]:
-    return tuple(runtime.RuntimeSpec.from_config(entry, line=source.line(("checks", "runtime", i)),
-                                                 where=source.where(("checks", "runtime", i)))
-                 for i, entry in enumerate(section or ()))
-
+from mlci.checks.base import Check, Workspace
+from mlci.checks.runtime import judge, measure, spec
+from mlci.checks.runtime.measure import TIME_BUDGET_S
+from mlci.checks.runtime.spec import RuntimeSpec
+from mlci.evidence import Evidence
+from mlci.report import GateResult
 
 # The onnx extra is required inside the measurement, and only for a latency (a size needs none).
-CHECK = Check(kind="runtime", path=("checks", "runtime"), parse=parse, measure=runtime.measure,
-              judge=runtime.judge, subject=lambda spec: spec.model)
+CHECK = Check(kind="runtime", path=("checks", "runtime"), parse=spec.parse, measure=measure.measure,
+              judge=judge.judge, subject=lambda spec: spec.model)
+
+
+def evaluate(spec: RuntimeSpec, root: Path, *, budget_s: float = TIME_BUDGET_S) -> list[GateResult]:
+    """Measure the spec's model under ``root``, then judge it; raises CheckError when it cannot be measured.
+
+    ``budget_s`` bounds the latency measurement (warmup and timed runs).
+    """
+    return judge.judge(spec, measure.measure(spec, Workspace(root), budget_s=budget_s), Evidence())

@@ -1,0 +1,233 @@
+"""The runtime check's spec: one :class:`RuntimeSpec` per entry of ``checks.runtime`` in
+mlci.yaml, its semantic checks (ConfigError naming where) and the rule in words; and the
+records its measurement hands its judgement (:class:`Timings`, :class:`Latency`).
+
+Size. The model file's size on disk, compared with ``max_size``. Sizes are
+written ``512KB``, ``10MB`` (decimal, 1000^n) or ``1.5MiB`` (binary, 1024^n);
+see :func:`parse_size`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+from mlci.checks.base import Source
+from mlci.errors import ConfigError
+
+MAX_WARMUP = 10_000
+SAMPLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".npy": "npy"}
+LATENCY_KEYS = ("max_p50_ms", "max_p95_ms", "min_throughput")
+SAMPLE_KEYS = ("columns", "batch_size", "runs", "warmup")  # meaningful only with a sample
+
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:([kmg])(i?)b|b)\s*", re.IGNORECASE)
+_POWERS = {"k": 1, "m": 2, "g": 3}
+_DECIMAL_UNITS = ("B", "kB", "MB", "GB", "TB")
+_BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+
+
+# ---------------------------------------------------------------- the spec
+
+
+@dataclass(frozen=True)
+class RuntimeSpec:
+    """Typed form of one entry of ``checks.runtime`` in mlci.yaml."""
+
+    model: str
+    max_size_bytes: int | None = None
+    sample: str | None = None
+    columns: tuple[str, ...] | None = None
+    batch_size: int = 1
+    runs: int = 200
+    warmup: int = 10
+    max_p50_ms: float | None = None
+    max_p95_ms: float | None = None
+    min_throughput: float | None = None
+    informational: bool = False
+    line: int | None = None
+
+    @property
+    def rule(self) -> str:
+        """The policy in words: ``max p95 10 ms, max size 5 MB``."""
+        parts = []
+        if self.max_p95_ms is not None:
+            parts.append(f"max p95 {_exact(self.max_p95_ms)} ms")
+        if self.max_p50_ms is not None:
+            parts.append(f"max p50 {_exact(self.max_p50_ms)} ms")
+        if self.min_throughput is not None:
+            parts.append(f"min {_exact(self.min_throughput)} rows/s")
+        if self.max_size_bytes is not None:
+            parts.append(f"max size {format_size(self.max_size_bytes, binary=_is_binary(self.max_size_bytes))}")
+        return ", ".join(parts) or "measured, no limits"
+
+    @classmethod
+    def from_config(cls, data: Mapping[str, Any], *, line: int | None, where: str) -> RuntimeSpec:
+        """One ``checks.runtime`` entry, already valid against the JSON Schema; semantic checks here."""
+        _check_paths(data, where)
+        _check_latency(data, where)
+        columns = data.get("columns")
+        spec = cls(
+            model=str(data["model"]),
+            max_size_bytes=_max_size(data.get("max_size"), where),
+            sample=data.get("sample"),
+            columns=tuple(str(c) for c in columns) if columns is not None else None,
+            batch_size=int(data.get("batch_size", 1)),
+            runs=int(data.get("runs", 200)),
+            warmup=int(data.get("warmup", 10)),
+            max_p50_ms=_float(data.get("max_p50_ms")),
+            max_p95_ms=_float(data.get("max_p95_ms")),
+            min_throughput=_float(data.get("min_throughput")),
+            informational=bool(data.get("informational", False)),
+            line=line,
+        )
+        spec._check(where)
+        return spec
+
+    def _check(self, where: str) -> None:
+        if self.warmup > MAX_WARMUP:
+            raise ConfigError(f"{where}.warmup: at most {MAX_WARMUP:,} untimed runs, got {self.warmup:,}")
+        if self.columns is None:
+            return
+        if not self.columns:
+            raise ConfigError(f"{where}.columns: empty; omit it to use every numeric column")
+        if len(set(self.columns)) != len(self.columns):
+            twice = sorted({c for c in self.columns if self.columns.count(c) > 1})
+            raise ConfigError(f"{where}.columns: listed twice: {', '.join(twice)}")
+        if self.sample is not None and _sample_format(self.sample) == "npy":
+            raise ConfigError(f"{where}.columns: a .npy sample has no column names; remove columns or use a CSV")
+
+
+def _check_paths(data: Mapping[str, Any], where: str) -> None:
+    for key in ("model", "sample"):
+        path = data.get(key)
+        if path is not None and PurePath(str(path)).is_absolute():
+            raise ConfigError(f"{where}.{key}: must be relative to the project root, got {path!r}")
+    sample = data.get("sample")
+    if sample is not None and _sample_format(str(sample)) is None:
+        raise ConfigError(f"{where}.sample: expected a .csv, .parquet or .npy file, got {sample!r}")
+
+
+def _check_latency(data: Mapping[str, Any], where: str) -> None:
+    model = str(data["model"])
+    limits = [key for key in LATENCY_KEYS if data.get(key) is not None]
+    has_sample = data.get("sample") is not None
+    if (limits or has_sample) and PurePath(model).suffix.lower() != ".onnx":
+        raise ConfigError(
+            f"{where}: latency needs an ONNX model; {model} is not .onnx (export scikit-learn models with skl2onnx)"
+        )
+    if has_sample:
+        return
+    if limits:
+        raise ConfigError(f"{where}: {', '.join(limits)} needs a sample: the rows to time the model on")
+    extra = [key for key in SAMPLE_KEYS if key in data]
+    if extra:
+        raise ConfigError(f"{where}: {', '.join(extra)} needs a sample: the rows to time the model on")
+    if data.get("max_size") is None:
+        raise ConfigError(f"{where}: nothing to check: give max_size, or a sample to time the model on")
+
+
+def _max_size(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}.max_size: {exc}") from None
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _sample_format(path: str) -> str | None:
+    return SAMPLE_FORMATS.get(PurePath(path).suffix.lower())
+
+
+def parse(section: Any, source: Source) -> tuple[RuntimeSpec, ...]:
+    return tuple(RuntimeSpec.from_config(entry, line=source.line(("checks", "runtime", i)),
+                                         where=source.where(("checks", "runtime", i)))
+                 for i, entry in enumerate(section or ()))
+
+
+# ---------------------------------------------------------------- sizes
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes from ``10MB`` (10^7), ``1.5MiB`` (1,572,864), ``512kb``, ``100B`` or an int.
+
+    kB/MB/GB are powers of 1000, KiB/MiB/GiB powers of 1024; the unit letter's
+    case does not matter. A fractional byte count is rounded down, which gives
+    the same verdicts for whole-byte file sizes. Raises ValueError.
+    """
+    if isinstance(text, bool):
+        raise ValueError(f"expected a size such as 10MB, got {text!r}")
+    if isinstance(text, int):
+        if text < 0:
+            raise ValueError(f"a size cannot be negative, got {text}")
+        return text
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"expected a size such as 512KB, 10MB or 1.5GiB, got {text!r}")
+    number, letter, binary = match.groups()
+    base = 1024 if binary else 1000
+    power = _POWERS[letter.lower()] if letter else 0
+    return int(Decimal(number) * base**power)
+
+
+def format_size(size: int, *, binary: bool = False) -> str:
+    """``1.2 MB`` (or ``1.5 MiB``): one decimal at most, in the largest unit below the size."""
+    base, units = (1024, _BINARY_UNITS) if binary else (1000, _DECIMAL_UNITS)
+    value, unit = float(size), units[0]
+    for unit in units:
+        if value < base or unit == units[-1]:
+            break
+        value /= base
+    if unit == units[0]:
+        return f"{size:,} B"
+    return f"{_strip(f'{value:,.1f}')} {unit}"
+
+
+def _is_binary(size: int) -> bool:
+    """Whether a limit reads better in binary units (1.5MiB) than decimal ones."""
+    return size % 1024 == 0 and size % 1000 != 0
+
+
+# ---------------------------------------------------------------- what the measurement hands the judgement
+
+
+@dataclass(frozen=True)
+class Latency:
+    """What the timed runs measured."""
+
+    p50_ms: float
+    p95_ms: float
+    throughput: float  # rows per second
+    runs: int  # timed runs done
+    stopped: bool  # the time budget ran out before ``spec.runs``
+
+
+@dataclass(frozen=True)
+class Timings:
+    """What was measured of one model: its size, and its latency when a sample was given."""
+
+    size: int
+    latency: Latency | None
+    budget_s: float
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _exact(value: float) -> str:
+    """A limit as written: ``10``, ``0.5``, ``1e-06``, ``10,000``."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,}"
+
+
+def _strip(text: str) -> str:
+    return text[:-2] if text.endswith(".0") else text
