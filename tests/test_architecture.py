@@ -158,13 +158,23 @@ def rule_core_never_renders() -> list[str]:
 
 
 def rule_every_check_is_registered() -> list[str]:
-    """Every folder under checks/ is a check the registry lists, and has the same parts."""
+    """Every folder under checks/ is a check the registry lists, and has the same parts: spec.py, judge.py and,
+    unless the evidence every check shares is enough (its Check has no measure, as for metrics), measure.py."""
     from mlci.checks.registry import CHECKS
 
-    registered = {check.kind for check in CHECKS}
+    registered = {check.kind: check for check in CHECKS}
     folders = sorted(p.name for p in (SRC / "mlci" / "checks").iterdir() if p.is_dir() and p.name != "__pycache__")
     kinds = {"metrics": "metric"}
-    return [f"checks/{f} is not in the registry" for f in folders if kinds.get(f, f) not in registered]
+    problems: list[str] = []
+    for folder in folders:
+        check = registered.get(kinds.get(folder, folder))
+        if check is None:
+            problems.append(f"checks/{folder} is not in the registry")
+            continue
+        parts = ("spec.py", "judge.py") if check.measure is None else ("spec.py", "measure.py", "judge.py")
+        problems += [f"checks/{folder} has no {part}" for part in parts
+                     if not (SRC / "mlci" / "checks" / folder / part).is_file()]
+    return problems
 
 
 RULES: dict[str, Callable[[], list[str]]] = {

@@ -1,6 +1,5 @@
-"""Quality gates: each rule of the policy, evaluated to one GateResult.
+"""Moved: every check lives in ``mlci.checks`` (spec, measure, judge), GateResult and Table in
+``mlci.report``, CheckError in ``mlci.errors``.
 
-``result`` holds the shared types; ``metrics`` evaluates metric rules against a
-Report; ``reproducible``, ``data``, ``fairness`` and ``runtime`` are the checks
-beyond metrics. Every evaluator returns results and never prints.
+Only the re-export shim ``result`` is left, until its last importer is updated.
 """
