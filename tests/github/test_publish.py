@@ -12,10 +12,9 @@ import pytest
 from mlci.context import RunContext
 from mlci.errors import MlciError
 from mlci.evaluate import pipeline_failed
-from mlci.gates.result import GateResult
 from mlci.github import client
 from mlci.publish import PublishSettings, publish
-from mlci.report import PolicyInfo, Revision
+from mlci.report import GateResult, PolicyInfo, Revision
 from tests.render_helpers import pr_context, small_report
 
 REPO = "acme/churn"
