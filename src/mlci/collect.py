@@ -7,13 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from mlci import compare, dvc, git
-from mlci.context import RunContext, choose_base, choose_head
-from mlci.errors import DvcError
-from mlci.checks.registry import CHECKS
 from mlci.checks.base import Workspace
 from mlci.checks.metrics.spec import check_patterns
+from mlci.checks.registry import CHECKS
 from mlci.config import Policy
-from mlci.errors import CheckError
+from mlci.context import RunContext, choose_base, choose_head
+from mlci.errors import CheckError, DvcError
 from mlci.evaluate import evaluate, pipeline_failed
 from mlci.evidence import Evidence, Measured
 from mlci.extras import MissingExtra, require
