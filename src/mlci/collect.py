@@ -13,7 +13,7 @@ from mlci.checks.registry import CHECKS
 from mlci.config import Policy
 from mlci.context import RunContext, choose_base, choose_head
 from mlci.errors import CheckError, DvcError
-from mlci.evaluate import evaluate, pipeline_failed
+from mlci.evaluate import evaluate, pipeline_failed, unexpected
 from mlci.evidence import Evidence, Measured
 from mlci.extras import MissingExtra, require
 from mlci.policy import select_policy
@@ -100,7 +100,7 @@ def measure(policy: Policy, workspace: Workspace) -> dict[tuple[str, int], Measu
             except (CheckError, MissingExtra) as exc:
                 out[check.key, index] = Measured(error=str(exc))
             except Exception as exc:  # noqa: BLE001 - a gate that cannot be measured fails, it never passes
-                out[check.key, index] = Measured(error=f"could not be evaluated: {type(exc).__name__}: {exc}")
+                out[check.key, index] = Measured(error=unexpected(exc))
     return out
 
 

@@ -26,6 +26,11 @@ def pipeline_failed(failure: str, *, policy_file: str | None) -> GateResult:
                       rule="the pipeline runs to the end")
 
 
+def unexpected(exc: Exception) -> str:
+    """The reason of a gate failed closed by an error no check foresaw (measuring or judging)."""
+    return f"could not be evaluated: {type(exc).__name__}: {exc}"
+
+
 def evaluate(policy: Policy, evidence: Evidence) -> tuple[GateResult, ...]:
     """Every gate, check by check in the registry's order, each check's specs in mlci.yaml's."""
     results: list[GateResult] = []
@@ -41,7 +46,7 @@ def evaluate(policy: Policy, evidence: Evidence) -> tuple[GateResult, ...]:
                 except CheckError as exc:
                     reason = str(exc)
                 except Exception as exc:  # noqa: BLE001 - a gate that cannot be judged fails, it never passes
-                    reason = f"could not be evaluated: {type(exc).__name__}: {exc}"
+                    reason = unexpected(exc)
             results.append(GateResult(kind=check.kind, subject=check.subject(spec), status="fail", reason=reason,
                                       informational=check.informational(spec), line=check.line(spec)))
     return tuple(results)
