@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from mlci.checks.runtime import evaluate
-from mlci.checks.runtime.spec import RuntimeSpec, format_size, parse_size
+from mlci.checks.runtime.spec import RuntimeSpec, parse_size
 from mlci.errors import CheckError, ConfigError
 from mlci.extras import MissingExtra
+from mlci.render.fmt import format_size
 from mlci.report import GateResult
 
 WHERE = "mlci.yaml:30: checks.runtime[0]"

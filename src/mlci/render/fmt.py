@@ -1,15 +1,17 @@
-"""How values look in a report: numbers, changes, durations, counts.
+"""How values look in a report: numbers, changes, durations, sizes, counts and lists.
 
 Every function returns plain text; user strings inside it are passed through
 ``esc`` (an escaping function chosen by the renderer), numbers are ours and
-need none.
+need none. The checks word their reasons and rules with these too (the one part
+of render/ they may import), so they return raw text and leave escaping to the
+renderer.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +23,9 @@ UP = "▲"
 DOWN = "▼"
 
 Escape = Callable[[str], str]
+
+_DECIMAL_UNITS = ("B", "kB", "MB", "GB", "TB")
+_BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
 def _same(text: str) -> str:
@@ -143,9 +148,90 @@ def format_seconds(seconds: float) -> str:
     return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
 
 
+def format_ms(value: float) -> str:
+    """A latency in milliseconds, without the unit: ``14.2``, ``1,234``, ``0.031``."""
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 1:
+        return f"{value:.1f}"
+    return f"{value:.2g}"
+
+
+def format_rate(value: float) -> str:
+    """A throughput (rows per second), without the unit: ``8,120``, ``12.5``, ``∞``."""
+    if value == float("inf"):
+        return "∞"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def format_exact(value: float, *, grouped: bool = False) -> str:
+    """A number as a policy writes it: ``120``, ``0.5``, ``1e-06``; ``grouped``: ``10,000``."""
+    comma = "," if grouped else ""
+    if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
+        return f"{int(value):{comma}}"
+    return f"{value:{comma}}"
+
+
+def format_decimals(value: float, places: int = 2) -> str:
+    """A limit with ``places`` decimals when it has no more: ``0.10``, ``1.00``; else as is: ``0.125``."""
+    scaled = value * 10**places
+    if abs(scaled - round(scaled)) < 1e-9:
+        return f"{value:.{places}f}"
+    return f"{value:g}"
+
+
+def format_short(x: float) -> str:
+    """A finite number in at most 4 significant digits, whole numbers as ints: ``0.85``, ``12``."""
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.4g}" if abs(x) >= 1e-3 else f"{x:.3g}"
+
+
+def format_percent(fraction: float) -> str:
+    """A fraction in percent, as short as it goes: ``2%``, ``0.5%``."""
+    return f"{fraction * 100:g}%"
+
+
+def format_size(size: int, *, binary: bool = False) -> str:
+    """``1.2 MB`` (or ``1.5 MiB``): one decimal at most, in the largest unit below the size."""
+    base, units = (1024, _BINARY_UNITS) if binary else (1000, _DECIMAL_UNITS)
+    value, unit = float(size), units[0]
+    for unit in units:
+        if value < base or unit == units[-1]:
+            break
+        value /= base
+    if unit == units[0]:
+        return f"{size:,} B"
+    text = f"{value:,.1f}"
+    return f"{text.removesuffix('.0')} {unit}"
+
+
+def quote(value: Any, width: int | None = None) -> str:
+    """A value as found: text quoted, so that ``'1'`` and ``1`` differ; cut to ``width`` characters."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     """``1 metric``, ``4,213 metrics``."""
     return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def listing(items: Iterable[str], cap: int, *, more: str = "… {:,} more", last: str = ", ") -> str:
+    """``a, b, c`` with at most ``cap`` items, then ``last`` and ``more`` with the count left out.
+
+    ``more`` is a format string given that count: ``"… {:,} more"`` (``a, b, … 3 more``),
+    ``"{} more"`` with ``last=" and "`` (``a, b and 3 more``), or ``"…"`` (``a, b, …``).
+    """
+    shown = list(items)
+    hidden = len(shown) - cap
+    text = ", ".join(shown[:cap])
+    return text + last + more.format(hidden) if hidden > 0 else text
+
+
+def describe(*parts: str | None, empty: str = "") -> str:
+    """A rule in words: the parts given (None or empty ones left out) joined by commas, else ``empty``."""
+    return ", ".join(part for part in parts if part) or empty
 
 
 def stage_summary(repro: Repro) -> str:

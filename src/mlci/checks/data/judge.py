@@ -37,8 +37,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mlci.checks.data.spec import ColumnSpec, DataSpec, _num, _plural
+from mlci.checks.data.spec import ColumnSpec, DataSpec
 from mlci.evidence import Evidence
+from mlci.render.fmt import format_exact, listing, plural, quote
 from mlci.report import GateResult, Table
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     import pandera.pandas as pa
 
 MAX_EXAMPLES = 3
+MAX_EXAMPLE_WIDTH = 40  # characters of an example value; longer ones are cut
 MAX_REASON_ITEMS = 4
 TABLE_SUBJECT = "(table)"  # the table column of a dataframe-level failure (min_rows)
 HEADERS = ("column", "check", "failures", "examples")
@@ -66,7 +68,7 @@ class _Failure:
     def detail(self) -> str:
         if self.check in COLUMN_LEVEL or self.column == TABLE_SUBJECT:
             return self.examples
-        return _plural(self.failures, "row")
+        return plural(self.failures, "row")
 
     @property
     def summary(self) -> str:
@@ -260,13 +262,13 @@ def _column_checks(column: ColumnSpec, misfit: pd.Series | None) -> tuple[list[p
     low, high = column.min, column.max
     if low is not None and high is not None:
         checks.append(pa.Check.in_range(low, high))
-        names.append(f"in_range {_num(low)}..{_num(high)}")
+        names.append(f"in_range {format_exact(low)}..{format_exact(high)}")
     elif low is not None:
         checks.append(pa.Check.ge(low))
-        names.append(f"min {_num(low)}")
+        names.append(f"min {format_exact(low)}")
     elif high is not None:
         checks.append(pa.Check.le(high))
-        names.append(f"max {_num(high)}")
+        names.append(f"max {format_exact(high)}")
     if column.allowed is not None:
         checks.append(pa.Check.isin(list(column.allowed)))
         names.append("isin")
@@ -348,7 +350,7 @@ def _examples(cases: pd.DataFrame, keys: list[str]) -> dict[tuple[str, str], lis
     nulls = cases["label"] == "not_null"
     picked = cases[~nulls].drop_duplicates(keys + ["failure_case"], ignore_index=True)
     shown: dict[tuple[str, str], list[str]] = {}
-    for frame, show in ((picked, _show), (cases[nulls], _row)):
+    for frame, show in ((picked, _example), (cases[nulls], _row)):
         head = frame.groupby(keys, sort=False).head(MAX_EXAMPLES)
         value_column = "index" if show is _row else "failure_case"
         for column, label, value in zip(head["column"], head["label"], head[value_column], strict=True):
@@ -362,7 +364,7 @@ def _failure(column: str, label: str, count: int, examples: list[str], rows: int
     if label == "strict":
         return _Failure(column, label, 1, "column not in the policy")
     if label.startswith("min_rows"):
-        return _Failure(column, label, 1, _plural(rows, "row"))
+        return _Failure(column, label, 1, plural(rows, "row"))
     return _Failure(column, label, count, ", ".join(examples))
 
 
@@ -401,26 +403,23 @@ def _result(spec: DataSpec, frame: pd.DataFrame, failures: list[_Failure]) -> Ga
 def _reason(failures: list[_Failure], rows: int, columns: int) -> str:
     """One line: ``2 checks failed in 1 column: age (...)`` or ``7,043 rows, 12 columns, no violations``."""
     if not failures:
-        return f"{_plural(rows, 'row')}, {_plural(columns, 'column')}, no violations"
+        return f"{plural(rows, 'row')}, {plural(columns, 'column')}, no violations"
     failing_columns = {f.column for f in failures if f.column != TABLE_SUBJECT}
-    head = f"{_plural(len(failures), 'check')} failed"
+    head = f"{plural(len(failures), 'check')} failed"
     if failing_columns:
-        head += f" in {_plural(len(failing_columns), 'column')}"
-    items = [f.summary for f in failures[:MAX_REASON_ITEMS]]
-    if len(failures) > MAX_REASON_ITEMS:
-        items.append(f"{len(failures) - MAX_REASON_ITEMS} more")
-    return f"{head}: {', '.join(items)}"
+        head += f" in {plural(len(failing_columns), 'column')}"
+    return f"{head}: {listing([f.summary for f in failures], MAX_REASON_ITEMS, more='{} more')}"
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def _show(value: Any) -> str:
+def _example(value: Any) -> str:
     """An example value: text quoted, long text cut."""
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return quote(value, MAX_EXAMPLE_WIDTH)
 
 
+# The data check's own: where pandera says a null is (a position, or the file's index label).
 def _row(index: Any) -> str:
     """A 1-based data row number from a 0-based position (or the file's own index label)."""
     if isinstance(index, numbers.Integral):

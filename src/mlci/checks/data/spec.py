@@ -13,6 +13,7 @@ from typing import Any, Literal, cast
 
 from mlci.checks.base import Source
 from mlci.errors import ConfigError
+from mlci.render.fmt import describe, format_exact, plural
 
 # The tabular files the data and fairness checks read, by extension.
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -79,7 +80,7 @@ class ColumnSpec:
             if self.dtype not in (None, "int", "float"):
                 raise ConfigError(f"{where}: min/max need dtype int or float, not {self.dtype}")
             if self.min is not None and self.max is not None and self.min > self.max:
-                raise ConfigError(f"{where}: min {_num(self.min)} > max {_num(self.max)}")
+                raise ConfigError(f"{where}: min {format_exact(self.min)} > max {format_exact(self.max)}")
         if self.regex is not None:
             if self.dtype not in (None, "str"):
                 raise ConfigError(f"{where}: regex needs dtype str, not {self.dtype}")
@@ -112,25 +113,23 @@ class DataSpec:
     @property
     def format(self) -> str:
         """``csv`` or ``parquet``, from the file's extension."""
-        return FORMATS[PurePath(self.path).suffix.lower()]
+        return table_format(self.path)
 
     @property
     def rule(self) -> str:
         """The policy in words: ``12 column rules, strict, min 100 rows``."""
-        parts = []
-        if self.columns:
-            parts.append(_plural(len(self.columns), "column rule"))
-        if self.strict:
-            parts.append("strict")
-        if self.min_rows is not None:
-            parts.append(f"min {_plural(self.min_rows, 'row')}")
-        return ", ".join(parts) or "readable file"
+        return describe(
+            plural(len(self.columns), "column rule") if self.columns else None,
+            "strict" if self.strict else None,
+            f"min {plural(self.min_rows, 'row')}" if self.min_rows is not None else None,
+            empty="readable file",
+        )
 
     @classmethod
     def from_config(cls, data: Mapping[str, Any], *, line: int | None, where: str) -> DataSpec:
         """One ``checks.data`` entry, already valid against the JSON Schema; semantic checks here."""
         path = str(data["path"])
-        if PurePath(path).suffix.lower() not in FORMATS:
+        if extension(path) not in FORMATS:
             raise ConfigError(f"{where}.path: expected a .csv or .parquet file, got {path!r}")
         if PurePath(path).is_absolute():
             raise ConfigError(f"{where}.path: must be relative to the project root, got {path!r}")
@@ -146,6 +145,16 @@ class DataSpec:
             ),
             line=line,
         )
+
+
+def extension(path: str) -> str:
+    """A file's extension, lower case: ``.csv``, ``.pq``, ``.onnx``; what the checks tell formats by."""
+    return PurePath(path).suffix.lower()
+
+
+def table_format(path: str) -> str:
+    """``csv`` or ``parquet``, from the extension of a path the spec has checked (KeyError for another)."""
+    return FORMATS[extension(path)]
 
 
 def parse(section: Any, source: Source) -> tuple[DataSpec, ...]:
@@ -167,13 +176,3 @@ def _allowed_fits(value: Allowed, kind: DType | None) -> bool:
         return isinstance(value, str)
     return True
 
-
-def _num(value: float) -> str:
-    """A bound as written: ``120``, ``0.5``."""
-    if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
-        return str(int(value))
-    return repr(value)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")

@@ -46,9 +46,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mlci.checks.fairness.spec import TOLERANCE, FairnessSpec, Label, _limit
+from mlci.checks.fairness.spec import TOLERANCE, FairnessSpec, Label
 from mlci.errors import CheckError
 from mlci.evidence import Evidence
+from mlci.render.fmt import format_decimals, listing, plural, quote
 from mlci.report import GateResult, GateStatus, Table
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def _require_columns(frame: pd.DataFrame, spec: FairnessSpec) -> None:
         noun = "column" if len(missing) == 1 else "columns"
         raise CheckError(
             f"{spec.predictions}: missing {noun} {', '.join(map(repr, missing))}"
-            f" (available: {_listing(available, 20)})"
+            f" (available: {listing(available, 20)})"
         )
 
 
@@ -107,13 +108,13 @@ def _outcomes(frame: pd.DataFrame, spec: FairnessSpec) -> tuple[Ints, Ints]:
         if len(values) == 2 and not hits.any():
             raise CheckError(
                 f"{spec.predictions}: {column} has the values {_values(values)},"
-                f" neither of which is positive_label {_show(spec.positive_label)}"
+                f" neither of which is positive_label {quote(spec.positive_label)}"
             )
         binary[column] = hits[codes]
         found[column] = values
     if not any(binary[column].any() for column in binary):
         raise CheckError(
-            f"{spec.predictions}: positive_label {_show(spec.positive_label)} matches no value of"
+            f"{spec.predictions}: positive_label {quote(spec.positive_label)} matches no value of"
             f" {spec.label} ({_values(found[spec.label])}) or {spec.prediction} ({_values(found[spec.prediction])})"
         )
     return binary[spec.label], binary[spec.prediction]
@@ -123,9 +124,9 @@ def _require_binary(series: pd.Series, column: str, spec: FairnessSpec) -> None:
     """No nulls and at most two distinct values, or a CheckError that says why."""
     nulls = series.isna().to_numpy().nonzero()[0]
     if len(nulls):
-        rows = ", ".join(str(i + 1) for i in nulls[:MAX_SHOWN]) + (", …" if len(nulls) > MAX_SHOWN else "")
+        rows = listing((str(i + 1) for i in nulls[: MAX_SHOWN + 1]), MAX_SHOWN, more="…")
         raise CheckError(
-            f"{spec.predictions}: {column} has {len(nulls):,} null value{'s' if len(nulls) != 1 else ''}"
+            f"{spec.predictions}: {column} has {plural(len(nulls), 'null value')}"
             f" (data row {rows}); every row needs a label and a prediction"
         )
     values = [_plain(value) for value in series.unique()]
@@ -326,14 +327,14 @@ def _difference(name: str, value: float, limit: float | None, gap: _Gap | None) 
     if limit is None:
         return f"{name} {value:.3f}"
     if gap is None:
-        return f"{name} {value:.3f} (max {_limit(limit)})"
-    return f"{name} {value:.3f} > max {_limit(limit)} ({gap.detail()})"
+        return f"{name} {value:.3f} (max {format_decimals(limit)})"
+    return f"{name} {value:.3f} > max {format_decimals(limit)} ({gap.detail()})"
 
 
 def _eod_part(spec: FairnessSpec, found: _Findings, fails: bool) -> str:
     name = "equalized odds difference"
     if found.eod is None:
-        limit = f", max {_limit(spec.max_eod)}" if spec.max_eod is not None else ""
+        limit = f", max {format_decimals(spec.max_eod)}" if spec.max_eod is not None else ""
         return f"{name} cannot be evaluated{limit}: no rate is defined in two groups"
     return _difference(name, found.eod, spec.max_eod, found.eod_gap if fails else None)
 
@@ -344,7 +345,7 @@ def _undefined_notes(found: _Findings) -> list[str]:
     for rate, names in found.undefined.items():
         if names:
             notes.append(
-                f"{rate} undefined for {_listing(names)} (no {RATE_NEEDS[rate]} labels), left out of equalized odds"
+                f"{rate} undefined for {listing(names, MAX_SHOWN)} (no {RATE_NEEDS[rate]} labels), left out of equalized odds"
             )
     return notes
 
@@ -353,12 +354,12 @@ def _groups_part(spec: FairnessSpec, sizes: dict[str, int], small: dict[str, int
     """``smallest group 1,212 rows``, or the small groups with their sizes."""
     if len(sizes) < 2:
         [(name, rows)] = sizes.items()
-        return f"only one group ({name}, {_rows(rows)}): nothing to compare"
+        return f"only one group ({name}, {plural(rows, 'row')}): nothing to compare"
     if small:
-        listed = _listing([f"{name}: {rows:,}" for name, rows in sorted(small.items(), key=lambda kv: kv[1])])
+        listed = listing([f"{name}: {rows:,}" for name, rows in sorted(small.items(), key=lambda kv: kv[1])], MAX_SHOWN)
         noun = "group" if len(small) == 1 else "groups"
-        return f"{len(small)} {noun} under {_rows(spec.min_group_size)} ({listed}), so the differences are noisy"
-    return f"smallest group {_rows(min(sizes.values()))}"
+        return f"{len(small)} {noun} under {plural(spec.min_group_size, 'row')} ({listed}), so the differences are noisy"
+    return f"smallest group {plural(min(sizes.values()), 'row')}"
 
 
 def _table(table: pd.DataFrame, small: dict[str, int]) -> Table:
@@ -387,21 +388,6 @@ def _pair(high: float, low: float) -> tuple[str, str]:
     return f"{high:g}", f"{low:g}"
 
 
-def _rows(count: int) -> str:
-    return f"{count:,} row{'s' if count != 1 else ''}"
-
-
-def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def _listing(names: Iterable[str], cap: int = MAX_SHOWN) -> str:
-    """``a, b, c`` with at most ``cap`` names, then ``… N more``."""
-    items = list(names)
-    more = len(items) - cap
-    return ", ".join(items[:cap]) + (f", … {more:,} more" if more > 0 else "")
-
-
 def _values(values: Iterable[Any]) -> str:
     """Label values as found, text quoted so that ``'1'`` and ``1`` differ."""
-    return _listing(_show(value) for value in values)
+    return listing((quote(value) for value in values), MAX_SHOWN)

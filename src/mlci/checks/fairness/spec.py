@@ -11,8 +11,9 @@ from pathlib import PurePath
 from typing import Any
 
 from mlci.checks.base import Source
-from mlci.checks.data.spec import FORMATS
+from mlci.checks.data.spec import FORMATS, extension, table_format
 from mlci.errors import ConfigError
+from mlci.render.fmt import describe, format_decimals
 
 Label = str | int | float | bool
 TOLERANCE = 1e-9
@@ -36,18 +37,16 @@ class FairnessSpec:
     @property
     def format(self) -> str:
         """``csv`` or ``parquet``, from the file's extension."""
-        return FORMATS[PurePath(self.predictions).suffix.lower()]
+        return table_format(self.predictions)
 
     @property
     def rule(self) -> str:
         """The policy in words: ``max DPD 0.10, max EOD 0.20, min group 30``."""
-        parts = []
-        if self.max_dpd is not None:
-            parts.append(f"max DPD {_limit(self.max_dpd)}")
-        if self.max_eod is not None:
-            parts.append(f"max EOD {_limit(self.max_eod)}")
-        parts.append(f"min group {self.min_group_size:,}")
-        return ", ".join(parts)
+        return describe(
+            f"max DPD {format_decimals(self.max_dpd)}" if self.max_dpd is not None else None,
+            f"max EOD {format_decimals(self.max_eod)}" if self.max_eod is not None else None,
+            f"min group {self.min_group_size:,}",
+        )
 
     @classmethod
     def from_config(cls, data: Mapping[str, Any], *, line: int | None, where: str) -> FairnessSpec:
@@ -69,7 +68,7 @@ class FairnessSpec:
 
     def _check(self, where: str) -> None:
         path = PurePath(self.predictions)
-        if path.suffix.lower() not in FORMATS:
+        if extension(self.predictions) not in FORMATS:
             raise ConfigError(f"{where}.predictions: expected a .csv, .parquet or .pq file, got {self.predictions!r}")
         if path.is_absolute():
             raise ConfigError(f"{where}.predictions: must be relative to the project root, got {self.predictions!r}")
@@ -99,9 +98,3 @@ def parse(section: Any, source: Source) -> tuple[FairnessSpec, ...]:
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
-
-def _limit(value: float) -> str:
-    """A limit as a policy writes it: ``0.10``, ``0.125``, ``1.00``."""
-    if abs(value * 100 - round(value * 100)) < TOLERANCE:
-        return f"{value:.2f}"
-    return f"{value:g}"

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from mlci.checks.metrics.spec import MetricRule, MetricRules, suggestion
 from mlci.compare import is_finite_number
 from mlci.evidence import Evidence
+from mlci.render.fmt import MINUS, describe, format_percent, format_short
 from mlci.report import GateResult, GateStatus, MetricRow, Problem
 
 # Comparisons allow this much float noise: a value 1e-12 past a threshold must
@@ -72,9 +73,9 @@ def _evaluate(rule: MetricRule, row: MetricRow, subject: str, unreadable: bool) 
     failures: list[str] = []
     notes: list[str] = []
     if rule.min is not None and beyond(rule.min, head):
-        failures.append(f"{subject} {_num(head)} < min {_num(rule.min)}")
+        failures.append(f"{subject} {format_short(head)} < min {format_short(rule.min)}")
     if rule.max is not None and beyond(head, rule.max):
-        failures.append(f"{subject} {_num(head)} > max {_num(rule.max)}")
+        failures.append(f"{subject} {format_short(head)} > max {format_short(rule.max)}")
 
     missing_base_status: GateStatus | None = None
     if rule.max_drop is not None:
@@ -89,9 +90,9 @@ def _evaluate(rule: MetricRule, row: MetricRow, subject: str, unreadable: bool) 
             drop = (base - head) if rule.direction == "higher" else (head - base)
             allowed = rule.max_drop * abs(base) if rule.max_drop_relative else rule.max_drop
             if beyond(drop, allowed):
-                allowed_text = f"{_num(allowed)} ({_pct(rule.max_drop)} of {_num(base)})" if rule.max_drop_relative else _num(allowed)
+                allowed_text = f"{format_short(allowed)} ({format_percent(rule.max_drop)} of {format_short(base)})" if rule.max_drop_relative else format_short(allowed)
                 verb = "dropped" if rule.direction == "higher" else "rose"
-                failures.append(f"{subject} {verb} by {_num(drop)}; the policy allows {allowed_text}")
+                failures.append(f"{subject} {verb} by {format_short(drop)}; the policy allows {allowed_text}")
 
     if failures:
         return result("fail", "; ".join(failures))
@@ -104,47 +105,38 @@ def _pass_reason(rule: MetricRule, row: MetricRow, subject: str) -> str:
     head = row.head
     parts = []
     if rule.min is not None:
-        parts.append(f"{_num(head)} ≥ min {_num(rule.min)}")
+        parts.append(f"{format_short(head)} ≥ min {format_short(rule.min)}")
     if rule.max is not None:
-        parts.append(f"{_num(head)} ≤ max {_num(rule.max)}")
+        parts.append(f"{format_short(head)} ≤ max {format_short(rule.max)}")
     if rule.max_drop is not None and row.change is not None:
-        parts.append(f"change {_signed(row.change)} within max drop {_pct(rule.max_drop) if rule.max_drop_relative else _num(rule.max_drop)}")
-    return f"{subject}: " + ", ".join(parts) if parts else f"{subject} is present ({_num(head)})"
+        parts.append(f"change {_signed(row.change)} within max drop {_max_drop(rule.max_drop, rule)}")
+    return f"{subject}: " + ", ".join(parts) if parts else f"{subject} is present ({format_short(head)})"
 
 
 def describe_rule(rule: MetricRule) -> str:
     """The rule in words, for the gate column: ``min 0.85, max drop 2%``."""
-    parts = []
-    if rule.min is not None:
-        parts.append(f"min {_num(rule.min)}")
-    if rule.max is not None:
-        parts.append(f"max {_num(rule.max)}")
-    if rule.max_drop is not None:
-        amount = _pct(rule.max_drop) if rule.max_drop_relative else _num(rule.max_drop)
-        parts.append(f"max {'drop' if rule.direction == 'higher' else 'rise'} {amount}")
-    if rule.required:
-        parts.append("required")
-    if rule.direction == "lower":
-        parts.append("lower is better")
-    if rule.informational:
-        parts.append("informational")
-    return ", ".join(parts)
+    worse = "drop" if rule.direction == "higher" else "rise"
+    return describe(
+        f"min {format_short(rule.min)}" if rule.min is not None else None,
+        f"max {format_short(rule.max)}" if rule.max is not None else None,
+        f"max {worse} {_max_drop(rule.max_drop, rule)}" if rule.max_drop is not None else None,
+        "required" if rule.required else None,
+        "lower is better" if rule.direction == "lower" else None,
+        "informational" if rule.informational else None,
+    )
 
 
-def _num(x: float) -> str:
-    if x == int(x) and abs(x) < 1e15:
-        return str(int(x))
-    return f"{x:.4g}" if abs(x) >= 1e-3 else f"{x:.3g}"
+def _max_drop(amount: float, rule: MetricRule) -> str:
+    """The allowed drop as written: ``2%`` when relative, else ``0.01``."""
+    return format_percent(amount) if rule.max_drop_relative else format_short(amount)
 
 
+# Not fmt.format_change: a change of zero reads ``+0`` here, as in "change +0 within max drop 2%".
 def _signed(x: float) -> str:
-    return ("+" if x >= 0 else "−") + _num(abs(x))
+    return ("+" if x >= 0 else MINUS) + format_short(abs(x))
 
 
-def _pct(fraction: float) -> str:
-    return f"{fraction * 100:g}%"
-
-
+# The metric gates' own: a value that is not a finite number, in words (NaN, infinite) or as repr.
 def _show(value: object) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "NaN"

@@ -7,7 +7,7 @@ is not deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -15,11 +15,12 @@ import yaml
 
 from mlci.checks.reproducible.spec import LOCK, ReproducibleSpec, WorkTree
 from mlci.evidence import Evidence
-from mlci.render.fmt import stage_summary
+from mlci.render.fmt import listing, stage_summary
 from mlci.report import GateResult, GateStatus, Table
 
 RULE = "dvc.lock and tracked outputs unchanged by `mlci repro`"
 HINT = "commit dvc.lock after `dvc repro`, or make the stage deterministic (fixed seeds)"
+MAX_LISTED = 5  # outputs named in the reason; the table has them all
 
 
 def judge(spec: ReproducibleSpec, tree: WorkTree, evidence: Evidence) -> list[GateResult]:
@@ -63,7 +64,7 @@ def judge(spec: ReproducibleSpec, tree: WorkTree, evidence: Evidence) -> list[Ga
         named = "; ".join(f"stage '{s}' ({', '.join(f) or 'its deps or command'})" for s, f in sorted(culprits.items()))
         parts.append(f"the pipeline run changed the commit's dvc.lock: {named}")
     if outputs:
-        parts.append(f"outputs differ from the commit: {_list(outputs)}")
+        parts.append(f"outputs differ from the commit: {listing(outputs, MAX_LISTED, more='{} more', last=' and ')}")
     return result("fail", f"{'; '.join(parts)}: {HINT}", Table(headers=("stage", "files that differ"), rows=tuple(rows)))
 
 
@@ -86,7 +87,3 @@ def _load(text: str) -> Mapping[str, Any]:
     data = yaml.safe_load(text)
     return data if isinstance(data, Mapping) else {}
 
-
-def _list(paths: Sequence[str], limit: int = 5) -> str:
-    shown = ", ".join(paths[:limit])
-    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")

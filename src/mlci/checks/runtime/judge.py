@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mlci.checks.runtime.spec import Latency, RuntimeSpec, Timings, _exact, _is_binary, format_size
+from mlci.checks.runtime.spec import Latency, RuntimeSpec, Timings, is_binary
 from mlci.evidence import Evidence
+from mlci.render.fmt import format_exact, format_ms, format_rate, format_size
 from mlci.report import GateResult, Table
 
 HEADERS = ("measure", "value", "limit")
@@ -63,7 +64,7 @@ def _result(spec: RuntimeSpec, size: int, latency: Latency | None, budget_s: flo
     failed = [m for m in measures if m.failed]
     reason = ", ".join(m.failure for m in failed) if failed else ", ".join(m.summary for m in measures)
     if latency is not None and latency.stopped:
-        reason += f"; stopped after {_exact(budget_s)} s: {latency.runs:,} of {spec.runs:,} timed runs"
+        reason += f"; stopped after {format_exact(budget_s, grouped=True)} s: {latency.runs:,} of {spec.runs:,} timed runs"
     order = {"size": 0, "p50": 1, "p95": 2, "throughput": 3}
     rows = tuple((m.name, m.shown, m.limit or NO_LIMIT) for m in sorted(measures, key=lambda m: order[m.name]))
     return GateResult(
@@ -80,7 +81,7 @@ def _result(spec: RuntimeSpec, size: int, latency: Latency | None, budget_s: flo
 
 
 def _size_measure(size: int, limit: int | None) -> _Measure:
-    binary = limit is not None and _is_binary(limit)
+    binary = limit is not None and is_binary(limit)
     shown = format_size(size, binary=binary)
     if limit is None:
         return _Measure("size", shown, None, False, shown, False)
@@ -90,38 +91,22 @@ def _size_measure(size: int, limit: int | None) -> _Measure:
 
 
 def _ms_measure(name: str, value: float, limit: float | None) -> _Measure:
-    shown = f"{_ms(value)} ms"
+    shown = f"{format_ms(value)} ms"
     if limit is None:
         return _Measure(name, shown, None, False, shown, True)
-    past = f"{_visible(value, limit, _ms, above=True)} ms"
-    return _Measure(name, shown, f"max {_exact(limit)} ms", value > limit, past, True)
+    past = f"{_visible(value, limit, format_ms, above=True)} ms"
+    return _Measure(name, shown, f"max {format_exact(limit, grouped=True)} ms", value > limit, past, True)
 
 
 def _rate_measure(value: float, limit: float | None) -> _Measure:
-    shown = f"{_rate(value)} rows/s"
+    shown = f"{format_rate(value)} rows/s"
     if limit is None:
         return _Measure("throughput", shown, None, False, shown, False)
-    past = f"{_visible(value, limit, _rate, above=False)} rows/s"
-    return _Measure("throughput", shown, f"min {_exact(limit)} rows/s", value < limit, past, False)
+    past = f"{_visible(value, limit, format_rate, above=False)} rows/s"
+    return _Measure("throughput", shown, f"min {format_exact(limit, grouped=True)} rows/s", value < limit, past, False)
 
 
 # ---------------------------------------------------------------- formatting
-
-
-def _ms(value: float) -> str:
-    """A latency: ``14.2``, ``1,234``, ``0.031``."""
-    if value >= 100:
-        return f"{value:,.0f}"
-    if value >= 1:
-        return f"{value:.1f}"
-    return f"{value:.2g}"
-
-
-def _rate(value: float) -> str:
-    """A throughput: ``8,120``, ``12.5``."""
-    if value == float("inf"):
-        return "∞"
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def _visible(value: float, limit: float, show: Callable[[float], str], *, above: bool) -> str:

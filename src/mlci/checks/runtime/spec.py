@@ -4,7 +4,7 @@ records its measurement hands its judgement (:class:`Timings`, :class:`Latency`)
 
 Size. The model file's size on disk, compared with ``max_size``. Sizes are
 written ``512KB``, ``10MB`` (decimal, 1000^n) or ``1.5MiB`` (binary, 1024^n);
-see :func:`parse_size`.
+see :func:`parse_size`, and :func:`mlci.render.fmt.format_size` for how they are shown.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from mlci.checks.base import Source
 from mlci.errors import ConfigError
+from mlci.render.fmt import describe, format_exact, format_size
 
 MAX_WARMUP = 10_000
 SAMPLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".npy": "npy"}
@@ -26,8 +27,6 @@ SAMPLE_KEYS = ("columns", "batch_size", "runs", "warmup")  # meaningful only wit
 
 _SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:([kmg])(i?)b|b)\s*", re.IGNORECASE)
 _POWERS = {"k": 1, "m": 2, "g": 3}
-_DECIMAL_UNITS = ("B", "kB", "MB", "GB", "TB")
-_BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
 # ---------------------------------------------------------------- the spec
@@ -53,16 +52,14 @@ class RuntimeSpec:
     @property
     def rule(self) -> str:
         """The policy in words: ``max p95 10 ms, max size 5 MB``."""
-        parts = []
-        if self.max_p95_ms is not None:
-            parts.append(f"max p95 {_exact(self.max_p95_ms)} ms")
-        if self.max_p50_ms is not None:
-            parts.append(f"max p50 {_exact(self.max_p50_ms)} ms")
-        if self.min_throughput is not None:
-            parts.append(f"min {_exact(self.min_throughput)} rows/s")
-        if self.max_size_bytes is not None:
-            parts.append(f"max size {format_size(self.max_size_bytes, binary=_is_binary(self.max_size_bytes))}")
-        return ", ".join(parts) or "measured, no limits"
+        size = self.max_size_bytes
+        return describe(
+            f"max p95 {format_exact(self.max_p95_ms, grouped=True)} ms" if self.max_p95_ms is not None else None,
+            f"max p50 {format_exact(self.max_p50_ms, grouped=True)} ms" if self.max_p50_ms is not None else None,
+            f"min {format_exact(self.min_throughput, grouped=True)} rows/s" if self.min_throughput is not None else None,
+            f"max size {format_size(size, binary=is_binary(size))}" if size is not None else None,
+            empty="measured, no limits",
+        )
 
     @classmethod
     def from_config(cls, data: Mapping[str, Any], *, line: int | None, where: str) -> RuntimeSpec:
@@ -178,20 +175,7 @@ def parse_size(text: str | int) -> int:
     return int(Decimal(number) * base**power)
 
 
-def format_size(size: int, *, binary: bool = False) -> str:
-    """``1.2 MB`` (or ``1.5 MiB``): one decimal at most, in the largest unit below the size."""
-    base, units = (1024, _BINARY_UNITS) if binary else (1000, _DECIMAL_UNITS)
-    value, unit = float(size), units[0]
-    for unit in units:
-        if value < base or unit == units[-1]:
-            break
-        value /= base
-    if unit == units[0]:
-        return f"{size:,} B"
-    return f"{_strip(f'{value:,.1f}')} {unit}"
-
-
-def _is_binary(size: int) -> bool:
+def is_binary(size: int) -> bool:
     """Whether a limit reads better in binary units (1.5MiB) than decimal ones."""
     return size % 1024 == 0 and size % 1000 != 0
 
@@ -218,16 +202,3 @@ class Timings:
     latency: Latency | None
     budget_s: float
 
-
-# ---------------------------------------------------------------- formatting
-
-
-def _exact(value: float) -> str:
-    """A limit as written: ``10``, ``0.5``, ``1e-06``, ``10,000``."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,}"
-
-
-def _strip(text: str) -> str:
-    return text[:-2] if text.endswith(".0") else text
