@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from mlci import __version__
 from mlci.render import render
-from mlci.render.markdown import _Table, headline, render_markdown
+from mlci.render.budget import Table
+from mlci.render.markdown import headline, render_markdown
 from mlci.render.text import render_text
 from mlci.report import Context, MetricRow, Problem, Report, Revision
 from tests.render_helpers import big_report, local_context, metric, pr_context, small_report
@@ -313,7 +314,7 @@ def test_table_size_prediction_matches_tabulate(rows: list[tuple[str, str, str]]
     from mlci.render.escape import md_escape
 
     cells = [tuple(md_escape(c) for c in row) for row in rows]
-    table = _Table(("metric", "日本", "x"), ("left", "right", "right"), cells, lambda row: row)
+    table = Table(("metric", "日本", "x"), ("left", "right", "right"), cells, lambda row: row)
     for shown, predicted in enumerate(table.sizes(), start=1):
         assert predicted == len(table.render(shown).encode("utf-8"))
 

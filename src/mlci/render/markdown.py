@@ -6,20 +6,19 @@ revisions, problems, the table of changed metrics, then folded details
 
 The budget is counted in UTF-8 bytes, which is never less than the character
 count GitHub limits. When everything does not fit, each section keeps the rows
-that fit, in priority order, and says how many it left out; the cut is found in
-one pass over the rows, from their measured sizes.
+that fit, in priority order, and says how many it left out: the fitting is
+:mod:`mlci.render.budget`'s, the sections and their wording are here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Callable
 
 import tabulate as _tabulate
 
 from mlci.render import view
+from mlci.render.budget import Items, Section, Table, fit
 from mlci.render.escape import md_code, md_escape
 from mlci.render.fmt import format_seconds, plural
 from mlci.report import GateResult, MetricRow, ParamRow, Problem, Report, Repro, StageRun
@@ -32,8 +31,6 @@ MARKER = "mlci:report"
 _ATTR_UNSAFE = re.compile(r"[^A-Za-z0-9 ._/-]")
 _SAFE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~/%+-]*)?")
 _SIDE = {"base": "base", "head": "head", "both": "base and head"}
-R = TypeVar("R")
-_WCWIDTH: Any = getattr(_tabulate, "wcwidth", None)  # what tabulate measures wide characters with
 _CLIP_NOTE = "\n\n… cut to fit the comment size limit\n"
 
 
@@ -43,13 +40,7 @@ def render_markdown(report: Report, *, budget: int = DEFAULT_BUDGET) -> str:
     if policy := view.policy_line(report, md_code):
         revisions += f" · {policy}"
     top = [f"{marker(report)}\n{headline(report)}", revisions]
-    sections = _sections(report)
-    bottom = footer(report)
-    text = _layout(top, sections, bottom, budget)
-    over = _size(text) - budget
-    if over > 0:  # only if a width estimate missed: retry once with the overshoot taken off
-        text = _layout(top, sections, bottom, budget - over - 256)
-    return text if _size(text) <= budget else _clip(text, budget)
+    return fit(top, _sections(report), footer(report), budget, clip_note=_CLIP_NOTE)
 
 
 # -- fixed parts ------------------------------------------------------------------
@@ -89,37 +80,37 @@ def _attr(text: str) -> str:
 # -- sections -----------------------------------------------------------------------
 
 
-def _sections(report: Report) -> list[_Section]:
+def _sections(report: Report) -> list[Section]:
     where = "" if report.context.event == "local" else f" (artifact `{ARTIFACT}`)"
     rows_note = _note("rows", f"the full table is in the bundle's report.json{where}")
     sections = []
     if report.problems:
-        problems = _Items([_problem_line(p) for p in report.problems])
+        problems = Items([_problem_line(p) for p in report.problems])
         problems_note = _note("problems", f"all are in the bundle's report.json{where}")
-        sections.append(_Section("**Problems**", problems, "", problems_note))
+        sections.append(Section("**Problems**", problems, "", problems_note))
     if failures := view.failure_lines(report, report.policy.file if report.policy else "mlci.yaml"):
-        why = _Items([f"- {md_escape(reason, 400)} ({md_escape(place)})" for reason, place in failures])
-        sections.append(_Section("**Why it failed**", why, "", _note("failures", f"all are in the bundle's report.json{where}")))
+        why = Items([f"- {md_escape(reason, 400)} ({md_escape(place)})" for reason, place in failures])
+        sections.append(Section("**Why it failed**", why, "", _note("failures", f"all are in the bundle's report.json{where}")))
     if skipped := view.metrics_not_compared(report):
-        sections.append(_Section("", _Items([md_escape(skipped)]), "", lambda n: ""))
+        sections.append(Section("", Items([md_escape(skipped)]), "", lambda n: ""))
     elif changes := view.gated_first(report):
-        sections.append(_Section("", _metrics_table(report, changes), "", rows_note))
+        sections.append(Section("", _metrics_table(report, changes), "", rows_note))
     if checks := view.check_gates(report):
         sections.append(_checks_section(checks, rows_note))
     if params := report.changed_params:
         summary = f"Params: {len(params):,} changed"
-        sections.append(_Section(_open(summary), _params_table(report, params), "</details>", rows_note))
+        sections.append(Section(_open(summary), _params_table(report, params), "</details>", rows_note))
     if report.repro is not None:
         repro = report.repro
         summary = f"Pipeline: {view.stage_summary(repro)}"
         after = f"{md_escape(view.repro_note(repro))}\n\n</details>"
-        sections.append(_Section(_open(summary), _stages_table(repro), after, rows_note))
+        sections.append(Section(_open(summary), _stages_table(repro), after, rows_note))
     if report.policy is not None and report.policy.changed:
         sections.append(_policy_section(report))
     gated = view.metric_gates(report)
     if not skipped and (unchanged := [r for r in report.metrics_with("unchanged") if (r.path, r.key) not in gated]):
         summary = f"Unchanged: {plural(len(unchanged), 'metric')}"
-        sections.append(_Section(_open(summary), _unchanged_table(report, unchanged), "</details>", rows_note))
+        sections.append(Section(_open(summary), _unchanged_table(report, unchanged), "</details>", rows_note))
     return sections
 
 
@@ -136,12 +127,12 @@ def _problem_line(problem: Problem) -> str:
     return f"- ⚠️ {md_code(problem.source)} ({side}): {md_escape(problem.message, 300)}"
 
 
-def _metrics_table(report: Report, rows: list[MetricRow]) -> _Table[MetricRow]:
+def _metrics_table(report: Report, rows: list[MetricRow]) -> Table[MetricRow]:
     with_path = view.many_files(report.metrics)
     headers = ("metric", "base", view.head_name(report), "change")
     align = ("left", "right", "right", "right")
     if not report.gates:
-        return _Table(headers, align, rows, lambda r: view.metric_cells(r, with_path, md_escape))
+        return Table(headers, align, rows, lambda r: view.metric_cells(r, with_path, md_escape))
     gates = view.metric_gates(report)
 
     def cells(row: MetricRow) -> tuple[str, ...]:
@@ -150,10 +141,10 @@ def _metrics_table(report: Report, rows: list[MetricRow]) -> _Table[MetricRow]:
         rule = md_escape(view.gate_rule_cell(found), 300) if found else ""
         return (icon, *view.metric_cells(row, with_path, md_escape, view.gate_direction(found)), rule)
 
-    return _Table(("", *headers, "gate"), ("center", *align, "left"), rows, cells)
+    return Table(("", *headers, "gate"), ("center", *align, "left"), rows, cells)
 
 
-def _checks_section(checks: list[GateResult], rows_note: Callable[[int], str]) -> _Section:
+def _checks_section(checks: list[GateResult], rows_note: Callable[[int], str]) -> Section:
     failed = sum(g.status == "fail" for g in checks)
     passed = sum(g.status == "pass" for g in checks)
     others = len(checks) - failed - passed
@@ -164,10 +155,10 @@ def _checks_section(checks: list[GateResult], rows_note: Callable[[int], str]) -
     def cells(gate: GateResult) -> tuple[str, ...]:
         return (view.gate_icon(gate), md_escape(view.check_name(gate)), md_escape(gate.reason, 400))
 
-    table = _Table(("", "check", "result"), ("center", "left", "left"), checks, cells)
+    table = Table(("", "check", "result"), ("center", "left", "left"), checks, cells)
     details = [_gate_detail(g) for g in checks if g.table is not None and g.status != "pass"]
     after = "\n\n".join(d for d in details if d)
-    return _Section(opener, table, f"{after}\n\n</details>" if after else "</details>", rows_note)
+    return Section(opener, table, f"{after}\n\n</details>" if after else "</details>", rows_note)
 
 
 def _gate_detail(gate: GateResult) -> str:
@@ -190,14 +181,14 @@ def _cell(value: object) -> str:
     return MISSING if value is None else format_value(value, md_escape)
 
 
-def _policy_section(report: Report) -> _Section:
+def _policy_section(report: Report) -> Section:
     info = report.policy
     assert info is not None
     fence = "`" * max(3, _longest_backtick_run(info.diff) + 1)
     body = f"{md_escape(info.note, 600)}"
     if info.diff:
         body += f"\n\n{fence}diff\n{info.diff.rstrip()}\n{fence}"
-    return _Section(_open(f"Policy: this change edits {md_code(info.file)}"), _Items([body]), "</details>", lambda n: "")
+    return Section(_open(f"Policy: this change edits {md_code(info.file)}"), Items([body]), "</details>", lambda n: "")
 
 
 def _longest_backtick_run(text: str) -> int:
@@ -205,167 +196,21 @@ def _longest_backtick_run(text: str) -> int:
     return max((len(r) for r in runs), default=0)
 
 
-def _params_table(report: Report, rows: list[ParamRow]) -> _Table[ParamRow]:
+def _params_table(report: Report, rows: list[ParamRow]) -> Table[ParamRow]:
     with_path = view.many_files(report.params)
     headers = ("param", "base", view.head_name(report))
-    return _Table(headers, ("left", "right", "right"), rows, lambda r: view.param_cells(r, with_path, md_escape))
+    return Table(headers, ("left", "right", "right"), rows, lambda r: view.param_cells(r, with_path, md_escape))
 
 
-def _stages_table(repro: Repro) -> _Table[StageRun]:
+def _stages_table(repro: Repro) -> Table[StageRun]:
     def cells(stage: StageRun) -> tuple[str, ...]:
         result = view.STAGE_RESULT.get(stage.state, md_escape(stage.state))
         mark = "❌ " if stage.state == "failed" else ""
         return (md_escape(stage.name), mark + result, format_seconds(stage.seconds))
 
-    return _Table(("stage", "result", "time"), ("left", "left", "right"), repro.stages, cells)
+    return Table(("stage", "result", "time"), ("left", "left", "right"), repro.stages, cells)
 
 
-def _unchanged_table(report: Report, rows: list[MetricRow]) -> _Table[MetricRow]:
+def _unchanged_table(report: Report, rows: list[MetricRow]) -> Table[MetricRow]:
     with_path = view.many_files(report.metrics)
-    return _Table(("metric", "value"), ("left", "right"), rows, lambda r: view.unchanged_cells(r, with_path, md_escape))
-
-
-# -- fitting into the budget -----------------------------------------------------------
-
-
-class _Body(Protocol):
-    def __len__(self) -> int: ...
-
-    def sizes(self) -> Iterator[int]:
-        """Size of the body with 1, 2, ... rows."""
-        ...
-
-    def render(self, shown: int) -> str: ...
-
-
-@dataclass(frozen=True)
-class _Items:
-    """A markdown list, one line per item."""
-
-    lines: list[str]
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def sizes(self) -> Iterator[int]:
-        total = -1
-        for line in self.lines:
-            total += _size(line) + 1
-            yield total
-
-    def render(self, shown: int) -> str:
-        return "\n".join(self.lines[:shown])
-
-
-class _Table(Generic[R]):
-    """A tabulate "pipe" table whose size for a row count is known without rendering it.
-
-    Rows are formatted on demand: a 10,000-row table that can show 300 formats
-    about 300.
-    """
-
-    def __init__(
-        self, headers: tuple[str, ...], align: tuple[str, ...], rows: Sequence[R], cells: Callable[[R], tuple[str, ...]]
-    ) -> None:
-        self.headers = headers
-        self.align = align
-        self._rows = rows
-        self._cells = cells
-        self._done: list[tuple[str, ...]] = []
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def row(self, index: int) -> tuple[str, ...]:
-        while len(self._done) <= index:
-            self._done.append(self._cells(self._rows[len(self._done)]))
-        return self._done[index]
-
-    def sizes(self) -> Iterator[int]:
-        # tabulate pads every cell to its column's width (at least header + 2) with
-        # one space each side and a pipe between: a line is sum(widths) + 3 * columns + 1
-        # characters, plus each cell's bytes beyond its visible width.
-        widths = [_width(h) + _tabulate.MIN_PADDING for h in self.headers]
-        extra = sum(_size(h) - _width(h) for h in self.headers)
-        frame = 3 * len(self.headers) + 1
-        for count in range(1, len(self._rows) + 1):
-            for j, cell in enumerate(self.row(count - 1)):
-                width = _width(cell)
-                if width > widths[j]:
-                    widths[j] = width
-                extra += _size(cell) - width
-            yield (count + 2) * (sum(widths) + frame) + extra + count + 1
-
-    def render(self, shown: int) -> str:
-        rows = [self.row(i) for i in range(shown)]
-        return str(
-            _tabulate.tabulate(rows, headers=self.headers, tablefmt="pipe", colalign=self.align, disable_numparse=True)
-        )
-
-
-@dataclass(frozen=True)
-class _Section:
-    """Text before, a body whose rows can be cut, a note saying how many were, text after."""
-
-    before: str
-    body: _Body
-    after: str
-    more: Callable[[int], str]
-
-    def size(self, shown: int, body_size: int) -> int:
-        parts = [_size(self.before), body_size if shown else 0, self._note_size(shown), _size(self.after)]
-        present = [p for p in parts if p]
-        return sum(present) + 2 * (len(present) - 1)
-
-    def _note_size(self, shown: int) -> int:
-        hidden = len(self.body) - shown
-        return _size(self.more(hidden)) if hidden else 0
-
-    def fit(self, room: int) -> int:
-        """The most rows that keep the section within ``room`` (at least 0)."""
-        best = 0
-        for shown, body_size in enumerate(self.body.sizes(), start=1):
-            if self.size(shown, body_size) <= room:
-                best = shown
-            elif body_size > room:
-                break
-        return best
-
-    def render(self, shown: int) -> str:
-        hidden = len(self.body) - shown
-        parts = [self.before, self.body.render(shown) if shown else "", self.more(hidden) if hidden else "", self.after]
-        return "\n\n".join(p for p in parts if p)
-
-
-def _layout(top: list[str], sections: list[_Section], bottom: str, room: int) -> str:
-    """Blocks joined by blank lines; sections filled in order from what is left."""
-    fixed = sum(_size(block) for block in top) + _size(bottom) + 2 * (len(top) + len(sections)) + 1
-    minimal = [section.size(0, 0) for section in sections]
-    left = room - fixed - sum(minimal)
-    blocks = list(top)
-    for section, least in zip(sections, minimal, strict=True):
-        text = section.render(section.fit(least + max(left, 0)))
-        left -= _size(text) - least
-        blocks.append(text)
-    blocks.append(bottom)
-    return "\n\n".join(blocks) + "\n"
-
-
-def _clip(text: str, budget: int) -> str:
-    """Last resort for a budget too small for even the fixed parts."""
-    room = max(budget - _size(_CLIP_NOTE), 0)
-    cut = text.encode("utf-8")[:room].decode("utf-8", "ignore")
-    if "\n" in cut:
-        cut = cut[: cut.rindex("\n")]
-    return (cut + _CLIP_NOTE) if _size(cut + _CLIP_NOTE) <= budget else cut
-
-
-def _size(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-8"))
-
-
-def _width(text: str) -> int:
-    """The visible width tabulate pads to (wide characters count 2 when wcwidth is there)."""
-    if text.isascii() or not _tabulate.WIDE_CHARS_MODE or _WCWIDTH is None:
-        return len(text)
-    return int(_WCWIDTH.wcswidth(text))
+    return Table(("metric", "value"), ("left", "right"), rows, lambda r: view.unchanged_cells(r, with_path, md_escape))
