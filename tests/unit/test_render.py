@@ -387,3 +387,10 @@ def test_nonfinite_and_odd_values_render() -> None:
     assert cells["ppl"] == ["∞", "3.0000", "—"]
     assert '\\["a","b"\\]' in md  # compact JSON, escaped
     assert "`HEAD` against `main`" in md
+
+
+def test_both_renderers_write_every_section_of_the_one_order() -> None:
+    from mlci.render import markdown, text, view
+
+    assert set(markdown._SECTIONS) == set(text._SECTIONS) == set(view.SECTIONS)
+    assert len(set(view.SECTIONS)) == len(view.SECTIONS)

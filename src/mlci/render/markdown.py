@@ -81,37 +81,68 @@ def _attr(text: str) -> str:
 
 
 def _sections(report: Report) -> list[Section]:
-    where = "" if report.context.event == "local" else f" (artifact `{ARTIFACT}`)"
-    rows_note = _note("rows", f"the full table is in the bundle's report.json{where}")
-    sections = []
-    if report.problems:
-        problems = Items([_problem_line(p) for p in report.problems])
-        problems_note = _note("problems", f"all are in the bundle's report.json{where}")
-        sections.append(Section("**Problems**", problems, "", problems_note))
-    if failures := view.failure_lines(report, report.policy.file if report.policy else "mlci.yaml"):
-        why = Items([f"- {md_escape(reason, 400)} ({md_escape(place)})" for reason, place in failures])
-        sections.append(Section("**Why it failed**", why, "", _note("failures", f"all are in the bundle's report.json{where}")))
+    """The comment's sections, in view.SECTIONS order, those with nothing to show left out."""
+    found = (_SECTIONS[name](report) for name in view.SECTIONS)
+    return [section for section in found if section is not None]
+
+
+def _where(report: Report) -> str:
+    """Where the bundle is, after "the bundle's report.json"."""
+    return "" if report.context.event == "local" else f" (artifact `{ARTIFACT}`)"
+
+
+def _rows_note(report: Report) -> Callable[[int], str]:
+    return _note("rows", f"the full table is in the bundle's report.json{_where(report)}")
+
+
+def _problems(report: Report) -> Section | None:
+    if not report.problems:
+        return None
+    problems = Items([_problem_line(p) for p in report.problems])
+    return Section("**Problems**", problems, "", _note("problems", f"all are in the bundle's report.json{_where(report)}"))
+
+
+def _failures(report: Report) -> Section | None:
+    if not (failures := view.failure_lines(report, view.policy_file(report))):
+        return None
+    why = Items([f"- {md_escape(reason, 400)} ({md_escape(place)})" for reason, place in failures])
+    return Section("**Why it failed**", why, "", _note("failures", f"all are in the bundle's report.json{_where(report)}"))
+
+
+def _metrics(report: Report) -> Section | None:
     if skipped := view.metrics_not_compared(report):
-        sections.append(Section("", Items([md_escape(skipped)]), "", lambda n: ""))
-    elif changes := view.gated_first(report):
-        sections.append(Section("", _metrics_table(report, changes), "", rows_note))
-    if checks := view.check_gates(report):
-        sections.append(_checks_section(checks, rows_note))
-    if params := report.changed_params:
-        summary = f"Params: {len(params):,} changed"
-        sections.append(Section(_open(summary), _params_table(report, params), "</details>", rows_note))
-    if report.repro is not None:
-        repro = report.repro
-        summary = f"Pipeline: {view.stage_summary(repro)}"
-        after = f"{md_escape(view.repro_note(repro))}\n\n</details>"
-        sections.append(Section(_open(summary), _stages_table(repro), after, rows_note))
-    if report.policy is not None and report.policy.changed:
-        sections.append(_policy_section(report))
-    gated = view.metric_gates(report)
-    if not skipped and (unchanged := [r for r in report.metrics_with("unchanged") if (r.path, r.key) not in gated]):
-        summary = f"Unchanged: {plural(len(unchanged), 'metric')}"
-        sections.append(Section(_open(summary), _unchanged_table(report, unchanged), "</details>", rows_note))
-    return sections
+        return Section("", Items([md_escape(skipped)]), "", lambda n: "")
+    if changes := view.gated_first(report):
+        return Section("", _metrics_table(report, changes), "", _rows_note(report))
+    return None
+
+
+def _checks(report: Report) -> Section | None:
+    if not (checks := view.check_gates(report)):
+        return None
+    return _checks_section(checks, _rows_note(report))
+
+
+def _params(report: Report) -> Section | None:
+    if not (params := report.changed_params):
+        return None
+    summary = f"Params: {len(params):,} changed"
+    return Section(_open(summary), _params_table(report, params), "</details>", _rows_note(report))
+
+
+def _pipeline(report: Report) -> Section | None:
+    if (repro := report.repro) is None:
+        return None
+    summary = f"Pipeline: {view.stage_summary(repro)}"
+    after = f"{md_escape(view.repro_note(repro))}\n\n</details>"
+    return Section(_open(summary), _stages_table(repro), after, _rows_note(report))
+
+
+def _unchanged(report: Report) -> Section | None:
+    if not (unchanged := view.unchanged_metrics(report)):
+        return None
+    summary = f"Unchanged: {plural(len(unchanged), 'metric')}"
+    return Section(_open(summary), _unchanged_table(report, unchanged), "</details>", _rows_note(report))
 
 
 def _open(summary: str) -> str:
@@ -181,9 +212,10 @@ def _cell(value: object) -> str:
     return MISSING if value is None else format_value(value, md_escape)
 
 
-def _policy_section(report: Report) -> Section:
+def _policy(report: Report) -> Section | None:
     info = report.policy
-    assert info is not None
+    if info is None or not info.changed:
+        return None
     fence = "`" * max(3, _longest_backtick_run(info.diff) + 1)
     body = f"{md_escape(info.note, 600)}"
     if info.diff:
@@ -214,3 +246,16 @@ def _stages_table(repro: Repro) -> Table[StageRun]:
 def _unchanged_table(report: Report, rows: list[MetricRow]) -> Table[MetricRow]:
     with_path = view.many_files(report.metrics)
     return Table(("metric", "value"), ("left", "right"), rows, lambda r: view.unchanged_cells(r, with_path, md_escape))
+
+
+# What each of view.SECTIONS is in the comment: its section, or None when it has nothing to show.
+_SECTIONS: dict[str, Callable[[Report], Section | None]] = {
+    "problems": _problems,
+    "failures": _failures,
+    "metrics": _metrics,
+    "checks": _checks,
+    "params": _params,
+    "pipeline": _pipeline,
+    "policy": _policy,
+    "unchanged": _unchanged,
+}

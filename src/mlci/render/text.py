@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import click
 from tabulate import tabulate
@@ -10,7 +10,7 @@ from tabulate import tabulate
 from mlci.render import view
 from mlci.render.escape import term_clean
 from mlci.render.fmt import format_seconds, plural
-from mlci.report import GateResult, MetricRow, Report, Repro
+from mlci.report import GateResult, MetricRow, Report
 
 LIST_UNCHANGED_UP_TO = 20
 
@@ -19,27 +19,9 @@ def render_text(report: Report, *, color: bool = False) -> str:
     """Plain text; ANSI colour (headline bold, problems red and yellow) only when ``color``."""
     paint = _Painter(color)
     blocks = [_header(report, paint)]
-    if report.problems:
-        blocks.append(_problems(report, paint))
-    if failures := view.failure_lines(report, report.policy.file if report.policy else "mlci.yaml"):
-        lines = [paint("Why it failed", fg="red", bold=True)]
-        lines += [f"  - {term_clean(reason, 400)} ({term_clean(place)})" for reason, place in failures]
-        blocks.append("\n".join(lines))
-    if skipped := view.metrics_not_compared(report):
-        blocks.append(skipped)
-    elif changes := view.gated_first(report):
-        blocks.append(_metrics(report, changes, paint))
-    if checks := view.check_gates(report):
-        blocks.append(_checks(checks, paint))
-    if report.changed_params:
-        blocks.append(_params(report))
-    if report.repro is not None:
-        blocks.append(_pipeline(report.repro, paint))
-    if report.policy is not None and report.policy.changed:
-        blocks.append(f"Policy: {term_clean(report.policy.note, 600)}\n{term_clean_lines(report.policy.diff)}".rstrip())
-    gated = view.metric_gates(report)
-    if not skipped and (unchanged := [r for r in report.metrics_with("unchanged") if (r.path, r.key) not in gated]):
-        blocks.append(_unchanged(report, unchanged))
+    for name in view.SECTIONS:
+        if (block := _SECTIONS[name](report, paint)) is not None:
+            blocks.append(block)
     blocks.append(_footer(report))
     return "\n\n".join(blocks) + "\n"
 
@@ -68,7 +50,25 @@ def term_clean_lines(text: str) -> str:
     return "\n".join(term_clean(line, 500) for line in text.splitlines())
 
 
-def _checks(checks: list[GateResult], paint: _Painter) -> str:
+def _failures(report: Report, paint: _Painter) -> str | None:
+    if not (failures := view.failure_lines(report, view.policy_file(report))):
+        return None
+    lines = [paint("Why it failed", fg="red", bold=True)]
+    lines += [f"  - {term_clean(reason, 400)} ({term_clean(place)})" for reason, place in failures]
+    return "\n".join(lines)
+
+
+def _metrics_section(report: Report, paint: _Painter) -> str | None:
+    if skipped := view.metrics_not_compared(report):
+        return skipped
+    if changes := view.gated_first(report):
+        return _metrics(report, changes, paint)
+    return None
+
+
+def _checks(report: Report, paint: _Painter) -> str | None:
+    if not (checks := view.check_gates(report)):
+        return None
     cells = [(_status(g, paint), term_clean(view.check_name(g)), term_clean(g.reason, 400)) for g in checks]
     return f"Checks\n{_table(('', 'check', 'result'), ('left', 'left', 'left'), cells)}"
 
@@ -79,7 +79,9 @@ def _status(gate: GateResult, paint: _Painter) -> str:
     return paint(word, fg=colour, bold=word == "fail")
 
 
-def _problems(report: Report, paint: _Painter) -> str:
+def _problems(report: Report, paint: _Painter) -> str | None:
+    if not report.problems:
+        return None
     lines = [paint("Problems", fg="red", bold=True)]
     for problem in report.problems:
         side = "base and head" if problem.side == "both" else term_clean(problem.side)
@@ -110,14 +112,18 @@ def _metrics(report: Report, rows: list[MetricRow], paint: _Painter | None = Non
     return _table(("", *headers, "gate"), ("left", *align, "left"), gated_cells)
 
 
-def _params(report: Report) -> str:
+def _params(report: Report, paint: _Painter) -> str | None:
+    if not report.changed_params:
+        return None
     with_path = view.many_files(report.params)
     cells = [view.param_cells(row, with_path, term_clean) for row in report.changed_params]
     table = _table(("param", "base", view.head_name(report)), ("left", "right", "right"), cells)
     return f"Params: {len(cells):,} changed\n{table}"
 
 
-def _pipeline(repro: Repro, paint: _Painter) -> str:
+def _pipeline(report: Report, paint: _Painter) -> str | None:
+    if (repro := report.repro) is None:
+        return None
     cells = [
         (
             term_clean(stage.name),
@@ -132,7 +138,15 @@ def _pipeline(repro: Repro, paint: _Painter) -> str:
     return f"Pipeline: {view.stage_summary(repro)}\n{table}\n{view.repro_note(repro)}"
 
 
-def _unchanged(report: Report, rows: list[MetricRow]) -> str:
+def _policy(report: Report, paint: _Painter) -> str | None:
+    if report.policy is None or not report.policy.changed:
+        return None
+    return f"Policy: {term_clean(report.policy.note, 600)}\n{term_clean_lines(report.policy.diff)}".rstrip()
+
+
+def _unchanged(report: Report, paint: _Painter) -> str | None:
+    if not (rows := view.unchanged_metrics(report)):
+        return None
     title = f"Unchanged: {plural(len(rows), 'metric')}"
     if len(rows) > LIST_UNCHANGED_UP_TO:
         return f"{title} (not listed: more than {LIST_UNCHANGED_UP_TO}; the json format has them all)"
@@ -149,3 +163,16 @@ def _footer(report: Report) -> str:
     elif ctx.event == "local":
         parts.append("local run")
     return " · ".join(parts)
+
+
+# What each of view.SECTIONS is in the terminal: its block, or None when it has nothing to show.
+_SECTIONS: dict[str, Callable[[Report, _Painter], str | None]] = {
+    "problems": _problems,
+    "failures": _failures,
+    "metrics": _metrics_section,
+    "checks": _checks,
+    "params": _params,
+    "pipeline": _pipeline,
+    "policy": _policy,
+    "unchanged": _unchanged,
+}

@@ -23,6 +23,12 @@ STAGE_RESULT = {
 }
 _HEX = re.compile(r"[0-9a-fA-F]{4,64}")
 
+# The report's sections, in the order every renderer shows them, between its header and its
+# footer: problems, why it failed, the metrics (or why they were not compared), the checks,
+# changed params, the pipeline, a change to the policy, the unchanged metrics. Each renderer
+# maps every name to what it writes there, and leaves a section out when it has nothing.
+SECTIONS = ("problems", "failures", "metrics", "checks", "params", "pipeline", "policy", "unchanged")
+
 
 @dataclass(frozen=True)
 class Counts:
@@ -273,6 +279,19 @@ def check_gates(report: Report) -> list[GateResult]:
 
 def check_name(gate: GateResult) -> str:
     return gate.kind if gate.kind in ("reproducible", "pipeline") else f"{gate.kind}: {gate.subject}"
+
+
+def unchanged_metrics(report: Report) -> list[MetricRow]:
+    """The unchanged metrics no gate shows already; none when the metrics were not compared."""
+    if metrics_not_compared(report):
+        return []
+    gated = metric_gates(report)
+    return [r for r in report.metrics_with("unchanged") if (r.path, r.key) not in gated]
+
+
+def policy_file(report: Report) -> str:
+    """The policy file the gates came from, as failure lines name it."""
+    return report.policy.file if report.policy else "mlci.yaml"
 
 
 def failure_lines(report: Report, policy_file: str) -> list[tuple[str, str]]:
