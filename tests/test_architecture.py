@@ -177,6 +177,42 @@ def rule_every_check_is_registered() -> list[str]:
     return problems
 
 
+def rule_cli_only_builds_settings() -> list[str]:
+    """cli.py reaches mlci only through the commands (and the errors it maps, the version it shows);
+    no other module imports click, but the terminal renderer, which colours with click.style."""
+    allowed = ("mlci.commands", "mlci.errors", "mlci.pins")
+    problems = [f"mlci.cli imports {d}" for d in sorted(internal("mlci.cli")) if not within(d, allowed)]
+    return problems + [f"{m} imports click" for m, deps in graph().items() if m not in ("mlci.cli", "mlci.render.text") and "click" in deps]
+
+
+def _trees() -> Iterator[tuple[str, ast.AST]]:
+    for name, path in _modules():
+        yield name, ast.parse(path.read_text("utf-8"))
+
+
+def rule_only_commands_print() -> list[str]:
+    """Only the command line and the commands write to the terminal (print, sys.stdout, sys.stderr):
+    everything else returns what it found, or takes an ``echo`` to report progress through."""
+    problems = []
+    for name, tree in _trees():
+        if within(name, ("mlci.cli", "mlci.commands")):
+            continue
+        for node in ast.walk(tree):
+            calls_print = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
+            std = (isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr")
+                   and isinstance(node.value, ast.Name) and node.value.id == "sys")
+            if calls_print or std:
+                problems.append(f"{name}:{getattr(node, 'lineno', '?')}")
+    return problems
+
+
+def rule_step_files_in_one_place() -> list[str]:
+    """Step outputs and the job summary (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) are written by github/runner_files.py alone."""
+    return [f"{name}:{node.lineno}" for name, tree in _trees() if name != "mlci.github.runner_files"
+            for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and ("GITHUB_OUTPUT" in node.value or "GITHUB_STEP_SUMMARY" in node.value)]
+
+
 RULES: dict[str, Callable[[], list[str]]] = {
     "no-cycles": rule_no_cycles,
     "ground-floor": rule_ground_floor,
@@ -186,6 +222,9 @@ RULES: dict[str, Callable[[], list[str]]] = {
     "only-git-and-dvc-run-commands": rule_only_git_and_dvc_use_proc,
     "core-never-renders": rule_core_never_renders,
     "every-check-registered": rule_every_check_is_registered,
+    "cli-only-builds-settings": rule_cli_only_builds_settings,
+    "only-commands-print": rule_only_commands_print,
+    "step-files-in-one-place": rule_step_files_in_one_place,
 }
 
 
@@ -201,6 +240,7 @@ def test_the_page_lists_exactly_these_rules() -> None:
 
 def test_the_graph_sees_lazy_and_type_checking_imports() -> None:
     """The rules would be empty words if the graph missed imports inside functions."""
-    assert "mlci.collect" in internal("mlci.cli")  # imported inside the report command
+    assert "mlci.commands.report" in internal("mlci.cli")  # imported inside the report command
+    assert "mlci.collect" in internal("mlci.commands.report")  # imported inside run()
     assert "jsonschema" in graph()["mlci.report"]  # imported inside validate()
     assert judgement_modules() and "mlci.checks.metrics.judge" in judgement_modules()

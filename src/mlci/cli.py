@@ -1,8 +1,8 @@
-"""The command line: parse, call one function, map errors to exit codes.
+"""The command line: click's options become a command's Settings (mlci.commands); errors become exit codes.
 
-Exit codes: 0 ok, 1 a gate failed, 2 usage or configuration error.
-Heavy modules (DVC, scikit-learn, jsonschema) are imported inside commands so
-that ``mlci --help`` stays fast.
+Exit codes: 0 ok, 1 a gate failed, 2 usage or configuration error, 3 a bug in mlci.
+Each command's module is imported when it runs, and heavy modules (DVC, scikit-learn,
+jsonschema) only inside it, so that ``mlci --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 
 import click
 
+from mlci.commands import DEFAULT_OUT
 from mlci.errors import MlciError
 from mlci.pins import version_text
 
-DEFAULT_OUT = "mlci-report"
 # Every option can also come from an MLCI_* environment variable (shown in --help): the
 # composite actions pass their inputs that way, so no shell code sits between an input
 # and mlci. An empty variable counts as unset.
@@ -67,20 +67,10 @@ def repro(pull: bool | None, push: bool, out: str, record_failure: bool, dvc_arg
     Extra arguments go to `dvc repro` unchanged, e.g. `mlci repro --force train`.
     Exits 1 when a stage fails (0 with --record-failure).
     """
-    from mlci import collect, dvc, git
-    from mlci.errors import PipelineFailed
-    from mlci.render.view import repro_note, stage_summary
+    from mlci.commands import repro as command
 
-    head_sha = git.rev_parse(".", "HEAD")
-    result = dvc.repro(".", args=dvc_args, pull=pull, push=push, echo=_echo_line)
-    collect.save_repro(result, out, head_sha)  # a failure too, with or without --record-failure: never a stale record
-    click.echo(f"mlci: {stage_summary(result)} ({repro_note(result)})")
-    if result.failure is not None:
-        # The first clause (which stage, which exit code): the hint after it was just printed.
-        failed = PipelineFailed(f"{result.failure.split(': ', 1)[0]} (see its output above)")
-        if not record_failure:
-            raise failed
-        click.echo(f"mlci: {failed}; kept for `mlci report`")
+    _exit(command.run(command.Settings(out=out, pull=pull, push=push, record_failure=record_failure,
+                                       dvc_args=dvc_args, echo=click.echo, stream=_echo_line)))
 
 
 @cli.command()
@@ -97,22 +87,10 @@ def report(base: str | None, head: str | None, out: str, fmt: str, project: str 
 
     Exits 0 whatever the verdict: `mlci gate` turns the verdict into an exit code.
     """
-    from mlci import collect, git
-    from mlci.context import RunContext
-    from mlci.render import render
-    from mlci.render.markdown import render_markdown
-    from mlci.report import write_bundle
+    from mlci.commands import report as command
 
-    ctx = RunContext.from_env()
-    head_sha = git.try_rev_parse(".", head or "HEAD")
-    result = collect.build_report(".", ctx, base=base, head=head, project=project, config=config, bundle_dir=out,
-                                  repro=collect.load_repro(out, head_sha) if head in (None, "workspace") else None)
-    write_bundle(result, out, render_markdown(result))
-    from pathlib import Path
-
-    from mlci.github.runner_files import write_step_outputs
-    write_step_outputs(os.environ, {"report-dir": str(Path(out).resolve())})  # in a GitHub Actions step: where the bundle is
-    click.echo(render(result, fmt, color=use_color()), nl=False)
+    _exit(command.run(command.Settings(out=out, fmt=fmt, base=base, head=head, project=project,  # type: ignore[arg-type]
+                                       config=config, color=use_color(), echo=click.echo)))
 
 
 @cli.command()
@@ -121,14 +99,9 @@ def report(base: str | None, head: str | None, out: str, fmt: str, project: str 
               help="How to print the verdict.")
 def gate(bundle: str, fmt: str) -> None:
     """Print the verdict of a bundle; exit 0 when every non-informational gate passed, 1 when any failed."""
-    from mlci.render.verdict import gate_exit_code, render_verdict
-    from mlci.report import read_bundle
+    from mlci.commands import gate as command
 
-    result = read_bundle(bundle)
-    click.echo(render_verdict(result, fmt, color=use_color()), nl=False)
-    code = gate_exit_code(result)
-    if code:
-        sys.exit(code)
+    _exit(command.run(command.Settings(bundle=bundle, fmt=fmt, color=use_color(), echo=click.echo)))  # type: ignore[arg-type]
 
 
 @cli.command()
@@ -142,31 +115,20 @@ def gate(bundle: str, fmt: str) -> None:
 def publish(bundle: str, token: str | None, comment: str | None, check_name: str | None,
             take_over_cml: bool | None, config: str | None) -> None:
     """Post a bundle: the sticky PR comment, the check run (or a commit status), the job summary, step outputs."""
-    from mlci.context import RunContext
-    from mlci.publish import publish as run_publish
-    from mlci.publish import settings_from
-    from mlci.report import read_bundle
+    from mlci.commands import publish as command
 
-    result = read_bundle(bundle)
-    settings = settings_from(config, token=token or os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None,
-                             comment=comment, check_name=check_name, take_over_cml=take_over_cml)
-    outcome = run_publish(result, RunContext.from_env(), settings)
-    for message in outcome.messages:
-        click.echo(f"mlci: {message}")
-    if outcome.comment is not None:
-        click.echo(f"mlci: comment {outcome.comment.action}: {outcome.comment.url or outcome.comment.note}")
-    if outcome.check is not None:
-        kind = "check run" if outcome.check.kind == "check_run" else "commit status"
-        click.echo(f"mlci: {kind} '{settings.check_name}': {outcome.check.url or ''} {outcome.check.note}".rstrip())
+    _exit(command.run(command.Settings(bundle=bundle, token=token, comment=comment,  # type: ignore[arg-type]
+                                       check_name=check_name, take_over_cml=take_over_cml, config=config,
+                                       echo=click.echo)))
 
 
 @cli.command()
 @click.argument("which", type=click.Choice(["policy", "report"]), default="policy")
 def schema(which: str) -> None:
     """Print a JSON Schema: the policy file mlci.yaml (default) or the bundle's report.json."""
-    from mlci import config, report
+    from mlci.commands import schema as command
 
-    click.echo(config.schema_text() if which == "policy" else report.schema_text(), nl=False)
+    _exit(command.run(command.Settings(which=which, echo=click.echo)))  # type: ignore[arg-type]
 
 
 @cli.command()
@@ -181,23 +143,30 @@ def init(directory: str, workflow: str, force: bool) -> None:
     DIR holds dvc.yaml; default: the current directory. Files that exist are kept
     unless --force. Prints what is left to do.
     """
-    from mlci import scaffold
+    from mlci.commands import init as command
 
-    click.echo(scaffold.render(scaffold.init(directory, workflow=workflow, force=force)), nl=False)
+    _exit(command.run(command.Settings(directory=directory, workflow=workflow, force=force,  # type: ignore[arg-type]
+                                       echo=click.echo)))
 
 
 @cli.command()
 @click.option("--keep", type=click.Path(file_okay=False), help="Build the example here and keep it (default: a temporary directory, removed afterwards).")
 def demo(keep: str | None) -> None:
     """Build an example DVC project with two PRs and show mlci's report for each."""
-    from mlci.demo.runner import run_demo
+    from mlci.commands import demo as command
 
-    run_demo(keep=keep, echo=click.echo, color=use_color())
+    _exit(command.run(command.Settings(keep=keep, color=use_color(), echo=click.echo)))
 
 
 def _echo_line(line: str) -> None:
     click.echo(line)
     sys.stdout.flush()
+
+
+def _exit(code: int) -> None:
+    """A command's exit code: 0 returns to click, anything else ends the process with it."""
+    if code:
+        sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:

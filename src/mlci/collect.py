@@ -1,10 +1,13 @@
-"""Collect: from the run context and the DVC project to the evidence, judged into one Report."""
+"""Collect: from the run context and the DVC project to the evidence the policy is judged on.
+
+``mlci report`` is :func:`collect`, then :func:`mlci.evaluate.judge`, then the bundle written.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from mlci import compare, dvc, git
 from mlci.checks.base import Workspace
@@ -13,16 +16,23 @@ from mlci.checks.registry import CHECKS
 from mlci.config import Policy
 from mlci.context import RunContext, choose_base, choose_head
 from mlci.errors import CheckError, DvcError
-from mlci.evaluate import evaluate, pipeline_failed, unexpected
+from mlci.evaluate import judge, unexpected
 from mlci.evidence import Evidence, Measured
 from mlci.extras import MissingExtra, require
 from mlci.policy import select_policy
-from mlci.report import Context, Problem, Report, Repro, StageRun
-
-REPRO_JSON = "repro.json"
+from mlci.report import Context, Problem, Report, Repro
 
 
-def build_report(
+@dataclass(frozen=True)
+class Collected:
+    """What collect found: the report without its gates, the policy that applies, the evidence."""
+
+    report: Report
+    policy: Policy | None
+    evidence: Evidence
+
+
+def collect(
     cwd: str | Path,
     ctx: RunContext,
     *,
@@ -32,9 +42,13 @@ def build_report(
     repro: Repro | None = None,
     config: str | None = None,
     bundle_dir: str | Path | None = None,
-) -> Report:
-    """Compare metrics and params of the DVC project at ``cwd`` between base and head,
-    then evaluate the policy (mlci.yaml) when there is one."""
+) -> Collected:
+    """Everything from outside that the report needs: metrics and params of the DVC project at
+    ``cwd`` at base and head, the policy that applies, and each check's measurement.
+
+    Configuration mistakes surface here (mlci.yaml when it loads, a metric pattern that
+    matches no metric once the metrics are read), never when judging.
+    """
     git.toplevel(cwd)  # a clear error when this is not a git repository
     repo = dvc.open_repo(cwd)
     try:
@@ -71,14 +85,18 @@ def build_report(
         repro=repro,
         policy=policy_info,
     )
-    if repro is not None and repro.failure is not None:
-        return replace(report, gates=(pipeline_failed(repro.failure, policy_file=policy_info.file if policy_info else None),))
-    if policy is None:
-        return report
+    evidence = Evidence(metrics=report.metrics, problems=report.problems, repro=repro)
+    if policy is None or (repro is not None and repro.failure is not None):
+        return Collected(report, policy, evidence)  # nothing to measure: no policy, or its gates are not judged
     check_patterns(policy.metrics, report.metrics, policy.file)
-    evidence = Evidence(metrics=report.metrics, problems=report.problems, repro=repro,
-                        measured=measure(policy, Workspace(Path(cwd), _ignored(cwd, bundle_dir))))
-    return replace(report, gates=evaluate(policy, evidence))
+    measured = measure(policy, Workspace(Path(cwd), _ignored(cwd, bundle_dir)))
+    return Collected(report, policy, replace(evidence, measured=measured))
+
+
+def build_report(cwd: str | Path, ctx: RunContext, **options: Any) -> Report:
+    """collect, then judge: the Report of the DVC project at ``cwd`` (``options`` as for :func:`collect`)."""
+    found = collect(cwd, ctx, **options)
+    return judge(found.report, found.policy, found.evidence)
 
 
 def measure(policy: Policy, workspace: Workspace) -> dict[tuple[str, int], Measured]:
@@ -112,41 +130,3 @@ def _ignored(cwd: str | Path, bundle_dir: str | Path | None) -> tuple[str, ...]:
         return (git.relative_to_root(cwd, bundle_dir),)
     except ValueError:
         return ()
-
-
-def save_repro(result: Repro, out: str | Path, head_sha: str) -> Path:
-    """Keep what ``mlci repro`` did beside the bundle, for ``mlci report`` to pick up."""
-    path = Path(out) / REPRO_JSON
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {
-        "head_sha": head_sha,
-        "pulled": result.pulled,
-        "pushed": result.pushed,
-        "seconds": result.seconds,
-        "dirty_before": list(result.dirty_before),
-        "failure": result.failure,
-        "pull_error": result.pull_error,
-        "stages": [{"name": s.name, "state": s.state, "seconds": s.seconds} for s in result.stages],
-    }
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
-    return path
-
-
-def load_repro(out: str | Path, head_sha: str | None) -> Repro | None:
-    """The repro record in ``out``, when it was made on the same commit."""
-    path = Path(out) / REPRO_JSON
-    try:
-        data = json.loads(path.read_text("utf-8"))
-        if data.get("head_sha") != head_sha:
-            return None
-        return Repro(
-            stages=tuple(StageRun(name=s["name"], state=s["state"], seconds=float(s["seconds"])) for s in data["stages"]),
-            pulled=bool(data["pulled"]),
-            pushed=bool(data["pushed"]),
-            seconds=float(data["seconds"]),
-            dirty_before=tuple(str(p) for p in data.get("dirty_before", [])),
-            failure=None if data.get("failure") is None else str(data["failure"]),
-            pull_error=None if data.get("pull_error") is None else str(data["pull_error"]),
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None

@@ -6,11 +6,13 @@ measured; a spec whose measurement failed, or whose judgement raised, fails clos
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mlci.checks.registry import CHECKS
 from mlci.config import Policy
 from mlci.errors import CheckError
 from mlci.evidence import Evidence
-from mlci.report import GateResult
+from mlci.report import GateResult, Report
 
 
 def pipeline_failed(failure: str, *, policy_file: str | None) -> GateResult:
@@ -50,3 +52,15 @@ def evaluate(policy: Policy, evidence: Evidence) -> tuple[GateResult, ...]:
             results.append(GateResult(kind=check.kind, subject=check.subject(spec), status="fail", reason=reason,
                                       informational=check.informational(spec), line=check.line(spec)))
     return tuple(results)
+
+
+def judge(report: Report, policy: Policy | None, evidence: Evidence) -> Report:
+    """``report`` with its gates: the one ``pipeline`` gate when the pipeline failed, none
+    without a policy, else the policy's gates judged on ``evidence``."""
+    repro = evidence.repro
+    if repro is not None and repro.failure is not None:
+        file = report.policy.file if report.policy else None
+        return replace(report, gates=(pipeline_failed(repro.failure, policy_file=file),))
+    if policy is None:
+        return report
+    return replace(report, gates=evaluate(policy, evidence))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import Any
 
 from mlci import git
 from mlci.config import DEFAULT_CONFIG, Policy, load_policy
@@ -45,17 +46,23 @@ def select_policy(cwd: str | Path, base: Revision, head: Revision, config: str |
                 load_policy(head_text, name)
             except ConfigError as exc:
                 note += f", but its new copy is invalid: {exc}"
-        return base_policy, PolicyInfo(file=name, source="base", rev=base.rev, sha=base.sha, changed=changed, diff=diff, note=note)
+        return base_policy, _info(base_policy, file=name, source="base", rev=base.rev, sha=base.sha, changed=changed, diff=diff, note=note)
 
     assert head_text is not None or base_policy is not None
     if head_text is None:  # the change deletes the policy file; the base's still applies
         assert base_policy is not None
-        return base_policy, PolicyInfo(file=name, source="base", rev=base.rev, sha=base.sha, changed=True,
-                                       diff="", note=f"this change deletes {name}; the base's copy applies")
+        return base_policy, _info(base_policy, file=name, source="base", rev=base.rev, sha=base.sha, changed=True,
+                                  diff="", note=f"this change deletes {name}; the base's copy applies")
     policy = load_policy(head_text, name)
     note = (f"{name} at {base.rev} says `policy: head`, so this change's copy applies" if base_policy is not None
             else f"{name} is new in this change, so its own copy applies")
-    return policy, PolicyInfo(file=name, source="head", rev=head.rev, sha=head.sha, changed=changed, diff=diff, note=note)
+    return policy, _info(policy, file=name, source="head", rev=head.rev, sha=head.sha, changed=changed, diff=diff, note=note)
+
+
+def _info(policy: Policy, **fields: Any) -> PolicyInfo:
+    """Which copy applied, with how it says the report is published: chosen once, here."""
+    return PolicyInfo(comment_mode=policy.comment_mode, take_over_cml=policy.take_over_cml,
+                      check_name=policy.check_name, **fields)
 
 
 def _read_head(cwd: str | Path, name: str, head: Revision) -> str | None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci.context import RunContext
-from mlci.errors import MlciError
+from mlci.errors import ConfigError, MlciError
 from mlci.github.checks import (
     CheckResult,
     Conclusion,
@@ -30,6 +31,7 @@ from mlci.github.runner_files import write_job_summary, write_step_outputs
 from mlci.report import Report
 
 if TYPE_CHECKING:
+    from mlci.config import Policy
     from mlci.github.client import Repository
 
 COMMENT_BUDGET = 60_000  # GitHub's limit is 65,536 characters
@@ -63,25 +65,40 @@ class PublishResult:
     messages: list[str] = field(default_factory=list)
 
 
-def settings_from(config: str | None, *, token: str | None, comment: str | None = None,
-                  check_name: str | None = None, take_over_cml: bool | None = None) -> PublishSettings:
-    """Settings from the command line over mlci.yaml (the checked-out copy: never from the bundle)."""
-    from pathlib import Path
+def settings_for(report: Report, ctx: RunContext, *, token: str | None, comment: str | None = None,
+                 check_name: str | None = None, take_over_cml: bool | None = None,
+                 config: str | None = None) -> PublishSettings:
+    """How to publish ``report``: each option given, else the policy's, else the default.
 
-    from mlci.config import DEFAULT_CONFIG, load_policy
-
-    path = Path(config or DEFAULT_CONFIG)
-    policy = None
-    if path.is_file():
-        policy = load_policy(path.read_text("utf-8"), str(config or DEFAULT_CONFIG))
-    elif config:
-        raise MlciError(f"{config}: file not found")
+    The policy is the one that judged the gates, as the bundle records it (the base's copy
+    of mlci.yaml by default), so a PR cannot rename its check or silence its comment by
+    editing mlci.yaml. A bundle published under ``workflow_run`` comes from another,
+    unprivileged run (a fork's PR) and is untrusted: there only the options (the publish
+    action's inputs) and an explicit ``config`` file apply. ``config`` is read as given.
+    """
+    policy: Any = None
+    if config:
+        policy = _read_policy(config)
+    elif ctx.workflow_run is None:
+        policy = report.policy
     return PublishSettings(
-        comment=(comment or (policy.comment_mode if policy else "update")),  # type: ignore[arg-type]
+        comment=comment or (policy.comment_mode if policy else "update"),  # type: ignore[arg-type]
         take_over_cml=bool(take_over_cml if take_over_cml is not None else (policy.take_over_cml if policy else False)),
         check_name=check_name or (policy.check_name if policy else "mlci"),
         token=token,
     )
+
+
+def _read_policy(file: str) -> Policy:
+    from mlci.config import load_policy
+
+    try:
+        text = Path(file).read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
+    return load_policy(text, file)
 
 
 def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: Mapping[str, str] | None = None,

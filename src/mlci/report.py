@@ -1,13 +1,14 @@
-"""The Report: what one run found, and its bundle on disk.
+"""The Report: what one run found, and the codec of its records.
 
-The bundle is a directory holding ``report.json`` (this model, schema
-``mlci.report/v1``, described by ``schemas/report-v1.schema.json``) and
-``report.md`` (the PR comment body). It is the one seam between steps: every
-command after ``report`` reads it, possibly in another, more privileged job,
-so reading validates it against the schema and trusts nothing else in it.
+The bundle (see :mod:`mlci.bundle`) holds ``report.json`` (this model, schema
+``mlci.report/v1``, described by ``schemas/report-v1.schema.json``), ``report.md``
+(the PR comment body) and ``repro.json`` (what ``mlci repro`` did, schema
+``mlci.repro/v1``, described by the same file's ``$defs/repro_record``). It is the one
+seam between steps: every command after ``report`` reads it, possibly in another,
+more privileged job, so decoding validates against the schema and trusts nothing else.
 
-The same inputs give a byte-identical bundle: no timestamps, keys sorted,
-rows in a fixed order.
+The same inputs give a byte-identical record: no timestamps, keys sorted, rows in a
+fixed order.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import math
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any, Literal
 
 from mlci import __version__
 from mlci.errors import BundleError
 
 SCHEMA_ID = "mlci.report/v1"
+REPRO_SCHEMA_ID = "mlci.repro/v1"
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
+REPRO_JSON = "repro.json"
 
 # A metric or param value as read from the user's files.
 Value = Any
@@ -170,6 +172,37 @@ class Repro:
     # Why the DVC remote could not be pulled from, when mlci went on without it (every stage ran).
     pull_error: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return _encode_values(asdict(self))  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Repro:
+        """From data the schema has validated (``$defs/repro``), non-finite floats decoded."""
+        return cls(
+            stages=tuple(StageRun(**s) for s in data["stages"]),
+            pulled=data["pulled"],
+            pushed=data["pushed"],
+            seconds=data["seconds"],
+            dirty_before=tuple(data["dirty_before"]),
+            failure=data.get("failure"),
+            pull_error=data.get("pull_error"),
+        )
+
+    def to_record(self, head_sha: str) -> str:
+        """repro.json: this run, on ``head_sha``, for ``mlci report`` to pick up."""
+        data = {"schema": REPRO_SCHEMA_ID, "head_sha": head_sha, **self.to_dict()}
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    @classmethod
+    def from_record(cls, data: Any) -> tuple[str, Repro]:
+        """The head commit and the run of a repro.json's data; BundleError when the schema says no."""
+        if not isinstance(data, dict) or data.get("schema") != REPRO_SCHEMA_ID:
+            found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+            raise BundleError(f"{REPRO_JSON}: schema is {found!r}, expected {REPRO_SCHEMA_ID!r}")
+        _validate(data, "repro_record", REPRO_JSON)
+        data = _decode_values(data)
+        return data["head_sha"], cls.from_dict(data)
+
 
 @dataclass(frozen=True)
 class PolicyInfo:
@@ -182,6 +215,12 @@ class PolicyInfo:
     changed: bool = False  # head's copy differs from base's
     diff: str = ""  # unified diff base -> head when changed (capped)
     note: str = ""  # why this copy applies, in words
+    # How this policy says the report is published (mlci.yaml's `comment` and `check`): the
+    # policy that judged the gates decides, not another copy read later. Absent from bundles
+    # of mlci 0.1, where the defaults apply.
+    comment_mode: Literal["update", "new", "once", "off"] = "update"
+    take_over_cml: bool = False
+    check_name: str = "mlci"
 
 
 Verdict = Literal["pass", "fail"]
@@ -244,17 +283,7 @@ class Report:
             metrics=tuple(MetricRow(**m) for m in data["metrics"]),
             params=tuple(ParamRow(**p) for p in data["params"]),
             problems=tuple(Problem(**p) for p in data["problems"]),
-            repro=None
-            if repro is None
-            else Repro(
-                stages=tuple(StageRun(**s) for s in repro["stages"]),
-                pulled=repro["pulled"],
-                pushed=repro["pushed"],
-                seconds=repro["seconds"],
-                dirty_before=tuple(repro["dirty_before"]),
-                failure=repro.get("failure"),
-                pull_error=repro.get("pull_error"),
-            ),
+            repro=None if repro is None else Repro.from_dict(repro),
             policy=None if policy is None else PolicyInfo(**policy),
             gates=tuple(_gate(g) for g in data["gates"]),
             mlci_version=data["mlci_version"],
@@ -313,46 +342,22 @@ def schema() -> dict[str, Any]:
 
 
 def validate(data: Any) -> None:
-    """Raise BundleError naming the first place where ``data`` breaks the schema."""
-    import jsonschema
-
+    """Raise BundleError naming the first place where ``data`` breaks the report's schema."""
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise BundleError(f"{REPORT_JSON}: schema is {found!r}, expected {SCHEMA_ID!r}")
-    validator = jsonschema.Draft202012Validator(schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    _validate(data, None, REPORT_JSON)
+
+
+def _validate(data: Any, definition: str | None, file: str) -> None:
+    """Validate ``data`` against the schema, or against one of its ``$defs`` (its references
+    resolve within the same file)."""
+    import jsonschema
+
+    whole = schema()
+    target = whole if definition is None else {"$schema": whole["$schema"], **whole["$defs"][definition],
+                                               "$defs": whole["$defs"]}
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(target).iter_errors(data))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise BundleError(f"{REPORT_JSON}: {where}: {error.message}")
-
-
-def write_bundle(report: Report, out: str | Path, markdown: str) -> Path:
-    """Write report.json and report.md into ``out``, each atomically."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out / REPORT_JSON, report.to_json())
-    _write_atomic(out / REPORT_MD, markdown)
-    return out
-
-
-def read_bundle(path: str | Path) -> Report:
-    """Read and validate a bundle directory (or its report.json)."""
-    path = Path(path)
-    file = path / REPORT_JSON if path.is_dir() else path
-    try:
-        text = file.read_text("utf-8")
-    except FileNotFoundError:
-        raise BundleError(f"{file}: no report bundle here; run `mlci report --out {path}` first") from None
-    except OSError as exc:
-        raise BundleError(f"{file}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BundleError(f"{file}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-    return Report.from_dict(data)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, "utf-8", newline="\n")
-    tmp.replace(path)
+        raise BundleError(f"{file}: {where}: {error.message}")

@@ -290,14 +290,43 @@ def test_publish_in_local_mode_writes_files_and_posts_nothing(repo: Path, capsys
     assert "verdict<<ghadelimiter_" in (tmp_path / "output").read_text()
 
 
-def test_publish_settings_come_from_mlci_yaml_and_options(repo: Path) -> None:
-    from mlci.errors import ConfigError
-    from mlci.publish import settings_from
+def test_publish_is_decided_by_the_policy_that_judged_the_gates(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base's mlci.yaml judged the gates, so it also says how they are published: a PR that
+    edits `comment` and `check` in its copy changes neither. Options still come first."""
+    path = init_repo(tmp_path / "repo")
+    write(path, "mlci.yaml", "comment:\n  mode: once\n  take_over_cml: true\ncheck:\n  name: model-quality\n")
+    commit(path, "policy")
+    sh(path, "git", "checkout", "-q", "-b", "feature")
+    write(path, "mlci.yaml", "comment:\n  mode: 'off'\ncheck:\n  name: anything-green\n")
+    commit(path, "quieter, please")
+    monkeypatch.chdir(path)
+    for name in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        monkeypatch.delenv(name, raising=False)
+    assert run_main(["report", "--base", "main"], capsys)[0] == 0
 
-    write(repo, "mlci.yaml", "comment:\n  mode: once\n  take_over_cml: true\ncheck:\n  name: model-quality\n")
-    settings = settings_from(None, token="t")
-    assert (settings.comment, settings.take_over_cml, settings.check_name) == ("once", True, "model-quality")
-    assert settings_from(None, token="t", comment="off", check_name="x").comment == "off"
-    write(repo, "mlci.yaml", "comment:\n  mode: sometimes\n")
-    with pytest.raises(ConfigError, match="mlci.yaml:2: comment.mode: expected one of update, new, once, off"):
-        settings_from(None, token="t")
+    code, out, err = run_main(["publish"], capsys)
+    assert code == 0, err
+    assert "would post: comment (once) and check 'model-quality'" in out
+    code, out, _ = run_main(["publish", "--comment", "new", "--check-name", "x"], capsys)
+    assert "would post: comment (new) and check 'x'" in out
+
+    from mlci.bundle import read_bundle
+    from mlci.context import RunContext
+    from mlci.errors import ConfigError
+    from mlci.publish import settings_for
+
+    bundle = read_bundle(path / "mlci-report")
+    assert bundle.policy is not None and bundle.policy.source == "base" and bundle.policy.take_over_cml
+    trusted = settings_for(bundle, RunContext(event="pull_request"), token="t")
+    assert (trusted.comment, trusted.take_over_cml, trusted.check_name) == ("once", True, "model-quality")
+    # Under workflow_run the bundle comes from an unprivileged run: its policy is not taken on trust.
+    untrusted = settings_for(bundle, RunContext(event="workflow_run", payload={"workflow_run": {"head_sha": "a" * 40}}),
+                             token="t", check_name="from-input")
+    assert (untrusted.comment, untrusted.take_over_cml, untrusted.check_name) == ("update", False, "from-input")
+    # An explicit --config is read as given, with its mistakes named.
+    write(path, "elsewhere.yaml", "comment:\n  mode: sometimes\n")
+    with pytest.raises(ConfigError, match="elsewhere.yaml:2: comment.mode: expected one of update, new, once, off"):
+        settings_for(bundle, RunContext(), token="t", config="elsewhere.yaml")
+    with pytest.raises(ConfigError, match="missing.yaml: file not found"):
+        settings_for(bundle, RunContext(), token="t", config="missing.yaml")

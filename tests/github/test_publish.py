@@ -288,8 +288,8 @@ def test_cli_publish_in_a_pull_request_job(fake: Any, tmp_path: Path) -> None:
     import subprocess
     import sys
 
+    from mlci.bundle import write_bundle
     from mlci.render.markdown import render_markdown
-    from mlci.report import write_bundle
 
     rep = report()
     write_bundle(rep, tmp_path / "bundle", render_markdown(rep))

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from mlci.bundle import read_bundle, read_repro, write_bundle, write_repro
 from mlci.errors import BundleError
-from mlci.report import Context, MetricRow, Problem, Report, Repro, Revision, StageRun, read_bundle, write_bundle
+from mlci.report import Context, MetricRow, Problem, Report, Repro, Revision, StageRun
 
 
 def sample() -> Report:
@@ -77,3 +78,45 @@ def test_unknown_fields_are_rejected(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text(json.dumps(data))
     with pytest.raises(BundleError, match="Additional properties are not allowed"):
         read_bundle(tmp_path)
+
+
+def test_the_repro_record_round_trips_with_the_bundles_codec(tmp_path: Path) -> None:
+    run = Repro((StageRun("train", "failed", 0.5),), pulled=False, pushed=False, seconds=2.5,
+                dirty_before=("params.yaml",), failure="`dvc repro` failed in stage 'train' with exit code 1",
+                pull_error="no credentials")
+    path = write_repro(run, tmp_path, "c" * 40)
+    data = json.loads(path.read_text())
+    assert data["schema"] == "mlci.repro/v1" and data["head_sha"] == "c" * 40
+    assert Repro.from_dict(json.loads(Report(project="p", context=sample().context, repro=run).to_json())["repro"]) == run
+    assert read_repro(tmp_path, "c" * 40) == run
+    assert read_repro(tmp_path, "d" * 40) is None  # made on another commit: stale
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.update(stages=[{"name": "train", "state": "exploded", "seconds": 1}]),
+    lambda d: d.update(exec="curl evil"),
+    lambda d: d.pop("schema"),
+    lambda d: d.update(head_sha="HEAD; rm -rf /"),
+])
+def test_a_repro_record_that_breaks_the_schema_is_not_used(tmp_path: Path, change: object) -> None:
+    path = write_repro(Repro((StageRun("train", "ran", 1.0),), pulled=True, pushed=False, seconds=1.0), tmp_path, "c" * 40)
+    data = json.loads(path.read_text())
+    change(data)  # type: ignore[operator]
+    path.write_text(json.dumps(data))
+    assert read_repro(tmp_path, "c" * 40) is None
+    with pytest.raises(BundleError, match="repro.json"):
+        Repro.from_record(data)
+
+
+def test_the_bundle_is_written_beside_links_never_through_them(tmp_path: Path) -> None:
+    """A bundle folder committed with links in it (to the temporary name or the file itself)
+    never makes mlci write anywhere else."""
+    bundle, victim = tmp_path / "mlci-report", tmp_path / "victim"
+    bundle.mkdir()
+    victim.write_text("precious\n")
+    (bundle / ".report.json.tmp").symlink_to(victim)
+    (bundle / "report.md").symlink_to(victim)
+    write_bundle(sample(), bundle, "# md\n")
+    assert victim.read_text() == "precious\n"
+    assert not (bundle / "report.md").is_symlink() and (bundle / "report.md").read_text() == "# md\n"
+    assert read_bundle(bundle).to_json() == sample().to_json()

@@ -27,16 +27,14 @@ from pathlib import Path
 
 import yaml
 
-from mlci import collect, dvc, git
-from mlci.context import RunContext
+from mlci import dvc, git
+from mlci.commands import report as report_command
+from mlci.commands import repro as repro_command
 from mlci.demo.scenarios import BASE_BRANCH, SCENARIOS, Scenario
 from mlci.errors import MlciError
 from mlci.extras import require
-from mlci.render import render
-from mlci.render.markdown import render_markdown
-from mlci.report import Report, Repro, write_bundle
 
-Echo = Callable[[str], None]
+Echo = Callable[..., None]  # as mlci.commands.Echo: echo(text) or echo(text, nl=False)
 
 # A fixed identity and date make the demo's commits the same on every machine.
 _GIT_IDENTITY = {
@@ -49,26 +47,21 @@ _GIT_IDENTITY = {
 }
 
 
-def run_demo(*, keep: str | None = None, echo: Echo = print, color: bool = False) -> list[Report]:
-    """Build the demo, report each scenario, print both reports; return them."""
+def run_demo(*, keep: str | None = None, echo: Echo = print, color: bool = False) -> None:
+    """Build the demo, then run each scenario's PR as CI would: `mlci repro`, `mlci report`."""
     require("demo", "mlci demo")  # before anything is built: its stages train with scikit-learn
     started = time.monotonic()
     with _workdir(keep) as root, stages_on_this_python() as env:
         echo(f"mlci demo: building an example ML project in {root}")
         project = create_project(root, echo, env=env)
-        reports = []
         for number, scenario in enumerate(SCENARIOS, start=1):
             echo("")
             echo(f"mlci demo: PR #{number} '{scenario.title}' (branch {scenario.branch}): CI clones, reproduces, reports")
-            report = _run_pull_request(root, project, scenario, echo, env)
-            reports.append(report)
-            echo("")
-            echo(render(report, "text", color=color).rstrip("\n"))
+            _run_pull_request(root, project, scenario, echo, env, color=color)
         echo("")
         echo(f"mlci demo: done in {time.monotonic() - started:.0f} s.")
         if keep:
             echo(f"mlci demo: the example is kept in {root}; each ci-*/mlci-report/ holds a bundle (report.json, report.md)")
-    return reports
 
 
 @contextmanager
@@ -113,21 +106,16 @@ def _dvc(cwd: Path, *args: str) -> None:
     dvc.command(cwd, *args)
 
 
-def _repro(cwd: Path, echo: Echo, env: Mapping[str, str], *, push: bool = False) -> Repro:
-    """`mlci repro`, keeping DVC's chatter unless something fails."""
+def _repro(cwd: Path, echo: Echo, env: Mapping[str, str], *, push: bool = False) -> None:
+    """`mlci repro` (`--push` on main), keeping DVC's chatter unless something fails."""
     lines: list[str] = []
     try:
-        result = dvc.repro(cwd, push=push, echo=lines.append, env=env)
-        if result.failure is not None:
-            raise MlciError(f"the demo pipeline failed: {result.failure}")
+        repro_command.run(repro_command.Settings(cwd=cwd, push=push, env=env, stream=lines.append,
+                                                 echo=lambda text, nl=True: echo(f"  {text}")))
     except MlciError:
         for line in lines:
             echo(f"  | {line}")
         raise
-    from mlci.render.view import repro_note, stage_summary
-
-    echo(f"  {stage_summary(result)} ({repro_note(result)})")
-    return result
 
 
 def create_project(root: Path, echo: Echo, *, env: Mapping[str, str] | None = None) -> Path:
@@ -177,10 +165,11 @@ def _quiet_repro(cwd: Path, env: Mapping[str, str]) -> None:
         raise MlciError(f"the demo pipeline failed: {exc}\n" + "\n".join(lines[-20:])) from None
 
 
-def _run_pull_request(root: Path, project: Path, scenario: Scenario, echo: Echo, env: Mapping[str, str]) -> Report:
+def _run_pull_request(root: Path, project: Path, scenario: Scenario, echo: Echo, env: Mapping[str, str], *,
+                      color: bool) -> None:
+    """What CI does on the PR: a fresh clone, `mlci repro`, `mlci report` (outside GitHub Actions)."""
     clone = root / f"ci-{scenario.branch}"
     _git(root, "clone", "-q", "--branch", scenario.branch, str(project), str(clone))
-    result = _repro(clone, echo, env)
-    report = collect.build_report(clone, RunContext(), repro=result, bundle_dir=clone / "mlci-report")
-    write_bundle(report, clone / "mlci-report", render_markdown(report))
-    return report
+    _repro(clone, echo, env)
+    echo("")
+    report_command.run(report_command.Settings(cwd=clone, actions_env={}, color=color, echo=echo))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from mlci.errors import MlciError
+from mlci.files import write_atomically
 from mlci.scaffold.planning import Plan, PlannedFile, plan
 
 Outcome = Literal["wrote", "overwrote", "unchanged", "kept"]
@@ -21,7 +19,6 @@ class Result:
     outcomes: tuple[tuple[PlannedFile, Outcome], ...]
 
 
-
 def apply(plan: Plan) -> Result:
     """Write what the plan says: new files, and existing ones only with ``force``."""
     outcomes: list[tuple[PlannedFile, Outcome]] = []
@@ -31,35 +28,12 @@ def apply(plan: Plan) -> Result:
         elif file.same:
             outcomes.append((file, "unchanged"))
         else:
-            write_atomically(file.path, file.content, shown=file.shown)
+            try:
+                write_atomically(file.path, file.content)
+            except OSError as exc:
+                raise MlciError(f"{file.shown}: cannot write it: {exc.strerror or exc}") from None
             outcomes.append((file, "overwrote" if file.exists else "wrote"))
     return Result(plan, tuple(outcomes))
-
-
-def write_atomically(path: Path, content: bytes, *, shown: str) -> None:
-    """Write to a temporary file beside ``path``, then rename it over: never a half-written file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            mode = path.stat().st_mode & 0o7777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(content)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        raise MlciError(f"{shown}: cannot write it: {exc.strerror or exc}") from None
 
 
 def init(directory: str = ".", *, workflow: str = "pull-request", force: bool = False) -> Result:
