@@ -244,3 +244,19 @@ def test_the_graph_sees_lazy_and_type_checking_imports() -> None:
     assert "mlci.collect" in internal("mlci.commands.report")  # imported inside run()
     assert "jsonschema" in graph()["mlci.report"]  # imported inside validate()
     assert judgement_modules() and "mlci.checks.metrics.judge" in judgement_modules()
+
+
+def test_unit_tests_follow_the_source_tree() -> None:
+    """tests/unit/<folder>/test_<name>.py tests src/mlci/<folder>/<name>.py (or the package <name>/),
+    so a module's tests are found by its name; ``test_<name>_<topic>.py`` is one topic of it."""
+    unit = ROOT / "tests" / "unit"
+    misplaced = []
+    for test in sorted(unit.rglob("test_*.py")):
+        folder = SRC / "mlci" / test.parent.relative_to(unit)
+        name = test.stem.removeprefix("test_")
+        names = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"} | {
+            p.name for p in folder.iterdir() if p.is_dir() and (p / "__init__.py").is_file()} if folder.is_dir() else set()
+        names |= {folder.name} if (folder / "__init__.py").is_file() else set()
+        if not any(name == module or name.startswith(f"{module}_") for module in names):
+            misplaced.append(test.relative_to(ROOT).as_posix())
+    assert misplaced == []

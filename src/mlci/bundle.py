@@ -36,7 +36,7 @@ def read_bundle(path: str | Path) -> Report:
     return Report.from_dict(_json(text, file))
 
 
-def write_repro(result: Repro, out: str | Path, head_sha: str) -> Path:
+def write_repro(result: Repro, out: str | Path, head_sha: str | None) -> Path:
     """Keep what ``mlci repro`` did in the bundle directory, for ``mlci report`` to pick up."""
     path = Path(out) / REPRO_JSON
     _write(path, result.to_record(head_sha))

@@ -108,10 +108,11 @@ def gate(bundle: str, fmt: str) -> None:
 @click.argument("bundle", default=DEFAULT_OUT, type=click.Path(file_okay=False), envvar=BUNDLE_ENV)
 @click.option("--token", help="GitHub token. Default: GITHUB_TOKEN, then GH_TOKEN. Without one, nothing is posted (local mode).")
 @click.option("--comment", "comment", type=click.Choice(["update", "new", "once", "off"]), envvar="MLCI_COMMENT", show_envvar=True,
-              help="How to post the PR comment. Default: `comment.mode` in mlci.yaml, else update.")
-@click.option("--check-name", envvar="MLCI_CHECK_NAME", show_envvar=True, help="The check's name. Default: `check.name` in mlci.yaml, else mlci.")
+              help="How to post the PR comment. Default: `comment.mode` of the policy that judged the gates "
+                   "(recorded in the bundle; not under workflow_run), else update.")
+@click.option("--check-name", envvar="MLCI_CHECK_NAME", show_envvar=True, help="The check's name. Default: `check.name` of the policy that judged the gates, else mlci.")
 @click.option("--take-over-cml", is_flag=True, default=None, envvar="MLCI_TAKE_OVER_CML", show_envvar=True, help="Reuse a comment CML left instead of adding one.")
-@click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="The policy file with the comment and check settings. Default: mlci.yaml here, if any.")
+@click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="A policy file to take the comment and check settings from instead of the bundle's policy.")
 def publish(bundle: str, token: str | None, comment: str | None, check_name: str | None,
             take_over_cml: bool | None, config: str | None) -> None:
     """Post a bundle: the sticky PR comment, the check run (or a commit status), the job summary, step outputs."""

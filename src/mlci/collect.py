@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from mlci import compare, dvc, git
 from mlci.checks.base import Workspace
@@ -93,9 +92,19 @@ def collect(
     return Collected(report, policy, replace(evidence, measured=measured))
 
 
-def build_report(cwd: str | Path, ctx: RunContext, **options: Any) -> Report:
-    """collect, then judge: the Report of the DVC project at ``cwd`` (``options`` as for :func:`collect`)."""
-    found = collect(cwd, ctx, **options)
+def build_report(
+    cwd: str | Path,
+    ctx: RunContext,
+    *,
+    base: str | None = None,
+    head: str | None = None,
+    project: str | None = None,
+    repro: Repro | None = None,
+    config: str | None = None,
+    bundle_dir: str | Path | None = None,
+) -> Report:
+    """collect, then judge: the Report of the DVC project at ``cwd`` (the options as for :func:`collect`)."""
+    found = collect(cwd, ctx, base=base, head=head, project=project, repro=repro, config=config, bundle_dir=bundle_dir)
     return judge(found.report, found.policy, found.evidence)
 
 

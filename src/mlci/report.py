@@ -188,13 +188,13 @@ class Repro:
             pull_error=data.get("pull_error"),
         )
 
-    def to_record(self, head_sha: str) -> str:
+    def to_record(self, head_sha: str | None) -> str:
         """repro.json: this run, on ``head_sha``, for ``mlci report`` to pick up."""
         data = {"schema": REPRO_SCHEMA_ID, "head_sha": head_sha, **self.to_dict()}
         return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
     @classmethod
-    def from_record(cls, data: Any) -> tuple[str, Repro]:
+    def from_record(cls, data: Any) -> tuple[str | None, Repro]:
         """The head commit and the run of a repro.json's data; BundleError when the schema says no."""
         if not isinstance(data, dict) or data.get("schema") != REPRO_SCHEMA_ID:
             found = data.get("schema") if isinstance(data, dict) else type(data).__name__

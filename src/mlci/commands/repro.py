@@ -29,7 +29,7 @@ def run(settings: Settings) -> int:
     from mlci.errors import PipelineFailed
     from mlci.render.view import repro_note, stage_summary
 
-    head_sha = git.rev_parse(settings.cwd, "HEAD")
+    head_sha = git.try_rev_parse(settings.cwd, "HEAD")  # None before the first commit
     result = dvc.repro(settings.cwd, args=settings.dvc_args, pull=settings.pull, push=settings.push,
                        echo=settings.stream, env=settings.env)
     write_repro(result, Path(settings.cwd, settings.out), head_sha)  # a failure too: never a stale record
