@@ -90,3 +90,12 @@ def env_without_github(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env.update(extra)
     return env
+
+
+def build_report(cwd: str | Path, ctx: Any, **options: Any) -> Any:
+    """What ``mlci report`` computes before writing the bundle: collect, then judge."""
+    from mlci.collect import collect
+    from mlci.evaluate import judge
+
+    found = collect(cwd, ctx, **options)
+    return judge(found.report, found.policy, found.evidence)

@@ -92,22 +92,6 @@ def collect(
     return Collected(report, policy, replace(evidence, measured=measured))
 
 
-def build_report(
-    cwd: str | Path,
-    ctx: RunContext,
-    *,
-    base: str | None = None,
-    head: str | None = None,
-    project: str | None = None,
-    repro: Repro | None = None,
-    config: str | None = None,
-    bundle_dir: str | Path | None = None,
-) -> Report:
-    """collect, then judge: the Report of the DVC project at ``cwd`` (the options as for :func:`collect`)."""
-    found = collect(cwd, ctx, base=base, head=head, project=project, repro=repro, config=config, bundle_dir=bundle_dir)
-    return judge(found.report, found.policy, found.evidence)
-
-
 def measure(policy: Policy, workspace: Workspace) -> dict[tuple[str, int], Measured]:
     """Each check's measurement of each of its specs (files read, git looked at, models timed).
 

@@ -1,4 +1,4 @@
-"""build_report on real git + DVC repositories."""
+"""collect then judge (what `mlci report` computes) on real git + DVC repositories."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mlci.collect import build_report
 from mlci.context import RunContext
 from mlci.errors import DvcError, GitError, MlciError
-from tests.repo_helpers import commit, copy_repo, init_repo, sh, write
+from tests.repo_helpers import build_report, commit, copy_repo, init_repo, sh, write
 
 
 @pytest.fixture(scope="session")

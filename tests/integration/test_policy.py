@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from mlci import dvc as mlci_dvc
-from mlci.collect import build_report
 from mlci.context import RunContext
 from mlci.errors import ConfigError
-from tests.repo_helpers import commit, init_repo, sh, write
+from tests.repo_helpers import build_report, commit, init_repo, sh, write
 
 POLICY = "metrics:\n  accuracy:\n    min: 0.6\n    max_drop: 0.05\n"
 
