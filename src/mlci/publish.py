@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci.context import RunContext
+from mlci.context import PR_EVENTS, RunContext
 from mlci.errors import ConfigError, MlciError
 from mlci.github.checks import (
     CheckResult,
@@ -52,6 +52,9 @@ class PublishSettings:
     take_over_cml: bool = False
     check_name: str = "mlci"
     token: str | None = None
+    # The policy file annotations point into when the bundle is untrusted (under workflow_run):
+    # the one this job names, never the bundle's.
+    policy_file: str = "mlci.yaml"
 
 
 @dataclass
@@ -86,6 +89,7 @@ def settings_for(report: Report, ctx: RunContext, *, token: str | None, comment:
         take_over_cml=bool(take_over_cml if take_over_cml is not None else (policy.take_over_cml if policy else False)),
         check_name=check_name or (policy.check_name if policy else "mlci"),
         token=token,
+        policy_file=config or "mlci.yaml",
     )
 
 
@@ -107,6 +111,7 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
     from mlci.render.markdown import render_markdown
 
     env = os.environ if env is None else env
+    report = with_trusted_links(report, ctx)
     body = render_markdown(report, budget=COMMENT_BUDGET)
     result = PublishResult(local=True)
     written = write_job_summary(env, body)
@@ -114,7 +119,7 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
     if written is False:
         result.messages.append("the job summary is full (1 MiB): the report was not added to it")
 
-    repository = ctx.repository or report.context.repository
+    repository = ctx.repository
     if not settings.token or not repository:
         why = "no token (--token, GITHUB_TOKEN or GH_TOKEN)" if not settings.token else "no repository (GITHUB_REPOSITORY)"
         result.messages.append(f"local mode, {why}: nothing posted")
@@ -125,7 +130,7 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
     result.local = False
     try:
         with open_repository(settings.token, ctx.api_url, repository, connect=connect) as repo:
-            pr_number, head_sha = _target(report, ctx, repo)
+            pr_number, head_sha = _target(report, ctx, repo, env)
             result.pr_number, result.head_sha = pr_number, head_sha
             if pr_number is not None:
                 pr = pull_request_issue(repo, pr_number)
@@ -142,7 +147,8 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
                     result.comment = upsert_comment(pr, short, marker, settings.comment,
                                                     take_over_cml=settings.take_over_cml, posted_before=posted_before)
                     result.messages.append(f"GitHub refused the comment ({redact(exc.message, settings.token)}); posted a shorter one")
-            result.check = _check(repo, report, head_sha, settings, result.comment)
+            result.check = _check(repo, report, head_sha, settings, result.comment,
+                                  untrusted=ctx.workflow_run is not None)
     except GitHubError as exc:
         if exc.status == 403 and READ_ONLY in exc.message:
             raise MlciError(FORK_HINT) from None
@@ -151,34 +157,84 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
     return result
 
 
-def _target(report: Report, ctx: RunContext, repo: Repository) -> tuple[int | None, str]:
-    """The PR number and the head SHA to report on, cross-checked against the event."""
-    head_sha = report.context.pr_head_sha or report.context.head.sha
-    if head_sha is None:
+def with_trusted_links(report: Report, ctx: RunContext) -> Report:
+    """``report`` with every link-making field taken from this job's own context, not the bundle:
+    the server, the repository, the workflow and its run. Under ``workflow_run`` they name the
+    run that made the bundle, as GitHub's event payload says (its id and name)."""
+    run = ctx.workflow_run
+    run_id, workflow = ctx.run_id, ctx.workflow
+    if run is not None:
+        run_id = str(run["id"]) if isinstance(run.get("id"), int) else None
+        workflow = run["name"] if isinstance(run.get("name"), str) else None
+    context = replace(report.context, server_url=ctx.server_url, repository=ctx.repository, run_id=run_id,
+                      workflow=workflow)
+    return replace(report, context=context)
+
+
+def _target(report: Report, ctx: RunContext, repo: Repository, env: Mapping[str, str]) -> tuple[int | None, str]:
+    """The PR number and the head SHA to report on, from the event; the bundle's must agree.
+
+    A bundle that names another PR or another commit than the event is refused, whatever
+    the event: a comment and a check go only where this run's own event points.
+    """
+    claimed_pr = report.context.pr_number
+    claimed_sha = report.context.pr_head_sha or report.context.head.sha
+    if claimed_sha is None:
         raise MlciError("the bundle names no head commit")
     run = ctx.workflow_run
-    if run is None:
-        return report.context.pr_number, head_sha
+    if run is not None:
+        return _workflow_run_target(run, claimed_pr, claimed_sha, repo)
+    if ctx.event in PR_EVENTS:
+        number, sha = ctx.pr_number, ctx.pr_head_sha
+        if number is None or sha is None:
+            raise MlciError(f"the {ctx.event} event payload names no pull request (pull_request.number, head.sha)")
+        _agree(claimed_pr, claimed_sha, number, sha, f"the {ctx.event} event")
+        return number, sha
+    if ctx.event == "local":  # not in GitHub Actions: no event to check against
+        return claimed_pr, claimed_sha
+    # push, workflow_dispatch, schedule, ...: no PR, and the commit is the job's own.
+    after = ctx.payload.get("after") if ctx.event == "push" else None
+    sha = after if isinstance(after, str) else env.get("GITHUB_SHA") or None
+    if sha is None:
+        raise MlciError(f"the {ctx.event} run names no commit (GITHUB_SHA): refusing to publish")
+    _agree(claimed_pr, claimed_sha, None, sha, f"the {ctx.event} run")
+    return None, sha
+
+
+def _workflow_run_target(run: Mapping[str, Any], claimed_pr: int | None, claimed_sha: str,
+                         repo: Repository) -> tuple[int | None, str]:
     run_sha = run.get("head_sha")
-    if run_sha != head_sha:
-        raise MlciError(f"the bundle's head commit {head_sha[:12]} is not the workflow run's ({str(run_sha)[:12]}): refusing to publish it")
-    pulls = [p for p in run.get("pull_requests") or [] if isinstance(p, Mapping)]
-    if pulls:
-        number = pulls[0].get("number")
-        if report.context.pr_number not in (None, number):
-            raise MlciError(f"the bundle says PR #{report.context.pr_number}, the workflow run says #{number}: refusing to publish it")
-        return int(number) if isinstance(number, int) else None, head_sha
+    if not isinstance(run_sha, str) or run_sha != claimed_sha:
+        raise MlciError(f"the bundle's head commit {claimed_sha[:12]} is not the workflow run's ({str(run_sha)[:12]}): refusing to publish it")
+    pulls = [p.get("number") for p in run.get("pull_requests") or [] if isinstance(p, Mapping)]
+    numbers = [n for n in pulls if isinstance(n, int)]
+    if numbers:
+        # A branch can head several PRs (into different bases): the bundle says which; one listed is that one.
+        if claimed_pr in numbers:
+            return claimed_pr, run_sha
+        if claimed_pr is None and len(numbers) == 1:
+            return numbers[0], run_sha
+        listed = ", ".join(f"#{n}" for n in numbers)
+        raise MlciError(f"the bundle says PR #{claimed_pr}, the workflow run lists {listed}: refusing to publish it")
     # A fork's PR: workflow_run lists no pull requests; find it by its head commit.
-    number = commit_pull(repo, head_sha)
+    number = commit_pull(repo, run_sha)
     if number is not None:
-        if report.context.pr_number not in (None, number):
-            raise MlciError(f"the bundle says PR #{report.context.pr_number}, but {head_sha[:12]} heads PR #{number}: refusing")
-        return number, head_sha
-    return open_pull_headed_by(repo, head_sha), head_sha
+        if claimed_pr not in (None, number):
+            raise MlciError(f"the bundle says PR #{claimed_pr}, but {run_sha[:12]} heads PR #{number}: refusing")
+        return number, run_sha
+    return open_pull_headed_by(repo, run_sha), run_sha
+
+
+def _agree(claimed_pr: int | None, claimed_sha: str, pr: int | None, sha: str, source: str) -> None:
+    if claimed_pr != pr:
+        said = f"PR #{claimed_pr}" if claimed_pr is not None else "no PR"
+        raise MlciError(f"the bundle says {said}, {source} says {f'PR #{pr}' if pr is not None else 'none'}: refusing to publish it")
+    if claimed_sha != sha:
+        raise MlciError(f"the bundle's head commit {claimed_sha[:12]} is not {source}'s ({sha[:12]}): refusing to publish it")
 
 
 def _check(repo: Repository, report: Report, sha: str, settings: PublishSettings,
-           comment: CommentResult | None) -> CheckResult:
+           comment: CommentResult | None, *, untrusted: bool) -> CheckResult:
     from mlci.render.markdown import render_markdown
     from mlci.render.view import verdict_summary
 
@@ -187,7 +243,8 @@ def _check(repo: Repository, report: Report, sha: str, settings: PublishSettings
     summary = render_markdown(report, budget=CHECK_SUMMARY_BUDGET)
     external_id = comment_ref(comment.comment_id) if comment and comment.comment_id else None
     try:
-        return publish_check_run(repo, sha, settings.check_name, conclusion, title, summary, gate_annotations(report),
+        annotations = gate_annotations(report, file=settings.policy_file if untrusted else None)
+        return publish_check_run(repo, sha, settings.check_name, conclusion, title, summary, annotations,
                                  details_url=report.context.run_url, external_id=external_id)
     except GitHubError as exc:
         if exc.status != 403:
@@ -197,16 +254,19 @@ def _check(repo: Repository, report: Report, sha: str, settings: PublishSettings
     return CheckResult(result.kind, result.url or (comment.url if comment else None), note)
 
 
-def gate_annotations(report: Report) -> list[dict[str, Any]]:
+def gate_annotations(report: Report, *, file: str | None = None) -> list[dict[str, Any]]:
     """One failure annotation per blocking gate of the policy, at its mlci.yaml line (else the first line).
 
-    A failed pipeline has none: the check's summary says where, and the log has the output."""
-    file = report.policy.file if report.policy else "mlci.yaml"
+    With ``file`` (an untrusted bundle), every annotation goes to that file's first line: the
+    bundle chooses neither the file nor the line. A failed pipeline has none: the check's
+    summary says where, and the log has the output."""
+    trusted = file is None
+    file = file or (report.policy.file if report.policy else "mlci.yaml")
     out = []
     for gate in report.gates:
         if not gate.blocking or gate.kind == "pipeline":
             continue
-        line = gate.line or 1
+        line = (gate.line or 1) if trusted else 1
         out.append({"path": file, "start_line": line, "end_line": line, "annotation_level": "failure",
                     "title": f"mlci: {gate.kind} {gate.subject}"[:255], "message": gate.reason[:4000]})
     return out

@@ -34,6 +34,9 @@ def report(verdict: str = "fail", **ctx: Any):  # type: ignore[no-untyped-def]
 
 
 def ctx_for(fake: Any, event: str = "pull_request", **payload: Any) -> RunContext:
+    """This job's context; a pull_request event's payload names PR #42 at HEAD unless given."""
+    if event in ("pull_request", "pull_request_target") and not payload:
+        payload = {"number": 42, "pull_request": {"number": 42, "head": {"sha": HEAD}, "base": {"sha": BASE}}}
     return RunContext(event=event, payload=payload, repository=REPO, workflow="ml", run_id="118",
                       server_url="https://github.com", api_url=fake.url)
 
@@ -130,7 +133,8 @@ def test_mode_once_does_not_recreate_a_deleted_comment(fake: Any) -> None:
     fake.add_pull(REPO, 42, new_head, BASE, commits=[HEAD, new_head])  # the PR moves on
     rep = report()
     rep = replace(rep, context=replace(rep.context, pr_head_sha=new_head))
-    result = run(fake, rep=rep, settings=PublishSettings(comment="once"))
+    moved = ctx_for(fake, number=42, pull_request={"number": 42, "head": {"sha": new_head}, "base": {"sha": BASE}})
+    result = run(fake, rep=rep, settings=PublishSettings(comment="once"), ctx=moved)
     assert result.comment is not None and result.comment.action == "skipped"
     assert fake.comments(REPO, 42) == []
     assert len(fake.check_runs(REPO, new_head)) == 1
@@ -221,6 +225,72 @@ def test_workflow_run_publishes_a_fork_bundle_after_cross_checks(fake: Any) -> N
     forged = {"workflow_run": {"head_sha": "e" * 40, "pull_requests": []}}
     with pytest.raises(MlciError, match="is not the workflow run's"):
         run(fake, ctx=ctx_for(fake, "workflow_run", **forged))
+
+
+def test_a_branch_heading_two_prs_publishes_the_bundles_own(fake: Any) -> None:
+    """workflow_run lists every PR the branch heads; the bundle of the second one is not refused."""
+    fake.add_pull(REPO, 43, HEAD, BASE)
+    two = {"workflow_run": {"id": 7, "name": "mlci (fork-safe)", "head_sha": HEAD, "event": "pull_request",
+                            "pull_requests": [{"number": 42}, {"number": 43}]}}
+    rep = replace(report(), context=replace(report().context, pr_number=43))
+    result = run(fake, rep=rep, ctx=ctx_for(fake, "workflow_run", **two))
+    assert result.pr_number == 43 and len(fake.comments(REPO, 43)) == 1 and fake.comments(REPO, 42) == []
+    with pytest.raises(MlciError, match=r"the bundle says PR #44, the workflow run lists #42, #43"):
+        run(fake, rep=replace(rep, context=replace(rep.context, pr_number=44)), ctx=ctx_for(fake, "workflow_run", **two))
+    with pytest.raises(MlciError, match=r"the bundle says PR #None, the workflow run lists #42, #43"):
+        run(fake, rep=replace(rep, context=replace(rep.context, pr_number=None)), ctx=ctx_for(fake, "workflow_run", **two))
+
+
+@pytest.mark.parametrize(("event", "payload", "env", "claim", "refusal"), [
+    # the bundle names another PR than the pull_request event
+    ("pull_request", None, {}, {"pr_number": 7}, "the bundle says PR #7, the pull_request event says PR #42"),
+    ("pull_request_target", None, {}, {"pr_head_sha": "e" * 40}, "is not the pull_request_target event's"),
+    # a push has no PR: a bundle naming one is refused, and so is another commit
+    ("push", {"after": HEAD}, {}, {}, "the bundle says PR #42, the push run says none"),
+    ("push", {"after": "e" * 40}, {}, {"pr_number": None}, "is not the push run's"),
+    ("workflow_dispatch", {}, {"GITHUB_SHA": "e" * 40}, {"pr_number": None}, "is not the workflow_dispatch run's"),
+    ("workflow_dispatch", {}, {}, {"pr_number": None}, "names no commit"),
+])
+def test_the_pr_and_commit_are_cross_checked_in_every_event(fake: Any, event: str, payload: dict[str, Any] | None,
+                                                            env: dict[str, str], claim: dict[str, Any], refusal: str) -> None:
+    rep = replace(report(), context=replace(report().context, **claim))
+    ctx = ctx_for(fake, event, **(payload or {}))
+    with pytest.raises(MlciError, match=refusal):
+        run(fake, rep=rep, ctx=ctx, env=env)
+    assert fake.comments(REPO, 42) == [] and fake.check_runs(REPO, HEAD) == [] and fake.check_runs(REPO, "e" * 40) == []
+
+
+def test_a_push_publishes_the_check_on_its_own_commit(fake: Any) -> None:
+    rep = replace(report(), context=replace(report().context, event="push", pr_number=None, pr_head_sha=None,
+                                             head=Revision("workspace", HEAD, True)))
+    result = run(fake, rep=rep, ctx=ctx_for(fake, "push", after=HEAD))
+    assert result.pr_number is None and result.comment is None
+    assert [c["conclusion"] for c in fake.check_runs(REPO, HEAD)] == ["failure"]
+
+
+def test_links_and_annotations_come_from_the_trusted_side(fake: Any) -> None:
+    """A bundle saying https://evil.example, another run and another file gets none of them:
+    the links name this job's server and the workflow run GitHub's event names; under
+    workflow_run the annotations go to the policy file this job names, at its first line."""
+    rep = report()
+    rep = replace(rep, context=replace(rep.context, server_url="https://evil.example", run_id="666", workflow="ml",
+                                       repository="evil/repo"))
+    run(fake, rep=rep)  # a pull_request job: its own context
+    [comment] = fake.comments(REPO, 42)
+    [check] = fake.check_runs(REPO, HEAD)
+    assert "evil" not in comment["body"] and "666" not in comment["body"]
+    assert "https://github.com/acme/churn/actions/runs/118" in comment["body"]
+    assert check["details_url"] == "https://github.com/acme/churn/actions/runs/118"
+
+    fork = {"workflow_run": {"id": 119, "name": "ml", "head_sha": HEAD, "event": "pull_request", "pull_requests": []}}
+    rep = replace(rep, policy=replace(rep.policy, file=".github/workflows/deploy.yml"))
+    run(fake, rep=rep, ctx=ctx_for(fake, "workflow_run", **fork))
+    [comment] = fake.comments(REPO, 42)
+    [check] = fake.check_runs(REPO, HEAD)
+    assert "evil" not in comment["body"] and "https://github.com/acme/churn/actions/runs/119" in comment["body"]
+    assert check["details_url"] == "https://github.com/acme/churn/actions/runs/119"
+    # GitHub appends the annotations of each update: the first run's (its own bundle), then the fork's.
+    assert [(a["path"], a["start_line"]) for a in check["output"]["annotations"]] == [("mlci.yaml", 4), ("mlci.yaml", 1)]
 
 
 def test_a_502_on_an_edit_is_retried(fake: Any) -> None:
