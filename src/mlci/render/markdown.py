@@ -19,7 +19,7 @@ import tabulate as _tabulate
 
 from mlci.render import view
 from mlci.render.budget import Items, Section, Table, fit
-from mlci.render.escape import md_code, md_escape
+from mlci.render.escape import md_code, md_escape, show_controls
 from mlci.render.fmt import format_seconds, plural
 from mlci.report import GateResult, MetricRow, ParamRow, Problem, Report, Repro, StageRun
 
@@ -216,10 +216,11 @@ def _policy(report: Report) -> Section | None:
     info = report.policy
     if info is None or not info.changed:
         return None
-    fence = "`" * max(3, _longest_backtick_run(info.diff) + 1)
+    diff = show_controls(info.diff.rstrip())  # the PR's bytes: hidden characters shown, not obeyed
+    fence = "`" * max(3, _longest_backtick_run(diff) + 1)
     body = f"{md_escape(info.note, 600)}"
-    if info.diff:
-        body += f"\n\n{fence}diff\n{info.diff.rstrip()}\n{fence}"
+    if diff:
+        body += f"\n\n{fence}diff\n{diff}\n{fence}"
     return Section(_open(f"Policy: this change edits {md_code(info.file)}"), Items([body]), "</details>", lambda n: "")
 
 

@@ -8,7 +8,7 @@ import click
 from tabulate import tabulate
 
 from mlci.render import view
-from mlci.render.escape import term_clean
+from mlci.render.escape import show_controls, term_clean
 from mlci.render.fmt import format_seconds, plural
 from mlci.report import GateResult, MetricRow, Report
 
@@ -46,8 +46,9 @@ def _header(report: Report, paint: _Painter) -> str:
     return f"{title}\n{revisions}"
 
 
-def term_clean_lines(text: str) -> str:
-    return "\n".join(term_clean(line, 500) for line in text.splitlines())
+def term_lines(text: str) -> str:
+    """Lines of user text as written (the policy diff), hidden characters shown as escapes."""
+    return show_controls(text.rstrip())
 
 
 def _failures(report: Report, paint: _Painter) -> str | None:
@@ -141,7 +142,7 @@ def _pipeline(report: Report, paint: _Painter) -> str | None:
 def _policy(report: Report, paint: _Painter) -> str | None:
     if report.policy is None or not report.policy.changed:
         return None
-    return f"Policy: {term_clean(report.policy.note, 600)}\n{term_clean_lines(report.policy.diff)}".rstrip()
+    return f"Policy: {term_clean(report.policy.note, 600)}\n{term_lines(report.policy.diff)}".rstrip()
 
 
 def _unchanged(report: Report, paint: _Painter) -> str | None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tabulate import tabulate
 
-from mlci.render.escape import MAX_CHARS, md_code, md_escape, term_clean
+from mlci.render.escape import MAX_CHARS, md_code, md_escape, show_controls, term_clean
 from mlci.render.fmt import (
     MINUS,
     change_cell,
@@ -41,7 +41,7 @@ from mlci.render.fmt import (
         ("a @ b # c", "a &#64; b &#35; c"),  # nothing to link: no zero-width space
         ("`code`", "\\`code\\`"),
         ("**bold** ~~x~~", "\\*\\*bold\\*\\* \\~\\~x\\~\\~"),
-        ("[link](http://x)", "\\[link\\](http://x)"),
+        ("[link](http://x)", "\\[link\\](http:&#8203;//x)"),  # no bare link either
         ("![img](x)", "\\!\\[img\\](x)"),
         ("$x^2$", "\\$x^2\\$"),
         ("back\\slash", "back\\\\slash"),
@@ -68,6 +68,53 @@ def test_md_escape_caps_long_text_before_escaping() -> None:
     assert out.count("&#124;") == MAX_CHARS - 1
     assert md_escape("x" * 1000, limit=10) == "x" * 9 + "…"
     assert md_escape("x" * MAX_CHARS) == "x" * MAX_CHARS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("https://evil.example/x", "https:&#8203;//evil.example/x"),
+        ("see HTTP://evil.example", "see HTTP:&#8203;//evil.example"),
+        ("ftp://x.example", "ftp:&#8203;//x.example"),
+        ("www.evil.example", "www&#8203;.evil.example"),
+        ("WWW.Evil.example", "WWW&#8203;.Evil.example"),
+        ("a|b https://e.example", "a&#124;b https:&#8203;//e.example"),  # escaped text too
+        ("mail me@evil.example", "mail me&#64;&#8203;evil.example"),  # no email autolink either
+        ("www_x.example", "www_x.example"),  # not a link: unchanged
+    ],
+)
+def test_md_escape_links_no_bare_url(text: str, expected: str) -> None:
+    """Issue 12 finding 10: GFM autolinks bare ``scheme://`` and ``www.``; a zero-width
+    space inside them (invisible when rendered) leaves plain text."""
+    assert md_escape(text) == expected
+
+
+def test_md_code_of_a_url_is_a_code_span() -> None:
+    assert md_code("https://evil.example") == "`https://evil.example`"  # code spans never link
+    assert md_code("https://evil.example/<x>") == "<code>https:&#8203;//evil.example/&lt;x&gt;</code>"
+
+
+@given(st.text())
+def test_md_escape_never_leaves_an_autolink(text: str) -> None:
+    out = md_escape(text).replace("&#8203;", "\u200b")
+    assert "://" not in out and "www." not in out.lower()
+
+
+def test_show_controls() -> None:
+    assert show_controls("plain\ttab\nline") == "plain\ttab\nline"
+    assert show_controls("a\x00b\x1b[31mc\rd\u202ee\u2066f\u2069\x85\u2028\ufeff\x7f") == (
+        "a\\x00b\\x1b[31mc\\rd\\u202ee\\u2066f\\u2069\\x85\\u2028\\ufeff\\x7f")
+    assert show_controls("x\ud800y") == "x\\ud800y"  # encodable
+    assert show_controls("é ✅ 名前") == "é ✅ 名前"  # visible text stays
+
+
+@given(st.text())
+def test_show_controls_leaves_only_visible_lines(text: str) -> None:
+    out = show_controls(text)
+    assert out.split("\n") == [show_controls(line) for line in text.split("\n")]  # the same lines
+    assert not any(ch not in "\t\n" and (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F) for ch in out)
+    assert not any(0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069 for ch in out)
+    out.encode("utf-8")
 
 
 def test_md_code() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from mlci.report import GateResult, PolicyInfo, Table
@@ -80,3 +81,36 @@ def test_text_verdict() -> None:
     assert "reproducible" in text and "data: data/train.csv" in text
     assert "\x1b[" not in text
     assert "\x1b[" in render_text(failing_report(), color=True)
+
+
+HOSTILE_DIFF = ("--- a/mlci.yaml\n+++ b/mlci.yaml\n@@ -1 +1 @@\n-  min: 0.9\n"
+                "+  min: 0.1 # \u202eevil\u202c \x00nul \x1b[31mred\x1b[0m cr\rover \u2066iso\u2069 tab\tok\n")
+
+
+def test_policy_diff_shows_hidden_characters_instead_of_obeying_them() -> None:
+    """Issue 12 finding 10: the policy diff went into its code fence as written, bidi
+    overrides, NUL, ESC and CR included. Every one is now shown as its escape."""
+    info = replace(POLICY, changed=True, diff=HOSTILE_DIFF, note="n")
+    md = render_markdown(replace(failing_report(), policy=info))
+    fence = md[md.index("```diff\n"): md.index("\n```", md.index("```diff\n") + 1)]
+    for raw in ("\u202e", "\u202c", "\x00", "\x1b", "\r", "\u2066", "\u2069"):
+        assert raw not in md
+    assert "+  min: 0.1 # \\u202eevil\\u202c \\x00nul \\x1b[31mred\\x1b[0m cr\\rover \\u2066iso\\u2069 tab\tok" in fence
+    assert fence.count("\n") == 5  # the same lines: a CR is no line break
+
+    text = render_text(replace(failing_report(), policy=info))
+    for raw in ("\u202e", "\x00", "\x1b", "\r", "\u2066"):
+        assert raw not in text
+    assert "+  min: 0.1 # \\u202eevil\\u202c \\x00nul \\x1b[31mred\\x1b[0m cr\\rover \\u2066iso\\u2069 tab\tok" in text
+
+
+def test_gate_reasons_and_checks_link_no_bare_url() -> None:
+    """Issue 12 finding 10: user text naming https://… or www.… became a live link on GitHub."""
+    report = replace(failing_report(), gates=(
+        gate("data/https://evil.example/x.csv", "fail", "see www.evil.example and HTTP://evil.example/a", kind="data"),
+    ))
+    md = render_markdown(report)
+    body = md[: md.rindex("<sub>")]  # mlci's own footer link stays
+    assert not re.search(r"(?i)https?://|www\.", body)
+    assert "https:&#8203;//evil.example/x.csv" in body and "www&#8203;.evil.example" in body
+    assert "[workflow run 118](https://github.com/acme/churn/actions/runs/118)" in md
