@@ -65,10 +65,12 @@ State API for tests
 
 Fault injection
 ---------------
-``fake.inject(method, path_regex, status=502, headers=None, body=None, times=1, drop=False)``
+``fake.inject(method, path_regex, status=502, headers=None, body=None, times=1, drop=False, after=False)``
 makes the next ``times`` matching requests fail with that status, or lose their connection
-without an answer (``drop=True``). ``secondary_rate_limit`` and ``primary_rate_limit`` build
-GitHub's rate limit answers. Injected answers skip the contract check.
+without an answer (``drop=True``). With ``after=True`` the request is served first, checked
+against the contract and its writes done, and only its answer is lost: GitHub created the
+check run, the client saw a 502 or nothing. ``secondary_rate_limit`` and ``primary_rate_limit``
+build GitHub's rate limit answers. Injected answers skip the contract check.
 """
 
 from __future__ import annotations
@@ -394,6 +396,7 @@ class Injection:
     body: Any
     times: int
     drop: bool
+    after: bool = False  # serve the request (do its writes), then lose or replace its answer
 
 
 @dataclass
@@ -605,14 +608,15 @@ class FakeGitHub:
     # --- Fault injection ---------------------------------------------------------------------------------------
 
     def inject(self, method: str, path_regex: str, *, status: int = 502, headers: dict[str, str] | None = None,
-               body: Any = None, times: int = 1, drop: bool = False) -> None:
+               body: Any = None, times: int = 1, drop: bool = False, after: bool = False) -> None:
         """Fail the next ``times`` requests whose method is ``method`` ("*" for any) and whose path (no query)
         matches ``path_regex`` (re.search): answer ``status`` with ``headers`` and ``body`` (JSON-able, or
         bytes/str sent as is; default GitHub's {"message": ...}), or close the connection unanswered (``drop``).
+        ``after``: first serve the request as usual (contract-checked, its writes done), then fail its answer.
         """
         with self._lock:
             self._injections.append(Injection(method.upper(), re.compile(path_regex), status, dict(headers or {}),
-                                              body, times, drop))
+                                              body, times, drop, after))
 
     def secondary_rate_limit(self, method: str, path_regex: str, *, retry_after: int | None = 1,
                              times: int = 1) -> None:
@@ -644,13 +648,16 @@ class FakeGitHub:
         split = urllib.parse.urlsplit(target)
         with self._lock:
             injection = self._take_injection(method, split.path)
-            if injection is not None:
+            if injection is not None and not injection.after:
                 self.requests.append(Request(method, target, 0 if injection.drop else injection.status))
                 return None if injection.drop else self._injected_reply(injection)
             try:
                 reply = self._serve(method, split.path, split.query, headers, raw)
             except Exception:  # a bug of the fake: as loud as a violation
                 reply = self._violation(f"{method} {split.path}: the fake failed: {traceback.format_exc()}")
+            if injection is not None:  # served; its answer is lost or replaced
+                self.requests.append(Request(method, target, 0 if injection.drop else injection.status))
+                return None if injection.drop else self._injected_reply(injection)
             self.requests.append(Request(method, target, reply.status))
             return reply
 
@@ -886,7 +893,10 @@ class FakeGitHub:
             runs = [r for r in runs if r["name"] == query["check_name"]]
         if "status" in query:
             runs = [r for r in runs if r["status"] == query["status"]]
-        if query.get("filter", "latest") == "latest":  # the most recent run of each name
+        if query.get("filter", "latest") == "latest":
+            # The most recent run of each name; GitHub's docs: "filters check runs by their completed_at
+            # timestamp". A run not yet completed counts as the most recent; equal times, the newer id.
+            runs.sort(key=lambda r: (r["completed_at"] is None, r["completed_at"] or "", r["id"]), reverse=True)
             seen: set[str] = set()
             runs = [r for r in runs if not (r["name"] in seen or seen.add(r["name"]))]  # type: ignore[func-returns-value]
         items = [self._check_run_json(r) for r in runs]

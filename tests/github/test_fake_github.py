@@ -348,6 +348,43 @@ def test_a_dropped_connection_is_retried(fake: FakeGitHub) -> None:
     assert [r.status for r in fake.requests] == [0, 200]
 
 
+
+def test_a_fault_after_the_write_loses_only_the_answer(fake: FakeGitHub) -> None:
+    """``after=True``: GitHub did the write, the client saw a 502 or a dropped connection."""
+    repo = client(fake, retry=None).get_repo(REPO)
+    fake.inject("POST", r"/issues/7/comments$", status=502, after=True)
+    with pytest.raises(GithubException) as caught:
+        repo.get_pull(7).create_issue_comment("written")
+    assert caught.value.status == 502
+    assert [c["body"] for c in fake.comments(REPO, 7)] == ["written"]
+    fake.inject("POST", r"/check-runs$", drop=True, after=True)
+    with pytest.raises(requests.ConnectionError):
+        repo.create_check_run(name="mlci", head_sha=HEAD, conclusion="success", output={"title": "t", "summary": "s"})
+    assert [r["conclusion"] for r in fake.check_runs(REPO, HEAD)] == ["success"]
+    assert [r.status for r in fake.requests[-2:]] == [502, 0]
+
+
+def test_a_fault_after_the_write_still_checks_the_request(fake: FakeGitHub) -> None:
+    gh = client(fake, retry=None)
+    fake.inject("POST", r"/issues/7/comments$", status=502, after=True)
+    with pytest.raises(GithubException) as caught:
+        gh.requester.requestJsonAndCheck("POST", f"{fake.url}/repos/{REPO}/issues/7/comments", input={"text": "hi"})
+    assert caught.value.status == 502
+    assert len(fake.violations) == 1 and "'body' is a required property" in fake.violations[0]
+    fake.violations.clear()
+
+
+def test_latest_check_runs_are_the_last_completed(fake: FakeGitHub) -> None:
+    """GitHub's filter=latest goes by completed_at, not by creation."""
+    import datetime as dt
+
+    repo = client(fake).get_repo(REPO)
+    first = repo.create_check_run(name="mlci", head_sha=HEAD, conclusion="failure", output={"title": "t", "summary": "1"})
+    second = repo.create_check_run(name="mlci", head_sha=HEAD, conclusion="success", output={"title": "t", "summary": "2"})
+    assert [r.id for r in repo.get_commit(HEAD).get_check_runs(check_name="mlci")] == [second.id]
+    first.edit(completed_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5))
+    assert [r.id for r in repo.get_commit(HEAD).get_check_runs(check_name="mlci")] == [first.id]
+
 # --- Contract violations ---------------------------------------------------------------------------------------------
 
 def test_a_response_that_breaks_the_contract_is_caught(fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
