@@ -65,11 +65,12 @@ State API for tests
 
 Fault injection
 ---------------
-``fake.inject(method, path_regex, status=502, headers=None, body=None, times=1, drop=False, after=False)``
-makes the next ``times`` matching requests fail with that status, or lose their connection
+``fake.inject(method, path_regex, status=502, headers=None, body=None, times=1, drop=False, after=False,
+delay=0.0)`` makes the next ``times`` matching requests fail with that status, or lose their connection
 without an answer (``drop=True``). With ``after=True`` the request is served first, checked
 against the contract and its writes done, and only its answer is lost: GitHub created the
-check run, the client saw a 502 or nothing. ``secondary_rate_limit`` and ``primary_rate_limit``
+check run, the client saw a 502 or nothing. ``delay`` holds the answer back that many seconds
+(longer than the client's timeout: a read timeout, after the write with ``after=True``). ``secondary_rate_limit`` and ``primary_rate_limit``
 build GitHub's rate limit answers. Injected answers skip the contract check.
 """
 
@@ -382,6 +383,7 @@ class Reply:
     body: Any = None  # JSON-able; None for no body
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # a body sent as is (injected answers)
+    delay: float = 0.0  # seconds to hold the answer back (injected answers)
 
 
 ErrorReply = Callable[..., "Reply"]  # error(status, message, extra_headers=None, **fields) -> Reply
@@ -397,6 +399,7 @@ class Injection:
     times: int
     drop: bool
     after: bool = False  # serve the request (do its writes), then lose or replace its answer
+    delay: float = 0.0  # seconds before the answer is sent
 
 
 @dataclass
@@ -608,15 +611,17 @@ class FakeGitHub:
     # --- Fault injection ---------------------------------------------------------------------------------------
 
     def inject(self, method: str, path_regex: str, *, status: int = 502, headers: dict[str, str] | None = None,
-               body: Any = None, times: int = 1, drop: bool = False, after: bool = False) -> None:
+               body: Any = None, times: int = 1, drop: bool = False, after: bool = False,
+               delay: float = 0.0) -> None:
         """Fail the next ``times`` requests whose method is ``method`` ("*" for any) and whose path (no query)
         matches ``path_regex`` (re.search): answer ``status`` with ``headers`` and ``body`` (JSON-able, or
         bytes/str sent as is; default GitHub's {"message": ...}), or close the connection unanswered (``drop``).
         ``after``: first serve the request as usual (contract-checked, its writes done), then fail its answer.
+        ``delay``: hold the failed answer back that many seconds (a client with a shorter timeout gives up).
         """
         with self._lock:
             self._injections.append(Injection(method.upper(), re.compile(path_regex), status, dict(headers or {}),
-                                              body, times, drop, after))
+                                              body, times, drop, after, delay))
 
     def secondary_rate_limit(self, method: str, path_regex: str, *, retry_after: int | None = 1,
                              times: int = 1) -> None:
@@ -676,8 +681,9 @@ class FakeGitHub:
         if body is None:
             body = {"message": http.HTTPStatus(injection.status).phrase, "status": str(injection.status)}
         if isinstance(body, (bytes, str)):
-            return Reply(injection.status, None, headers, body.encode() if isinstance(body, str) else body)
-        return Reply(injection.status, body, headers)
+            return Reply(injection.status, None, headers, body.encode() if isinstance(body, str) else body,
+                         injection.delay)
+        return Reply(injection.status, body, headers, delay=injection.delay)
 
     def _violation(self, message: str) -> Reply:
         self.violations.append(message)
@@ -1258,18 +1264,23 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if reply.delay:
+            time.sleep(reply.delay)  # outside the fake's lock: other requests are answered meanwhile
         payload = reply.raw if reply.raw is not None else (
             b"" if reply.body is None else json.dumps(reply.body, ensure_ascii=False).encode("utf-8"))
-        self.send_response(reply.status)
-        for key, value in reply.headers.items():
-            if reply.status == 204 and key == "content-type":
-                continue
-            self.send_header(key, value)
-        if reply.status != 204:
-            self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        if payload and reply.status != 204:
-            self.wfile.write(payload)
+        try:
+            self.send_response(reply.status)
+            for key, value in reply.headers.items():
+                if reply.status == 204 and key == "content-type":
+                    continue
+                self.send_header(key, value)
+            if reply.status != 204:
+                self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            if payload and reply.status != 204:
+                self.wfile.write(payload)
+        except OSError:  # the client gave up waiting (a delayed answer)
+            self.close_connection = True
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _dispatch
 

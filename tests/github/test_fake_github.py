@@ -374,6 +374,14 @@ def test_a_fault_after_the_write_still_checks_the_request(fake: FakeGitHub) -> N
     fake.violations.clear()
 
 
+def test_a_delayed_answer_after_the_write_is_a_read_timeout(fake: FakeGitHub) -> None:
+    repo = client(fake, retry=None, timeout=1).get_repo(REPO)
+    fake.inject("POST", r"/issues/7/comments$", after=True, delay=2)
+    with pytest.raises(requests.ReadTimeout):
+        repo.get_pull(7).create_issue_comment("written")
+    assert [c["body"] for c in fake.comments(REPO, 7)] == ["written"]
+    assert [c.body for c in client(fake).get_repo(REPO).get_pull(7).get_issue_comments()] == ["written"]
+
 def test_latest_check_runs_are_the_last_completed(fake: FakeGitHub) -> None:
     """GitHub's filter=latest goes by completed_at, not by creation."""
     import datetime as dt

@@ -8,6 +8,7 @@ outside mlci.github imports PyGithub or catches its errors.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -23,6 +24,9 @@ R = TypeVar("R")
 
 DEFAULT_API = "https://api.github.com"
 RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
+# POSTs never repeated after an answer that may follow a write (a 5xx, a lost connection, a read
+# timeout): a repeated create makes a second check run. checks.py finds the one made instead.
+NOT_REPEATED = re.compile(r"/check-runs$")
 TIMEOUT_S = 30
 
 
@@ -43,9 +47,10 @@ def connect(token: str, api_url: str | None = None, *, throttle: bool = True, re
     logging.getLogger("github").setLevel(logging.WARNING)
 
     # urllib3 leaves POST and PATCH out of its retried methods; mlci's writes are safe to
-    # repeat (a duplicate comment from a lost response is removed after creation).
-    retry = GithubRetry(total=retry_total, secondary_rate_wait=secondary_rate_wait, backoff_factor=backoff_factor,
-                        allowed_methods=RETRIED_METHODS)
+    # repeat (a duplicate comment from a lost response is removed after creation), except
+    # creating a check run (NOT_REPEATED), which checks.py retries itself, finding the run first.
+    retry = _retry_class()(total=retry_total, secondary_rate_wait=secondary_rate_wait, backoff_factor=backoff_factor,
+                           allowed_methods=RETRIED_METHODS)
     pauses = {} if throttle else {"seconds_between_requests": None, "seconds_between_writes": None}
     return Github(
         base_url=(api_url or DEFAULT_API).rstrip("/"),
@@ -60,6 +65,37 @@ def connect(token: str, api_url: str | None = None, *, throttle: bool = True, re
 
 
 _connect = connect  # open_repository's parameter of that name hides it
+
+
+@functools.cache
+def _retry_class() -> type[Any]:
+    """GithubRetry that does not repeat a POST to ``NOT_REPEATED`` after a 5xx or a lost answer.
+
+    Such an answer can come after GitHub did the write; a rate limit (403, 429) or a connection
+    that never opened cannot, and they are retried as for every request. The refused 5xx leaves
+    as PyGithub's GithubException, the lost answer as the connection error requests raises.
+    """
+    import json
+    import urllib.parse
+
+    from github import GithubException, GithubRetry
+
+    class WriteOnceRetry(GithubRetry):
+        def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                      error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Any:
+            if method == "POST" and url and NOT_REPEATED.search(urllib.parse.urlsplit(url).path):
+                if error is not None and not self._is_connection_error(error):
+                    raise error.with_traceback(_stacktrace)
+                if response is not None and response.status >= 500:
+                    content: Any = self.get_content(response, url)
+                    try:
+                        content = json.loads(content)
+                    except ValueError:
+                        pass
+                    raise GithubException(response.status, content, dict(response.headers))
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    return WriteOnceRetry
 
 
 def redact(text: str, token: str | None) -> str:
