@@ -7,13 +7,15 @@ jsonschema) only inside it, so that ``mlci --help`` stays fast.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
+import traceback as _traceback
 from typing import Any
 
 import click
 
-from mlci.commands import DEFAULT_OUT
+from mlci.commands import DEFAULT_OUT, echo, echo_err
 from mlci.errors import MlciError
 from mlci.pins import version_text
 
@@ -34,7 +36,7 @@ def use_color(stream: Any = None) -> bool:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version_text(), "-V", "--version", prog_name="mlci", message="%(prog)s %(version)s")
-@click.option("--traceback", is_flag=True, help="Show the full Python traceback on errors.")
+@click.option("--traceback", is_flag=True, help="Show the full Python traceback on errors (on stderr; the exit code stays the error's own).")
 @click.pass_context
 def cli(ctx: click.Context, traceback: bool) -> None:
     """mlci: reproduce a DVC pipeline, compare metrics and params with the base, report and gate.
@@ -70,7 +72,7 @@ def repro(pull: bool | None, push: bool, out: str, record_failure: bool, dvc_arg
     from mlci.commands import repro as command
 
     _exit(command.run(command.Settings(out=out, pull=pull, push=push, record_failure=record_failure,
-                                       dvc_args=dvc_args, echo=click.echo, stream=_echo_line)))
+                                       dvc_args=dvc_args, echo=echo, stream=echo)))
 
 
 @cli.command()
@@ -90,7 +92,7 @@ def report(base: str | None, head: str | None, out: str, fmt: str, project: str 
     from mlci.commands import report as command
 
     _exit(command.run(command.Settings(out=out, fmt=fmt, base=base, head=head, project=project,  # type: ignore[arg-type]
-                                       config=config, color=use_color(), echo=click.echo)))
+                                       config=config, color=use_color(), echo=echo)))
 
 
 @cli.command()
@@ -101,7 +103,7 @@ def gate(bundle: str, fmt: str) -> None:
     """Print the verdict of a bundle; exit 0 when every non-informational gate passed, 1 when any failed."""
     from mlci.commands import gate as command
 
-    _exit(command.run(command.Settings(bundle=bundle, fmt=fmt, color=use_color(), echo=click.echo)))  # type: ignore[arg-type]
+    _exit(command.run(command.Settings(bundle=bundle, fmt=fmt, color=use_color(), echo=echo)))  # type: ignore[arg-type]
 
 
 @cli.command()
@@ -120,7 +122,7 @@ def publish(bundle: str, token: str | None, comment: str | None, check_name: str
 
     _exit(command.run(command.Settings(bundle=bundle, token=token, comment=comment,  # type: ignore[arg-type]
                                        check_name=check_name, take_over_cml=take_over_cml, config=config,
-                                       echo=click.echo)))
+                                       echo=echo)))
 
 
 @cli.command()
@@ -129,7 +131,7 @@ def schema(which: str) -> None:
     """Print a JSON Schema: the policy file mlci.yaml (default) or the bundle's report.json."""
     from mlci.commands import schema as command
 
-    _exit(command.run(command.Settings(which=which, echo=click.echo)))  # type: ignore[arg-type]
+    _exit(command.run(command.Settings(which=which, echo=echo)))  # type: ignore[arg-type]
 
 
 @cli.command()
@@ -147,7 +149,7 @@ def init(directory: str, workflow: str, force: bool) -> None:
     from mlci.commands import init as command
 
     _exit(command.run(command.Settings(directory=directory, workflow=workflow, force=force,  # type: ignore[arg-type]
-                                       echo=click.echo)))
+                                       echo=echo)))
 
 
 @cli.command()
@@ -156,12 +158,7 @@ def demo(keep: str | None) -> None:
     """Build an example DVC project with two PRs and show mlci's report for each."""
     from mlci.commands import demo as command
 
-    _exit(command.run(command.Settings(keep=keep, color=use_color(), echo=click.echo)))
-
-
-def _echo_line(line: str) -> None:
-    click.echo(line)
-    sys.stdout.flush()
+    _exit(command.run(command.Settings(keep=keep, color=use_color(), echo=echo)))
 
 
 def _exit(code: int) -> None:
@@ -171,7 +168,12 @@ def _exit(code: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: one place where errors become messages and exit codes."""
+    """Entry point: one place where errors become messages and exit codes.
+
+    Every line goes through the commands' echo (stdout) or echo_err (stderr): in GitHub Actions
+    a message that quotes the user's text starts no workflow command. ``--traceback`` adds the
+    traceback on standard error; the exit code stays the error's own.
+    """
     args = sys.argv[1:] if argv is None else argv
     show_traceback = "--traceback" in args
     try:
@@ -179,22 +181,25 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except MlciError as exc:
-        if show_traceback:
-            raise
-        click.echo(f"mlci: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(f"mlci: error: {exc}", exc.exit_code, show_traceback)
     except click.exceptions.Abort:
-        click.echo("mlci: aborted", err=True)
-        sys.exit(130)
+        _fail("mlci: aborted", 130, False)
     except click.ClickException as exc:
-        exc.show()
+        shown = io.StringIO()
+        exc.show(file=shown)
+        echo_err(shown.getvalue(), nl=False)
         sys.exit(2 if exc.exit_code not in (0, 1) else exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("mlci: interrupted", err=True)
-        sys.exit(130)
+        _fail("mlci: interrupted", 130, False)
     except Exception as exc:  # a bug in mlci, not the user's mistake
-        if show_traceback:
-            raise
-        click.echo(f"mlci: internal error: {type(exc).__name__}: {exc} (run with --traceback and report it)", err=True)
-        sys.exit(3)
+        hint = "report it" if show_traceback else "run with --traceback and report it"
+        _fail(f"mlci: internal error: {type(exc).__name__}: {exc} ({hint})", 3, show_traceback)
     sys.exit(0)
+
+
+def _fail(message: str, code: int, show_traceback: bool) -> None:
+    """The message on standard error (after the traceback when asked), then exit ``code``."""
+    if show_traceback:
+        echo_err(_traceback.format_exc(), nl=False)
+    echo_err(message)
+    sys.exit(code)

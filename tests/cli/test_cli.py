@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from mlci import __version__
-from mlci.cli import cli, main
+from mlci.cli import cli
 from tests.cli import run_main
 from tests.repo_helpers import TRAIN_PY, commit, dvc, init_repo, sh, write
 
@@ -105,12 +105,30 @@ def test_not_a_git_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys:
     assert err == f"mlci: error: {tmp_path.resolve()}: not a git repository\n"
 
 
-def test_traceback_flag_shows_the_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_traceback_flag_shows_the_traceback_and_keeps_the_exit_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12 finding 8: --traceback re-raised, so a user's mistake (exit 2) exited 1, the
+    gate-failed code. The traceback now goes to stderr before the one line, with the same code."""
     monkeypatch.chdir(tmp_path)
-    from mlci.errors import GitError
+    code, out, err = run_main(["--traceback", "report"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("Traceback (most recent call last):\n") and "GitError" in err
+    assert err.endswith(f"mlci: error: {tmp_path.resolve()}: not a git repository\n")
 
-    with pytest.raises(GitError):
-        main(["--traceback", "report"])
+
+def test_traceback_flag_keeps_the_internal_error_code(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from mlci.commands import schema
+
+    def broken(settings: object) -> int:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(schema, "run", broken)
+    code, _, err = run_main(["schema"], capsys)
+    assert code == 3 and err == "mlci: internal error: ZeroDivisionError: a bug (run with --traceback and report it)\n"
+    code, _, err = run_main(["--traceback", "schema"], capsys)
+    assert code == 3 and "Traceback" in err and 'raise ZeroDivisionError("a bug")' in err
+    assert err.endswith("mlci: internal error: ZeroDivisionError: a bug (report it)\n")
 
 
 def test_corrupt_metrics_are_reported_not_fatal(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
