@@ -80,8 +80,14 @@ def test_it_prints_the_next_steps(project: Path, capsys: pytest.CaptureFixture[s
     assert code == 0
     steps = out.split("Next steps:\n", 1)[1]
     assert "git add mlci.yaml .github/workflows/mlci-pull-request.yml && git commit" in steps
-    assert ("Add the credentials of the DVC remote 'storage' (Amazon S3) as repository secrets (Settings > "
-            "Secrets and variables > Actions): AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY") in steps
+    unwrapped = " ".join(steps.split())
+    assert ("Pull requests run their own stage code, so they get read-only credentials of the DVC remote 'storage': "
+            "an IAM user whose policy allows only s3:ListBucket on the bucket and s3:GetObject on its objects. Add "
+            "them as repository secrets (Settings > Secrets and variables > Actions): DVC_READ_AWS_ACCESS_KEY_ID, "
+            "DVC_READ_AWS_SECRET_ACCESS_KEY.") in unwrapped
+    assert ("Only the default branch pushes to the remote: create the environment dvc-write (Settings > "
+            "Environments), set its deployment branches to your default branch only, and add credentials that can "
+            "write the remote as its secrets: DVC_WRITE_AWS_ACCESS_KEY_ID, DVC_WRITE_AWS_SECRET_ACCESS_KEY.") in unwrapped
     assert 'make the check "mlci" required' in steps and "Rulesets" in steps
     # No dependency file: the workflow installs only the remote's plugin, and reads no missing file.
     assert ("No dependency file was found (requirements*.txt, requirements/*.txt, pyproject.toml, uv.lock, "
@@ -111,17 +117,19 @@ def test_a_default_branch_other_than_main_is_named_where_the_template_pushes(
             "`push: branches:` (it says main)") in steps
     _, out, _ = run_main(["init", "--workflow", "fork-safe"], capsys)
     assert "Your default branch" not in out  # the fork-safe pair does not run on pushes
-    assert "and fill it from the default branch (`dvc push --run-cache`)" in " ".join(out.split())
+    assert ("and fill it from the default branch only (`dvc push --run-cache`), never from a pull request"
+            in " ".join(out.split()))
 
 @pytest.mark.parametrize(("url", "says"), [
     (None, "No default DVC remote is set, so every pull request runs every stage again"),
     ("../dvc-storage", "The default DVC remote 'storage' is a local folder, which a GitHub runner cannot reach"),
     ("gs://acme-ml/churn", "The default DVC remote 'storage' is on Google Cloud Storage, but "
                            ".github/workflows/mlci-pull-request.yml passes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY "
-                           "(for S3): replace them in its env: with a service account key"),
+                           "(for S3) in the mlci step's env: DVC reads a key file (GOOGLE_APPLICATION_CREDENTIALS): "
+                           "remove the AWS_* lines and add google-github-actions/auth"),
     ("azure://models/churn", "is on Azure Blob Storage, but .github/workflows/mlci-pull-request.yml passes "
-                             "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (for S3): replace them in its env: with "
-                             "AZURE_STORAGE_CONNECTION_STRING"),
+                             "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (for S3) in the mlci step's env: replace the "
+                             "AWS_* lines with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"),
     ("ssh://user:hunter2@host/dvc", "is on ssh://, but"),
 ], ids=["none", "local", "gs", "azure", "ssh"])
 def test_the_next_steps_follow_the_dvc_remote(project: Path, capsys: pytest.CaptureFixture[str],
@@ -135,6 +143,27 @@ def test_the_next_steps_follow_the_dvc_remote(project: Path, capsys: pytest.Capt
     assert "hunter2" not in out  # a URL's credentials are never printed
     if url is not None and url.startswith(("gs", "azure")):
         assert f"installs nothing for your stages but dvc-{url.split(':')[0]}:" in steps
+    reachable = url is not None and "://" in url
+    # Least privilege: read-only credentials for pull requests, write ones only in the default branch's environment.
+    assert ("so they get read-only credentials of the DVC remote 'storage'" in steps) == reachable
+    assert ("create the environment dvc-write (Settings > Environments), set its deployment branches to your "
+            "default branch only" in steps) == reachable
+    if url is None:
+        assert "with write credentials that only the default branch gets" in steps
+
+
+@pytest.mark.parametrize("url", ["s3://acme-ml/churn", "gs://acme-ml/churn", "azure://models/churn"])
+def test_the_fork_safe_pair_gets_no_remote_credentials(project: Path, capsys: pytest.CaptureFixture[str],
+                                                       url: str) -> None:
+    dvc(project, "remote", "add", "-d", "storage", url)
+    code, out, _ = run_main(["init", "--workflow", "fork-safe"], capsys)
+    assert code == 0
+    steps = " ".join(out.split("Next steps:\n", 1)[1].split())
+    assert "DVC_READ_" not in steps and "DVC_WRITE_" not in steps
+    assert "the DVC remote must be readable without credentials" in steps
+    assert "Fill it from the default branch only, with write credentials kept in an environment (dvc-write" in steps
+    for path in (project / ".github" / "workflows").iterdir():
+        assert "secrets." not in path.read_text()
 
 
 @pytest.mark.parametrize(("choice", "names"), [

@@ -8,7 +8,7 @@ import shlex
 from mlci import depfiles
 from mlci.depfiles import Dependencies
 from mlci.scaffold.planning import POLICY_FILE, WORKFLOW_DIR, shown_path
-from mlci.scaffold.remote import remote_plugin, remote_steps
+from mlci.scaffold.remote import WRITE_ENVIRONMENT, remote_plugin, remote_steps
 from mlci.scaffold.starter_policy import why_no_gates
 from mlci.scaffold.workflows import pushed_branches
 from mlci.scaffold.write import Result
@@ -81,7 +81,9 @@ def render(result: Result) -> str:
                              f"`push: branches:` (it says {', '.join(branches)}), where it fills the DVC remote.")
         if p.workflow == "fork-safe":
             steps.append("The fork-safe workflow gets no secrets: the DVC remote must be readable without "
-                         "credentials, or the stages run again on every pull request.")
+                         "credentials, or the stages run again on every pull request. Fill it from the default "
+                         f"branch only, with write credentials kept in an environment ({WRITE_ENVIRONMENT}, as "
+                         "mlci-pull-request.yml does): never from a pull request.")
             steps.append("mlci-publish.yml runs from the default branch only (workflow_run): it posts the "
                          "comment and the check once it is merged there.")
         steps.append(f'After the first run, make the check "{CHECK_NAME}" required: Settings > Rules > Rulesets '

@@ -36,8 +36,9 @@ def template(name: str) -> bytes:
 
 
 def secrets_in(text: str) -> list[str]:
-    """The repository secrets a workflow reads, in order of appearance."""
-    return list(dict.fromkeys(re.findall(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", text)))
+    """The secrets a workflow reads (``secrets.NAME`` anywhere in a ``${{ }}``), in order of appearance."""
+    expressions = re.findall(r"\$\{\{(.*?)\}\}", text)
+    return list(dict.fromkeys(name for e in expressions for name in re.findall(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)", e)))
 
 
 def pushed_branches(text: str) -> list[str]:
