@@ -1,24 +1,40 @@
 """The bundle on disk: a directory with report.json, report.md and (after ``mlci repro``) repro.json.
 
 Each file is written atomically (:mod:`mlci.files`) and read back through its one codec in
-:mod:`mlci.report`, which validates it against the bundle's JSON Schema.
+:mod:`mlci.report`, which validates it against the bundle's JSON Schema. What is written is
+validated first, so mlci never writes a bundle its own reader rejects. A bundle may come from
+a fork, so reading it is bounded (:mod:`mlci.safeload`): regular files only, never through a
+symlink that leaves the bundle, within a size, a nesting depth and a length of numbers; and
+no message repeats more than a few dozen characters of a value from it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any
 
 from mlci.errors import BundleError
 from mlci.files import write_atomically
-from mlci.report import REPORT_JSON, REPORT_MD, REPRO_JSON, Report, Repro
+from mlci.report import REPORT_JSON, REPORT_MD, REPRO_JSON, Report, Repro, validate
+from mlci.safeload import load_json, read_text
+
+MAX_REPORT = 64_000_000  # bytes of report.json: the schema's item and length limits allow about this much
+MAX_REPRO = 4_000_000  # bytes of repro.json: a list of stages and a few lines
+MAX_MESSAGE = 300  # characters of an error about a bundle: a value in it is shown cut, never whole
 
 
 def write_bundle(report: Report, out: str | Path, markdown: str) -> Path:
-    """Write report.json and report.md into ``out``, each atomically."""
+    """Write report.json and report.md into ``out``, each atomically, once report.json has
+    passed the checks ``read_bundle`` makes (BundleError naming the field otherwise)."""
     out = Path(out)
-    _write(out / REPORT_JSON, report.to_json())
+    text = report.to_json()
+    try:
+        _check_size(text, MAX_REPORT, REPORT_JSON)
+        validate(json.loads(text))
+    except BundleError as exc:
+        raise BundleError(f"the report was not written: {clip(str(exc))}") from None
+    _write(out / REPORT_JSON, text)
     _write(out / REPORT_MD, markdown)
     return out
 
@@ -26,20 +42,28 @@ def write_bundle(report: Report, out: str | Path, markdown: str) -> Path:
 def read_bundle(path: str | Path) -> Report:
     """Read and validate a bundle directory (or its report.json)."""
     path = Path(path)
-    file = path / REPORT_JSON if path.is_dir() else path
+    folder, file = (path, path / REPORT_JSON) if path.is_dir() else (path.parent, path)
     try:
-        text = file.read_text("utf-8")
+        text = read_text(file, MAX_REPORT, error=BundleError, within=folder)
     except FileNotFoundError:
         raise BundleError(f"{file}: no report bundle here; run `mlci report --out {path}` first") from None
-    except OSError as exc:
-        raise BundleError(f"{file}: {exc.strerror}") from None
-    return Report.from_dict(_json(text, file))
+    try:
+        return Report.from_dict(load_json(text, file, error=BundleError))
+    except BundleError as exc:
+        raise BundleError(clip(str(exc))) from None
 
 
 def write_repro(result: Repro, out: str | Path, head_sha: str | None) -> Path:
-    """Keep what ``mlci repro`` did in the bundle directory, for ``mlci report`` to pick up."""
+    """Keep what ``mlci repro`` did in the bundle directory, for ``mlci report`` to pick up
+    (once the record has passed the checks ``read_repro`` makes)."""
     path = Path(out) / REPRO_JSON
-    _write(path, result.to_record(head_sha))
+    text = result.to_record(head_sha)
+    try:
+        _check_size(text, MAX_REPRO, REPRO_JSON)
+        Repro.from_record(json.loads(text))
+    except BundleError as exc:
+        raise BundleError(f"the pipeline's record was not written: {clip(str(exc))}") from None
+    _write(path, text)
     return path
 
 
@@ -51,17 +75,25 @@ def read_repro(out: str | Path, head_sha: str | None) -> Repro | None:
     """
     path = Path(out) / REPRO_JSON
     try:
-        sha, result = Repro.from_record(_json(path.read_text("utf-8"), path))
+        text = read_text(path, MAX_REPRO, error=BundleError, within=out)
+        sha, result = Repro.from_record(load_json(text, path, error=BundleError))
     except (OSError, BundleError):
         return None
     return result if sha == head_sha else None
 
 
-def _json(text: str, file: Path) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BundleError(f"{file}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+def clip(message: str, value: int = 60, whole: int = MAX_MESSAGE) -> str:
+    """``message`` on one line with each quoted value cut to ``value`` characters, and all of it
+    to ``whole``: schema errors quote the value at fault, which may be megabytes long."""
+    message = " ".join(message.split())
+    message = re.sub(r"""(['"])((?:(?!\1).){%d})(?:(?!\1).)+\1""" % value, r"\1\2…\1", message)
+    return message if len(message) <= whole else message[:whole] + "…"
+
+
+def _check_size(text: str, limit: int, name: str) -> None:
+    size = len(text.encode("utf-8"))
+    if size > limit:
+        raise BundleError(f"{name}: {size:,} bytes, more than the {limit:,} a reader accepts")
 
 
 def _write(path: Path, text: str) -> None:

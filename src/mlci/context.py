@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,8 +11,10 @@ from typing import Any
 from mlci import git
 from mlci.errors import MlciError
 from mlci.report import Revision
+from mlci.safeload import load_json, read_text
 
 PR_EVENTS = ("pull_request", "pull_request_target")
+MAX_EVENT = 25_000_000  # bytes: GitHub caps webhook payloads at 25 MB
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,9 @@ class RunContext:
         path = env.get("GITHUB_EVENT_PATH")
         if path:
             try:
-                payload = json.loads(Path(path).read_text("utf-8"))
-            except (OSError, ValueError) as exc:
-                raise MlciError(f"GITHUB_EVENT_PATH={path}: cannot read the event payload: {exc}") from None
+                payload = load_json(read_text(path, MAX_EVENT, error=MlciError), f"GITHUB_EVENT_PATH={path}")
+            except OSError as exc:
+                raise MlciError(f"GITHUB_EVENT_PATH={path}: cannot read the event payload: {exc.strerror or exc}") from None
             if not isinstance(payload, Mapping):
                 raise MlciError(f"GITHUB_EVENT_PATH={path}: the event payload is not a JSON object")
         return cls(

@@ -174,9 +174,20 @@ def _capture_dvc_notes() -> Iterator[list[tuple[str, str]]]:
         logger.propagate = old_propagate
 
 
+def stages(repo: Repo) -> list[Any]:
+    """The project's stages; a dvc.yaml DVC cannot load (not YAML, not a pipeline) is a
+    ConfigError of one line naming it, not DVC's exception."""
+    from dvc.exceptions import DvcException
+
+    try:
+        return list(repo.index.stages)
+    except DvcException as exc:
+        raise ConfigError(describe_pipeline_error(exc)) from None
+
+
 def has_pipeline(repo: Repo) -> bool:
     """True when the project has a dvc.yaml anywhere (stages or top-level metrics)."""
-    return any(stage.dvcfile.path.endswith("dvc.yaml") for stage in repo.index.stages) or os.path.exists(
+    return any(stage.dvcfile.path.endswith("dvc.yaml") for stage in stages(repo)) or os.path.exists(
         os.path.join(repo.root_dir, "dvc.yaml")
     )
 
@@ -235,7 +246,7 @@ def command(cwd: str | Path, *args: str) -> None:
 def stage_outputs_present(repo: Repo) -> dict[str, bool]:
     """For each stage, whether all of its outputs exist in the workspace now."""
     present = {}
-    for stage in repo.index.stages:
+    for stage in stages(repo):
         if not stage.cmd:
             continue
         present[stage_address(repo, stage)] = all(os.path.exists(out.fs_path) for out in stage.outs)
@@ -245,7 +256,7 @@ def stage_outputs_present(repo: Repo) -> dict[str, bool]:
 def stage_commands(repo: Repo) -> dict[str, str]:
     """For each stage, its (first) command as dvc.yaml gives it."""
     commands = {}
-    for stage in repo.index.stages:
+    for stage in stages(repo):
         cmd = stage.cmd[0] if isinstance(stage.cmd, list) and stage.cmd else stage.cmd
         if cmd:
             commands[stage_address(repo, stage)] = str(cmd)

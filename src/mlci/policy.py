@@ -10,8 +10,11 @@ from mlci import git
 from mlci.config import DEFAULT_CONFIG, Policy, load_policy
 from mlci.errors import ConfigError
 from mlci.report import PolicyInfo, Revision
+from mlci.safeload import read_text
+from mlci.yamlfile import POLICY_LIMITS
 
 MAX_DIFF = 8_000
+MAX_DIFF_INPUT = 200_000  # characters of both copies: difflib's time grows with the product of their lines
 
 
 def select_policy(cwd: str | Path, base: Revision, head: Revision, config: str | None = None) -> tuple[Policy | None, PolicyInfo | None]:
@@ -20,29 +23,41 @@ def select_policy(cwd: str | Path, base: Revision, head: Revision, config: str |
     The base's copy applies unless it says ``policy: head``. Without a copy at
     base (the PR adds mlci.yaml), the head's applies and the report says so.
     ``config`` names another file (relative to ``cwd``); the same rules apply.
+
+    Both copies are read within the same limits (:data:`mlci.yamlfile.POLICY_LIMITS`). When
+    the base's applies, the head's (the PR's, maybe hostile) is parsed only to say whether it
+    is valid: a copy that cannot be read or parsed is a note, never the run's failure.
     """
     name = config or DEFAULT_CONFIG
-    head_text = _read_head(cwd, name, head)
+    head_error: ConfigError | None = None
+    try:
+        head_text = _read_head(cwd, name, head)
+    except ConfigError as exc:
+        head_text, head_error = None, exc
     base_text = None
     if base.sha is not None:
         try:
-            base_text = git.show_file(cwd, base.sha, git.relative_to_root(cwd, name))
+            base_text = _show(cwd, base, name)
         except ValueError:  # a --config outside the repository: nothing at base
             base_text = None
+    if head_error is not None and (base_text is None or load_policy(base_text, f"{name} (at {base.rev})").use != "base"):
+        raise head_error
     if head_text is None and base_text is None:
         if config:
             raise ConfigError(f"{config}: file not found")
         return None, None
 
-    changed = base_text is not None and head_text is not None and base_text != head_text
-    diff = _diff(base_text, head_text, name) if changed else ""
+    changed = base_text is not None and (head_error is not None or head_text is not None and base_text != head_text)
+    diff = _diff(base_text, head_text, name) if changed and head_text is not None else ""
     base_policy = load_policy(base_text, f"{name} (at {base.rev})") if base_text is not None else None
     if base_policy is not None and base_policy.use == "base":
         note = "the base's copy applies, so a change cannot loosen its own gate"
         if changed:
             note += f"; this change edits {name}, which takes effect once merged"
-            assert head_text is not None
             try:
+                if head_error is not None:
+                    raise head_error
+                assert head_text is not None
                 load_policy(head_text, name)
             except ConfigError as exc:
                 note += f", but its new copy is invalid: {exc}"
@@ -70,15 +85,29 @@ def _read_head(cwd: str | Path, name: str, head: Revision) -> str | None:
     the repository) from the file as it is."""
     path = Path(cwd, name)
     if not head.workspace:
-        assert head.sha is not None
         try:
-            return git.show_file(cwd, head.sha, git.relative_to_root(cwd, name))
+            return _show(cwd, head, name)
         except ValueError:
             pass
-    return path.read_text("utf-8") if path.is_file() else None
+    try:
+        return read_text(path, POLICY_LIMITS.bytes, error=ConfigError)
+    except FileNotFoundError:
+        return None
+
+
+def _show(cwd: str | Path, rev: Revision, name: str) -> str | None:
+    """The copy at ``rev``; ValueError for a file outside the repository."""
+    assert rev.sha is not None
+    relative = git.relative_to_root(cwd, name)
+    try:
+        return git.show_file(cwd, rev.sha, relative)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{name} (at {rev.rev}): not UTF-8 text: the byte 0x{exc.object[exc.start]:02X}") from None
 
 
 def _diff(base: str | None, head: str | None, name: str) -> str:
+    if len(base or "") + len(head or "") > MAX_DIFF_INPUT:
+        return f"(not shown: {name} is too large to compare line by line)\n"
     lines = difflib.unified_diff((base or "").splitlines(True), (head or "").splitlines(True),
                                  fromfile=f"a/{name}", tofile=f"b/{name}", n=1)
     text = "".join(lines)

@@ -120,3 +120,52 @@ def test_the_bundle_is_written_beside_links_never_through_them(tmp_path: Path) -
     assert victim.read_text() == "precious\n"
     assert not (bundle / "report.md").is_symlink() and (bundle / "report.md").read_text() == "# md\n"
     assert read_bundle(bundle).to_json() == sample().to_json()
+
+
+# -- hostile bundles, and never writing one the reader rejects ----------------------------------
+
+
+def test_a_report_the_schema_rejects_is_not_written(tmp_path: Path) -> None:
+    report = sample()
+    bad = Report(**{**report.__dict__, "metrics": (MetricRow("m.json", "k" * 5000, 0.9, 0.8, "changed"),)})
+    with pytest.raises(BundleError) as exc:
+        write_bundle(bad, tmp_path, "# md\n")
+    message = str(exc.value)
+    assert message.startswith("the report was not written: report.json: metrics/0/key: 'kkkk")
+    assert "k" * 61 not in message and len(message) < 300
+    assert not (tmp_path / "report.json").exists() and not (tmp_path / "report.md").exists()
+
+
+def test_read_errors_never_repeat_a_long_value(tmp_path: Path) -> None:
+    data = json.loads(sample().to_json())
+    data["project"] = "p" * 5000
+    data["metrics"][0]["bogus"] = {"x" * 5000: "y" * 5000}
+    (tmp_path / "report.json").write_text(json.dumps(data))
+    with pytest.raises(BundleError) as exc:
+        read_bundle(tmp_path)
+    assert len(str(exc.value)) <= 301 and "p" * 61 not in str(exc.value)
+
+
+def test_clip() -> None:
+    from mlci.bundle import clip
+
+    assert clip("a: 'short' is bad") == "a: 'short' is bad"
+    assert clip("a: '" + "x" * 100 + "' is too long") == "a: '" + "x" * 60 + "…' is too long"
+    assert clip("one\ntwo") == "one two" and len(clip("z" * 1000)) == 301
+
+
+def test_a_fifo_or_a_deep_repro_json_is_no_record(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "repro.json")
+    assert read_repro(tmp_path, "b" * 40) is None  # returns at once: never opened for a blocking read
+    (tmp_path / "repro.json").unlink()
+    (tmp_path / "repro.json").write_text("[" * 900 + "]" * 900)
+    assert read_repro(tmp_path, "b" * 40) is None
+
+
+def test_a_repro_record_the_schema_rejects_is_not_written(tmp_path: Path) -> None:
+    bad = Repro((StageRun("s" * 5000, "ran", 1.5),), pulled=True, pushed=False, seconds=2.0)
+    with pytest.raises(BundleError, match="^the pipeline's record was not written: repro.json: stages/0/name: 'sss"):
+        write_repro(bad, tmp_path, "b" * 40)
+    assert not (tmp_path / "repro.json").exists()

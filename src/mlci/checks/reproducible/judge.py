@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
-import yaml
-
 from mlci.checks.reproducible.spec import LOCK, ReproducibleSpec, WorkTree
+from mlci.errors import CheckError, ConfigError
 from mlci.evidence import Evidence
 from mlci.render.fmt import listing, stage_summary
 from mlci.report import GateResult, GateStatus, Table
+from mlci.yamlfile import LOCK_LIMITS, load_yaml
 
 RULE = "dvc.lock and tracked outputs unchanged by `mlci repro`"
 HINT = "commit dvc.lock after `dvc repro`, or make the stage deterministic (fixed seeds)"
@@ -48,7 +48,8 @@ def judge(spec: ReproducibleSpec, tree: WorkTree, evidence: Evidence) -> list[Ga
         elif lock.committed is None:
             uncommitted.append(path)
         else:
-            for stage, files in lock_differences(_load(lock.committed), _load(lock.now)).items():
+            for stage, files in lock_differences(_load(lock.committed, f"{path} (committed)"),
+                                                 _load(lock.now, path)).items():
                 culprits.setdefault(stage, []).extend(files)
     outputs = [p for p in changed if PurePath(p).name != LOCK]
     rows = [(stage, ", ".join(files) or "(dependencies or command)") for stage, files in sorted(culprits.items())]
@@ -70,20 +71,32 @@ def judge(spec: ReproducibleSpec, tree: WorkTree, evidence: Evidence) -> list[Ga
 
 def lock_differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[str]]:
     """Stages whose dvc.lock entries differ, with the output paths whose hashes differ."""
-    old = before.get("stages") or {}
-    new = after.get("stages") or {}
+    old, new = _mapping(before.get("stages")), _mapping(after.get("stages"))
     out: dict[str, list[str]] = {}
-    for stage in sorted(set(old) | set(new)):
-        a, b = old.get(stage) or {}, new.get(stage) or {}
+    for stage in sorted(set(old) | set(new), key=str):
+        a, b = _mapping(old.get(stage)), _mapping(new.get(stage))
         if a == b:
             continue
-        a_outs = {o.get("path"): o for o in a.get("outs") or []}
-        b_outs = {o.get("path"): o for o in b.get("outs") or []}
-        out[stage] = sorted(str(p) for p in set(a_outs) | set(b_outs) if a_outs.get(p) != b_outs.get(p))
+        a_outs = _outs(a)
+        b_outs = _outs(b)
+        out[str(stage)] = sorted(str(p) for p in set(a_outs) | set(b_outs) if a_outs.get(p) != b_outs.get(p))
     return out
 
 
-def _load(text: str) -> Mapping[str, Any]:
-    data = yaml.safe_load(text)
+def _mapping(value: Any) -> Mapping[Any, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _outs(stage: Mapping[Any, Any]) -> dict[Any, Any]:
+    outs = stage.get("outs")
+    return {_mapping(o).get("path"): o for o in (outs if isinstance(outs, list) else [])}
+
+
+def _load(text: str, file: str) -> Mapping[str, Any]:
+    """dvc.lock's data, read within LOCK_LIMITS: a PR commits its own, maybe an alias bomb."""
+    try:
+        data = load_yaml(text, file, LOCK_LIMITS)
+    except ConfigError as exc:
+        raise CheckError(str(exc)) from None
     return data if isinstance(data, Mapping) else {}
 
