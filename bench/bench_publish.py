@@ -30,7 +30,8 @@ def count(earlier: int) -> tuple[int, int, list[str]]:
         fake.add_pull(REPO, 42, HEAD, BASE)
         for i in range(earlier):
             fake.add_comment(REPO, 42, f"earlier comment {i}", user="someone", created_at="2026-01-01T00:00:00Z")
-        ctx = RunContext(event="pull_request", repository=REPO, api_url=fake.url)
+        payload = {"number": 42, "pull_request": {"number": 42, "head": {"sha": HEAD}, "base": {"sha": BASE}}}
+        ctx = RunContext(event="pull_request", payload=payload, repository=REPO, api_url=fake.url)
         settings = PublishSettings(token=TOKEN)
 
         def connect(token: str, url: str | None):  # type: ignore[no-untyped-def]

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mlci import compare, dvc, git
-from mlci.checks.base import Workspace
+from mlci.checks.base import Workspace, spec_key
 from mlci.checks.metrics.spec import check_patterns
 from mlci.checks.registry import CHECKS
 from mlci.config import Policy
@@ -19,7 +20,7 @@ from mlci.evaluate import judge, unexpected
 from mlci.evidence import Evidence, Measured
 from mlci.extras import MissingExtra, require
 from mlci.policy import select_policy
-from mlci.report import Context, Problem, Report, Repro
+from mlci.report import Context, Measurement, Problem, Report, Repro
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def collect(
         return Collected(report, policy, evidence)  # nothing to measure: no policy, or its gates are not judged
     check_patterns(policy.metrics, report.metrics, policy.file)
     measured = measure(policy, Workspace(Path(cwd), _ignored(cwd, bundle_dir)))
+    report = replace(report, measurements=records(policy, measured))
     return Collected(report, policy, replace(evidence, measured=measured))
 
 
@@ -113,6 +115,22 @@ def measure(policy: Policy, workspace: Workspace) -> dict[tuple[str, int], Measu
             except Exception as exc:  # noqa: BLE001 - a gate that cannot be measured fails, it never passes
                 out[check.key, index] = Measured(error=unexpected(exc))
     return out
+
+
+def records(policy: Policy, measured: Mapping[tuple[str, int], Measured]) -> tuple[Measurement, ...]:
+    """The measurements as the bundle keeps them, each with the spec it was made for.
+
+    A check without a codec keeps only that it was measured (no value): a privileged job
+    cannot judge it again from the bundle, and says so."""
+    out = []
+    for check in CHECKS:
+        for index, spec in enumerate(policy.specs(check.key)):
+            found = measured.get((check.key, index))
+            if found is None:
+                continue
+            value = check.encode(found.value) if check.encode is not None and found.error is None else None
+            out.append(Measurement(check=check.key, spec=spec_key(spec), value=value, error=found.error))
+    return tuple(out)
 
 
 def _ignored(cwd: str | Path, bundle_dir: str | Path | None) -> tuple[str, ...]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from mlci.checks.base import spec_key
 from mlci.checks.registry import CHECKS
 from mlci.config import Policy
 from mlci.errors import CheckError
-from mlci.evidence import Evidence
-from mlci.report import GateResult, Report
+from mlci.evidence import Evidence, Measured
+from mlci.report import GateResult, PolicyInfo, Report
 
 
 def pipeline_failed(failure: str, *, policy_file: str | None) -> GateResult:
@@ -64,3 +65,43 @@ def judge(report: Report, policy: Policy | None, evidence: Evidence) -> Report:
     if policy is None:
         return report
     return replace(report, gates=evaluate(policy, evidence))
+
+
+NOT_MEASURED_FOR_THIS_RULE = (
+    "the bundle holds no measurement for this rule: it was made under another copy of the policy "
+    "(or by an older mlci), so it is no evidence for this one; run the pull request's workflow again"
+)
+NO_RECORD = "a bundle does not carry this check's measurement yet, so it cannot be judged again here"
+
+
+def measured_from(report: Report, policy: Policy) -> dict[tuple[str, int], Measured]:
+    """The bundle's measurements of ``policy``'s specs, decoded; where a spec has none that was
+    made for it, or one that does not decode, the reason (its gate fails closed)."""
+    made = {(m.check, m.spec): m for m in report.measurements}
+    out: dict[tuple[str, int], Measured] = {}
+    for check in CHECKS:
+        if check.measure is None:
+            continue
+        for index, spec in enumerate(policy.specs(check.key)):
+            found = made.get((check.key, spec_key(spec)))
+            if found is None:
+                out[check.key, index] = Measured(error=NOT_MEASURED_FOR_THIS_RULE)
+            elif found.error is not None:
+                out[check.key, index] = Measured(error=found.error)
+            elif check.decode is None or found.value is None:
+                out[check.key, index] = Measured(error=NO_RECORD)
+            else:
+                try:
+                    out[check.key, index] = Measured(value=check.decode(found.value))
+                except (ValueError, TypeError, KeyError) as exc:
+                    out[check.key, index] = Measured(error=f"the bundle's measurement is not one: {exc}")
+    return out
+
+
+def rejudge(report: Report, policy: Policy | None, info: PolicyInfo | None) -> Report:
+    """``report`` judged again, on its own evidence (metrics, problems, the pipeline run, the
+    measurements), with ``policy``: the one a privileged job trusts, never the bundle's.
+    Its verdict and gates are not used; ``info`` says which policy judged instead."""
+    measured = measured_from(report, policy) if policy is not None else {}
+    evidence = Evidence(metrics=report.metrics, problems=report.problems, repro=report.repro, measured=measured)
+    return judge(replace(report, policy=info, gates=()), policy, evidence)

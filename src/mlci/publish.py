@@ -26,9 +26,10 @@ from mlci.github.checks import (
 )
 from mlci.github.client import Connect, GitHubError, open_repository, redact
 from mlci.github.comments import CommentMode, CommentResult, upsert_comment
+from mlci.github.contents import default_branch, file_text
 from mlci.github.pulls import commit_pull, open_pull_headed_by, pull_request_issue
 from mlci.github.runner_files import write_job_summary, write_step_outputs
-from mlci.report import Report
+from mlci.report import PolicyInfo, Report
 
 if TYPE_CHECKING:
     from mlci.config import Policy
@@ -55,6 +56,9 @@ class PublishSettings:
     # The policy file annotations point into when the bundle is untrusted (under workflow_run):
     # the one this job names, never the bundle's.
     policy_file: str = "mlci.yaml"
+    # The policy that judges an untrusted bundle again: this file when given (--config), else
+    # ``policy_file`` on the default branch, read through GitHub's API.
+    config: str | None = None
 
 
 @dataclass
@@ -90,19 +94,23 @@ def settings_for(report: Report, ctx: RunContext, *, token: str | None, comment:
         check_name=check_name or (policy.check_name if policy else "mlci"),
         token=token,
         policy_file=config or "mlci.yaml",
+        config=config,
     )
 
 
 def _read_policy(file: str) -> Policy:
     from mlci.config import load_policy
 
+    return load_policy(_read_text(file), file)
+
+
+def _read_text(file: str) -> str:
     try:
-        text = Path(file).read_text("utf-8")
+        return Path(file).read_text("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{file}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
-    return load_policy(text, file)
 
 
 def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: Mapping[str, str] | None = None,
@@ -112,8 +120,11 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
 
     env = os.environ if env is None else env
     report = with_trusted_links(report, ctx)
+    notes: list[str] = []
+    if ctx.workflow_run is not None:  # the bundle comes from another, unprivileged run
+        report = judged_again(report, ctx, settings, connect=connect, notes=notes)
     body = render_markdown(report, budget=COMMENT_BUDGET)
-    result = PublishResult(local=True)
+    result = PublishResult(local=True, messages=notes)
     written = write_job_summary(env, body)
     result.summary_written = bool(written)
     if written is False:
@@ -155,6 +166,36 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
         raise
     _outputs(env, report, result)
     return result
+
+
+def judged_again(report: Report, ctx: RunContext, settings: PublishSettings, *, connect: Connect | None = None,
+                 notes: list[str]) -> Report:
+    """An untrusted bundle's evidence judged again with the policy this job trusts: the file
+    it names (``--config``), else the default branch's copy read through GitHub's API. The
+    bundle's own gates, verdict and policy are not used."""
+    from mlci.config import load_policy
+    from mlci.evaluate import rejudge
+
+    branch = ctx.default_branch
+    if settings.config:
+        text: str | None = _read_text(settings.config)
+        where, rev = settings.config, "the publish job"
+    elif settings.token and ctx.repository:
+        with open_repository(settings.token, ctx.api_url, ctx.repository, connect=connect) as repo:
+            branch = branch or default_branch(repo)
+            text = file_text(repo, settings.policy_file, branch)
+        where, rev = f"{settings.policy_file} (at {branch})", branch
+    else:
+        notes.append("no token: the default branch's policy could not be read, so the bundle's gates are not shown")
+        return rejudge(report, None, None)
+    if text is None:
+        notes.append(f"{settings.policy_file} is not on {branch}: the bundle is reported without a policy")
+        return rejudge(report, None, None)
+    policy = load_policy(text, where)
+    info = PolicyInfo(file=settings.policy_file, source="base", rev=rev, sha=None,
+                      note=f"the publish job judged this fork's evidence again with {where}; the bundle's own verdict is not used",
+                      comment_mode=policy.comment_mode, take_over_cml=policy.take_over_cml, check_name=policy.check_name)
+    return rejudge(report, policy, info)
 
 
 def with_trusted_links(report: Report, ctx: RunContext) -> Report:

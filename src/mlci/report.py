@@ -223,6 +223,17 @@ class PolicyInfo:
     check_name: str = "mlci"
 
 
+@dataclass(frozen=True)
+class Measurement:
+    """One spec's measurement as ``mlci report`` made it, kept so that a privileged job can judge
+    the evidence again with a policy it trusts, instead of taking the bundle's verdict."""
+
+    check: str  # the check's section of mlci.yaml ("checks.runtime")
+    spec: str  # what it was measured for: the spec as canonical JSON (mlci.checks.base.spec_key)
+    value: Any = None  # the check's own record of what it measured (its Check.encode); None on error
+    error: str | None = None  # why it could not be measured (the gate failed closed)
+
+
 Verdict = Literal["pass", "fail"]
 
 
@@ -236,6 +247,7 @@ class Report:
     repro: Repro | None = None
     policy: PolicyInfo | None = None
     gates: tuple[GateResult, ...] = ()
+    measurements: tuple[Measurement, ...] = ()
     mlci_version: str = __version__
     schema: str = field(default=SCHEMA_ID)
 
@@ -286,6 +298,7 @@ class Report:
             repro=None if repro is None else Repro.from_dict(repro),
             policy=None if policy is None else PolicyInfo(**policy),
             gates=tuple(_gate(g) for g in data["gates"]),
+            measurements=tuple(Measurement(**m) for m in data.get("measurements", ())),
             mlci_version=data["mlci_version"],
             schema=data["schema"],
         )

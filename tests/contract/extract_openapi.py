@@ -71,6 +71,8 @@ OPERATIONS: list[str] = [
     # PyGithub's repo.get_commit(sha) fetches the commit (unless Github(lazy=True)) before
     # commit.get_check_runs(), .create_status(), .get_pulls() can be called.
     "GET /repos/{owner}/{repo}/commits/{ref}",
+    # The fork-safe publish job reads the default branch's mlci.yaml: the policy it trusts.
+    "GET /repos/{owner}/{repo}/contents/{path}",
 ]
 
 # Components the fake needs beyond what the operations reference: GitHub answers 401/403/404/422 on

@@ -419,6 +419,7 @@ class Repo:
     fork: bool
     created_at: str
     commits: set[str] = field(default_factory=set)
+    files: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (branch, path) -> content
 
     @property
     def full_name(self) -> str:
@@ -531,6 +532,13 @@ class FakeGitHub:
                 self._repos[full_name] = Repo(next(self._ids["repo"]), owner, name, owner_type, private,
                                               default_branch, fork, self._now())
             return self._full_repo_json(self._repos[full_name])
+
+    def add_file(self, repo: str, path: str, content: str | bytes, *, ref: str | None = None) -> None:
+        """A file on branch ``ref`` (default: the default branch), served by the contents API."""
+        with self._lock:
+            found = self._repo(repo)
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            found.files[(ref or found.default_branch, path)] = data
 
     def add_commit(self, repo: str, sha: str) -> None:
         """Make ``sha`` a commit GitHub knows in ``repo`` (check runs and statuses need one)."""
@@ -790,6 +798,24 @@ class FakeGitHub:
 
     def _op_repos_get(self, *, repo: Repo, **_: Any) -> Reply:
         return Reply(200, self._full_repo_json(repo))
+
+    def _op_repos_get_content(self, *, repo: Repo, params: dict[str, str], query: dict[str, str],
+                              error: ErrorReply, **_: Any) -> Reply:
+        """A file as the contents API gives it (base64, wrapped at 60 characters as GitHub does)."""
+        ref, path = query.get("ref") or repo.default_branch, params["path"]
+        data = repo.files.get((ref, path))
+        if data is None:
+            return error(404, "Not Found")
+        sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        api = f"{self.url}/repos/{repo.full_name}"
+        html = f"{self.server_url}/{repo.full_name}/blob/{ref}/{path}"
+        encoded = base64.b64encode(data).decode("ascii")
+        content = "\n".join(encoded[i:i + 60] for i in range(0, len(encoded), 60)) + "\n"
+        links = {"self": f"{api}/contents/{path}?ref={ref}", "git": f"{api}/git/blobs/{sha}", "html": html}
+        return Reply(200, {"type": "file", "encoding": "base64", "size": len(data), "name": path.rsplit("/", 1)[-1],
+                           "path": path, "content": content, "sha": sha, "url": links["self"], "git_url": links["git"],
+                           "html_url": html, "download_url": f"https://raw.githubusercontent.com/{repo.full_name}/{ref}/{path}",
+                           "_links": links})
 
     def _op_pulls_get(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
         pull = self._pulls.get((repo.full_name, int(params["pull_number"])))

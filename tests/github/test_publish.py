@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mlci.context import RunContext
-from mlci.errors import MlciError
+from mlci.errors import ConfigError, MlciError
 from mlci.evaluate import pipeline_failed
 from mlci.github import client
 from mlci.publish import PublishSettings, publish
@@ -23,6 +23,7 @@ HEAD = "4f1c2a9" + "b" * 33
 MERGE = "c" * 40
 TOKEN = "ghs_mlciTestToken0123456789abcdef"
 READ_ONLY_TOKEN = "ghs_mlciReadOnly0123456789abcdef"
+TRUSTED_POLICY = "version: 1\nmetrics:\n  accuracy:\n    max_drop: 0.01\n"
 
 
 def report(verdict: str = "fail", **ctx: Any):  # type: ignore[no-untyped-def]
@@ -56,6 +57,8 @@ def fake(fake_github: Any) -> Any:
     fake_github.add_pull(REPO, 42, HEAD, BASE)
     fake_github.add_token(TOKEN)
     fake_github.add_token(READ_ONLY_TOKEN, read_only=True)
+    # The default branch's policy, which a fork-safe publish job (workflow_run) judges with.
+    fake_github.add_file(REPO, "mlci.yaml", TRUSTED_POLICY)
     return fake_github
 
 
@@ -384,3 +387,85 @@ def test_cli_publish_in_a_pull_request_job(fake: Any, tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("mlci: error: the token can't write to this repository") and proc.stderr.count("\n") == 1
     assert READ_ONLY_TOKEN not in proc.stdout + proc.stderr
+
+
+FORK_RUN = {"workflow_run": {"id": 119, "name": "ml", "head_sha": HEAD, "event": "pull_request", "pull_requests": []}}
+
+
+def forged_bundle(tmp_path: Path) -> Any:
+    """A fork's bundle: accuracy fell from 0.912 to 0.895, but every gate says pass, under a
+    loosened policy, with the pipeline's measurement made for it."""
+    from mlci.checks.base import encode_record, spec_key
+    from mlci.checks.reproducible.spec import ReproducibleSpec, WorkTree
+    from mlci.report import Measurement, Repro, StageRun
+
+    rep = report("pass")
+    tree = WorkTree(changed=(), locks=())
+    loosened = Measurement("checks.reproducible", spec_key(ReproducibleSpec(informational=True)), encode_record(tree))
+    honest = Measurement("checks.reproducible", spec_key(ReproducibleSpec()), encode_record(tree))
+    forged_gates = tuple(replace(g, status="pass", reason="fine") for g in rep.gates)
+    return replace(rep, gates=forged_gates, measurements=(loosened, honest),
+                   repro=Repro((StageRun("train", "ran", 1.0),), pulled=True, pushed=False, seconds=1.0),
+                   policy=PolicyInfo("loose.yaml", "head", "workspace", None, comment_mode="off", check_name="green"))
+
+
+def test_a_forks_bundle_is_judged_again_with_the_trusted_policy(fake: Any, tmp_path: Path) -> None:
+    """The fork's verdict, gates and policy are not used: the publish job judges the bundle's
+    evidence with its own copy of mlci.yaml, and the check fails where the evidence says so."""
+    policy = tmp_path / "mlci.yaml"
+    policy.write_text("metrics:\n  accuracy:\n    min: 0.9\nchecks:\n  reproducible: true\n")
+    rep = forged_bundle(tmp_path)
+    assert rep.verdict == "pass"
+    result = run(fake, rep=rep, ctx=ctx_for(fake, "workflow_run", **FORK_RUN),
+                 settings=PublishSettings(config=str(policy), policy_file=str(policy)))
+    [check] = fake.check_runs(REPO, HEAD)
+    assert check["name"] == "mlci" and check["conclusion"] == "failure"  # not the bundle's "green", not success
+    [comment] = fake.comments(REPO, 42)
+    assert "1 of 2 gates failed" in comment["body"] and "accuracy" in comment["body"]
+    assert "policy from `the publish job`" in comment["body"]
+    assert result.comment is not None
+    # The reproducible gate is judged from the measurement made for the trusted rule (it passes);
+    # the one made for the loosened rule is ignored.
+    assert "dvc.lock matches the commit" in check["output"]["summary"]
+
+
+def test_evidence_measured_for_another_rule_fails_closed(fake: Any, tmp_path: Path) -> None:
+    from mlci.evaluate import NOT_MEASURED_FOR_THIS_RULE
+
+    policy = tmp_path / "mlci.yaml"
+    policy.write_text("checks:\n  reproducible: true\n")
+    rep = forged_bundle(tmp_path)
+    rep = replace(rep, measurements=rep.measurements[:1])  # only the loosened rule's measurement
+    run(fake, rep=rep, ctx=ctx_for(fake, "workflow_run", **FORK_RUN), settings=PublishSettings(config=str(policy)))
+    [check] = fake.check_runs(REPO, HEAD)
+    assert check["conclusion"] == "failure"
+    assert NOT_MEASURED_FOR_THIS_RULE.split(":")[0] in check["output"]["summary"]
+
+    # A measurement that is not one (a fork's junk) fails closed too.
+    junk = replace(rep.measurements[0], spec='{"informational":false}', value={"changed": "everything"})
+    run(fake, rep=replace(rep, measurements=(junk,)), ctx=ctx_for(fake, "workflow_run", **FORK_RUN),
+        settings=PublishSettings(config=str(policy)))
+    [check] = fake.check_runs(REPO, HEAD)
+    assert check["conclusion"] == "failure" and "the bundle's measurement is not one" in check["output"]["summary"]
+
+
+def test_the_fork_safe_job_reads_the_policy_from_the_default_branch(fake: Any) -> None:
+    """Without --config, the policy that judges a fork's bundle is the default branch's
+    mlci.yaml, read through the contents API; the bundle's forged pass is not taken."""
+    rep = replace(forged_bundle(Path()), measurements=())
+    run(fake, rep=rep, ctx=ctx_for(fake, "workflow_run", **FORK_RUN))
+    [check] = fake.check_runs(REPO, HEAD)
+    assert check["conclusion"] == "failure" and "accuracy dropped by 0.017" in check["output"]["summary"]
+    assert "policy from `main`" in fake.comments(REPO, 42)[0]["body"]
+
+    fake.add_file(REPO, "mlci.yaml", "metrics:\n  accuracy:\n    max_drop: lots\n")
+    with pytest.raises(ConfigError, match=r"mlci.yaml \(at main\):3"):
+        run(fake, rep=rep, ctx=ctx_for(fake, "workflow_run", **FORK_RUN))
+
+
+def test_without_a_policy_on_the_default_branch_a_forks_gates_are_not_shown(fake: Any) -> None:
+    fake._repo(REPO).files.clear()  # the default branch has no mlci.yaml
+    result = run(fake, rep=forged_bundle(Path()), ctx=ctx_for(fake, "workflow_run", **FORK_RUN))
+    [check] = fake.check_runs(REPO, HEAD)
+    assert check["conclusion"] == "neutral"
+    assert any("mlci.yaml is not on main" in m for m in result.messages)
