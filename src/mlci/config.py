@@ -84,6 +84,7 @@ def load_policy(text: str, file: str = DEFAULT_CONFIG) -> Policy:
 def _validate(data: Any, lines: Mapping[Path_, int], file: str) -> None:
     import jsonschema
 
+    _keys_are_text(data, lines, file)
     validator = jsonschema.Draft202012Validator(schema())
     errors = list(validator.iter_errors(data))
     if not errors:
@@ -95,6 +96,22 @@ def _validate(data: Any, lines: Mapping[Path_, int], file: str) -> None:
         allowed = set((error.schema.get("properties") or {}).keys())
         path.append(sorted(set(error.instance) - allowed)[0])  # point at the unknown key itself
     raise ConfigError(f"{where(file, lines, path)}: {_message(error)}")
+
+
+def _keys_are_text(data: Any, lines: Mapping[Path_, int], file: str) -> None:
+    """JSON Schema knows only text keys: a key YAML reads as a number, a boolean or null is a
+    mistake to name (quote it), not something for the validator to trip on."""
+    stack: list[tuple[Any, Path_]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, Mapping):
+            for key, child in value.items():
+                if not isinstance(key, str):
+                    raise ConfigError(f"{where(file, lines, (*path, str(key)))}: a key must be text, got "
+                                      f"{_show(key)} (quote it)")
+                stack.append((child, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((child, (*path, i)) for i, child in enumerate(value))
 
 
 def _deepest(error: Any) -> Any:
@@ -117,10 +134,11 @@ def _message(error: Any) -> str:
     if v == "additionalProperties":
         allowed = sorted((error.schema.get("properties") or {}).keys())
         extra = sorted(set(instance) - set(allowed)) if isinstance(instance, Mapping) else []
-        key = extra[0] if extra else "?"
+        key = str(extra[0]) if extra else "?"
         hint = difflib.get_close_matches(key, allowed, n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else (f"; expected one of: {', '.join(allowed)}" if allowed else "")
-        return f"unknown key '{key}'{suggestion}"
+        shown = f"'{key}'" if key.isprintable() and len(key) <= 60 else _show(key)
+        return f"unknown key {shown}{suggestion}"
     if v == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         names = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in expected)
@@ -141,7 +159,8 @@ def _message(error: Any) -> str:
         return f"expected a number {word} {error.validator_value}, got {_show(instance)}"
     if v in ("minItems", "minLength"):
         return f"must not be empty, got {_show(instance)}"
-    return str(error.message)
+    message = " ".join(str(error.message).split())  # the validator's own words quote the value: cut them
+    return message if len(message) <= 200 else message[:200] + "…"
 
 
 def _describe(schema_part: Mapping[str, Any]) -> str:
@@ -156,15 +175,19 @@ def _describe(schema_part: Mapping[str, Any]) -> str:
 
 
 def _show(value: Any) -> str:
+    """The value at fault, cut to 60 characters: the file may be a PR's, and hostile."""
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 60 else repr(value[:60]) + "…"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     if value is None:
         return "nothing"
-    return json.dumps(value)
+    if isinstance(value, (bool, int, float)):
+        text = json.dumps(value)
+        return text if len(text) <= 60 else text[:60] + "…"
+    return f"a {type(value).__name__}"  # a date, bytes or a set: YAML has types JSON lacks
 
 
 # -- building the typed policy ---------------------------------------------------------

@@ -39,7 +39,8 @@ class RunContext:
         path = env.get("GITHUB_EVENT_PATH")
         if path:
             try:
-                payload = load_json(read_text(path, MAX_EVENT, error=MlciError), f"GITHUB_EVENT_PATH={path}")
+                shown = f"GITHUB_EVENT_PATH={path}"
+                payload = load_json(read_text(path, MAX_EVENT, error=MlciError, shown=shown), shown)
             except OSError as exc:
                 raise MlciError(f"GITHUB_EVENT_PATH={path}: cannot read the event payload: {exc.strerror or exc}") from None
             if not isinstance(payload, Mapping):

@@ -28,30 +28,31 @@ MAX_NUMBER = 100  # characters of one number: a float's repr needs 24, a 64-bit 
 
 
 def read_text(path: str | Path, max_bytes: int, *, error: type[Exception] = MlciError,
-              within: str | Path | None = None) -> str:
+              within: str | Path | None = None, shown: str | None = None) -> str:
     """The UTF-8 text of the regular file ``path``, at most ``max_bytes`` long.
 
     ``within``: the folder the file belongs to; a symlink that resolves outside it is refused.
     FileNotFoundError passes through (the caller knows what a missing file means); anything
-    else is ``error`` naming the file.
+    else is ``error`` naming the file (as ``shown``, when given).
     """
     path = Path(path)
+    name = shown or str(path)
     if within is not None and path.is_symlink():
         target, folder = path.resolve(), Path(within).resolve()
         if target != folder and folder not in target.parents:
-            raise error(f"{path}: a symlink to {target}, outside {within}; not read")
+            raise error(f"{name}: a symlink to {target}, outside {within}; not read")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise error(f"{path}: cannot read it: {exc.strerror or exc}") from None
+        raise error(f"{name}: cannot read it: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise error(f"{path}: not a regular file ({_kind(info.st_mode)}); not read")
+            raise error(f"{name}: not a regular file ({_kind(info.st_mode)}); not read")
         if info.st_size > max_bytes:
-            raise error(f"{path}: {info.st_size:,} bytes, more than the {max_bytes:,} mlci reads")
+            raise error(f"{name}: {info.st_size:,} bytes, more than the {max_bytes:,} mlci reads")
         with os.fdopen(fd, "rb") as file:
             fd = -1
             data = file.read(max_bytes + 1)
@@ -59,8 +60,8 @@ def read_text(path: str | Path, max_bytes: int, *, error: type[Exception] = Mlci
         if fd >= 0:
             os.close(fd)
     if len(data) > max_bytes:  # it grew while being read
-        raise error(f"{path}: more than the {max_bytes:,} bytes mlci reads")
-    return decode(data, path, error=error)
+        raise error(f"{name}: more than the {max_bytes:,} bytes mlci reads")
+    return decode(data, name, error=error)
 
 
 def decode(data: bytes, file: str | Path, *, error: type[Exception] = MlciError) -> str:

@@ -191,12 +191,17 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -> N
 
 
 def dotted(path: Sequence[str | int]) -> str:
+    """``metrics.acc.min``, ``checks.data[0]``; a key that is long or not printable (a PR may
+    write one) is quoted, cut to 60 characters, so a message stays one short line."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part)
+            if not text.isprintable() or len(text) > 60:
+                text = repr(text[:60]) + ("…" if len(text) > 60 else "")
+            out += f".{text}" if out else text
     return out or "(top level)"
 
 

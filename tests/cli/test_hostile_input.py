@@ -200,3 +200,25 @@ def test_a_project_name_over_the_schemas_limit(repo: Path, capsys: pytest.Captur
     code, _, err = run_main(["report", "--project", "p" * 300], capsys)
     one_line_error(code, err, "the report was not written", "project")
     assert len(err) < 400
+
+
+# -- the event payload --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    ("[" * 900 + "]" * 900, "nested more than 64 levels deep"),
+    ('{"pull_request": {"number": ' + "9" * 5000 + "}}", "a number of 5,000 characters"),
+    (b'{"a": "\xff"}', "not UTF-8 text"),
+    (None, "not a regular file (a FIFO)"),
+])
+def test_a_hostile_event_payload(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str], content: str | bytes | None, needle: str) -> None:
+    event = tmp_path / "event.json"
+    if content is None:
+        os.mkfifo(event)
+    else:
+        event.write_bytes(content if isinstance(content, bytes) else content.encode())
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    one_line_error(*run_main(["report"], capsys)[::2], f"GITHUB_EVENT_PATH={event}", needle)
