@@ -10,9 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mlci.checks.base import Workspace
 from mlci.checks.data import evaluate
-from mlci.checks.data.spec import ColumnSpec, DataSpec
+from mlci.checks.data.judge import judge
+from mlci.checks.data.measure import measure
+from mlci.checks.data.spec import ColumnSpec, DataSpec, Failure, Validation
 from mlci.errors import CheckError, ConfigError
+from mlci.evidence import Evidence
 from mlci.report import GateResult
 
 WHERE = "mlci.yaml:14: checks.data[0]"
@@ -317,3 +321,33 @@ def test_from_config_semantic_errors(data: dict[str, Any], message: str) -> None
     with pytest.raises(ConfigError) as info:
         DataSpec.from_config({"path": "d.csv", **data}, line=14, where=WHERE)
     assert str(info.value).startswith(message)
+
+
+# ------------------------------------------------------------------ the measurement
+
+
+def measured(root: Path, text: str, name: str = "data.csv", **data: Any) -> tuple[DataSpec, Validation]:
+    (root / name).write_text(text)
+    rule = spec(name, **data)
+    return rule, measure(rule, Workspace(root))
+
+
+CASES = [
+    pytest.param(CSV, {"columns": COLUMNS, "min_rows": 3, "strict": True}, id="pass"),
+    pytest.param("id,age,sex,code,extra\n1,34,m,ABC,1\n1,130,x,ABCD,2\n3,-1,f,QRS,3\n",
+                 {"columns": COLUMNS, "strict": True, "min_rows": 5}, id="every-kind"),
+    pytest.param("i,age\n1,-5\n2,old\n3,\n", {"columns": {"age": {"dtype": "int", "min": 0}, "gone": {}}}, id="dtype-null-required"),
+    pytest.param("a,b\n", {"columns": {"a": {"dtype": "int"}}}, id="no-rows"),
+]
+
+
+@pytest.mark.parametrize(("text", "config"), CASES)
+def test_measure_then_judge_is_evaluate(tmp_path: Path, text: str, config: dict[str, Any]) -> None:
+    rule, value = measured(tmp_path, text, **config)
+    assert judge(rule, value, Evidence()) == evaluate(rule, tmp_path)
+
+
+def test_measurement_is_the_compact_record(tmp_path: Path) -> None:
+    _, value = measured(tmp_path, "i,age\n1,-5\n2,old\n3,\n", columns={"age": {"dtype": "int", "min": 0}})
+    assert value == Validation(rows=3, columns=2, failures=(
+        Failure("age", "dtype int", 1, "'old'"), Failure("age", "not_null", 1, "row 3")))

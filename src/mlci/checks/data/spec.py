@@ -1,6 +1,6 @@
 """The data check's spec: one :class:`DataSpec` per entry of ``checks.data`` in mlci.yaml, with a
 :class:`ColumnSpec` per column; their semantic checks (ConfigError naming where) and the
-rule in words. See :mod:`mlci.checks.data.judge` for what each rule means.
+rule in words; and the record its measurement hands its judgement (:class:`Validation`). See :mod:`mlci.checks.data.measure` for what each rule means.
 """
 
 from __future__ import annotations
@@ -176,3 +176,30 @@ def _allowed_fits(value: Allowed, kind: DType | None) -> bool:
         return isinstance(value, str)
     return True
 
+
+
+# ---------------------------------------------------------------- the measurement
+
+TABLE_SUBJECT = "(table)"  # the column of a table-level failure (min_rows)
+COLUMN_LEVEL = ("required", "strict")  # the checks of a column's presence, not of its values
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failing (column, check): how many values fail it, and up to three of them (for
+    ``required``, ``strict`` and ``min_rows``: what is wrong, in words)."""
+
+    column: str
+    check: str
+    failures: int
+    examples: str
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The data check's measurement: the file's size, and its failures in policy order (none
+    when the file meets every rule)."""
+
+    rows: int
+    columns: int
+    failures: tuple[Failure, ...]
