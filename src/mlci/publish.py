@@ -27,9 +27,9 @@ from mlci.github.checks import (
 from mlci.github.client import Connect, GitHubError, open_repository, redact
 from mlci.github.comments import CommentMode, CommentResult, upsert_comment
 from mlci.github.contents import default_branch, file_text
-from mlci.github.pulls import commit_pull, open_pull_headed_by, pull_request_issue
+from mlci.github.pulls import commit_pull, open_pull_headed_by, pull_changes, pull_request_issue
 from mlci.github.runner_files import write_job_summary, write_step_outputs
-from mlci.report import PolicyInfo, Report
+from mlci.report import ForkChanges, PolicyInfo, Report
 
 if TYPE_CHECKING:
     from mlci.config import Policy
@@ -115,34 +115,37 @@ def _read_text(file: str) -> str:
 
 def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: Mapping[str, str] | None = None,
             connect: Connect | None = None) -> PublishResult:
-    """Post ``report``; with no token or no GitHub context, say what would be posted (local mode)."""
+    """Post ``report``; with no token or no GitHub context, say what would be posted (local mode).
+
+    Under ``workflow_run`` the bundle comes from another, unprivileged run (a fork's PR): it is
+    judged again with the policy this job trusts, and the comment names what the PR changes."""
     from mlci.render.markdown import render_markdown
 
     env = os.environ if env is None else env
     report = with_trusted_links(report, ctx)
-    notes: list[str] = []
-    if ctx.workflow_run is not None:  # the bundle comes from another, unprivileged run
-        report = judged_again(report, ctx, settings, connect=connect, notes=notes)
-    body = render_markdown(report, budget=COMMENT_BUDGET)
-    result = PublishResult(local=True, messages=notes)
-    written = write_job_summary(env, body)
-    result.summary_written = bool(written)
-    if written is False:
-        result.messages.append("the job summary is full (1 MiB): the report was not added to it")
-
-    repository = ctx.repository
-    if not settings.token or not repository:
+    untrusted = ctx.workflow_run is not None
+    result = PublishResult(local=not (settings.token and ctx.repository))
+    if result.local:
         why = "no token (--token, GITHUB_TOKEN or GH_TOKEN)" if not settings.token else "no repository (GITHUB_REPOSITORY)"
+        if untrusted:
+            report = judged_again(report, ctx, settings, None, result.messages)
+        _summary(env, render_markdown(report, budget=COMMENT_BUDGET), result)
         result.messages.append(f"local mode, {why}: nothing posted")
         result.messages.append(f"would post: {_describe(report, settings)}")
         _outputs(env, report, result)
         return result
 
-    result.local = False
+    assert settings.token and ctx.repository
     try:
-        with open_repository(settings.token, ctx.api_url, repository, connect=connect) as repo:
+        with open_repository(settings.token, ctx.api_url, ctx.repository, connect=connect) as repo:
             pr_number, head_sha = _target(report, ctx, repo, env)
             result.pr_number, result.head_sha = pr_number, head_sha
+            fork = None
+            if untrusted:
+                report = judged_again(report, ctx, settings, repo, result.messages)
+                fork = pull_changes(repo, pr_number) if pr_number is not None else None
+            body = render_markdown(report, budget=COMMENT_BUDGET, fork=fork)
+            _summary(env, body, result)  # before anything is posted: a read-only token still gets it
             if pr_number is not None:
                 pr = pull_request_issue(repo, pr_number)
                 marker = body.split("\n", 1)[0]
@@ -154,12 +157,11 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
                     if exc.status != 422:
                         raise
                     # GitHub refused the body (its size limit may count differently): post a shorter one.
-                    short = render_markdown(report, budget=SHORT_BUDGET)
+                    short = render_markdown(report, budget=SHORT_BUDGET, fork=fork)
                     result.comment = upsert_comment(pr, short, marker, settings.comment,
                                                     take_over_cml=settings.take_over_cml, posted_before=posted_before)
                     result.messages.append(f"GitHub refused the comment ({redact(exc.message, settings.token)}); posted a shorter one")
-            result.check = _check(repo, report, head_sha, settings, result.comment,
-                                  untrusted=ctx.workflow_run is not None)
+            result.check = _check(repo, report, head_sha, settings, result.comment, untrusted=untrusted, fork=fork)
     except GitHubError as exc:
         if exc.status == 403 and READ_ONLY in exc.message:
             raise MlciError(FORK_HINT) from None
@@ -168,7 +170,14 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
     return result
 
 
-def judged_again(report: Report, ctx: RunContext, settings: PublishSettings, *, connect: Connect | None = None,
+def _summary(env: Mapping[str, str], body: str, result: PublishResult) -> None:
+    written = write_job_summary(env, body)
+    result.summary_written = bool(written)
+    if written is False:
+        result.messages.append("the job summary is full (1 MiB): the report was not added to it")
+
+
+def judged_again(report: Report, ctx: RunContext, settings: PublishSettings, repo: Repository | None,
                  notes: list[str]) -> Report:
     """An untrusted bundle's evidence judged again with the policy this job trusts: the file
     it names (``--config``), else the default branch's copy read through GitHub's API. The
@@ -180,10 +189,9 @@ def judged_again(report: Report, ctx: RunContext, settings: PublishSettings, *, 
     if settings.config:
         text: str | None = _read_text(settings.config)
         where, rev = settings.config, "the publish job"
-    elif settings.token and ctx.repository:
-        with open_repository(settings.token, ctx.api_url, ctx.repository, connect=connect) as repo:
-            branch = branch or default_branch(repo)
-            text = file_text(repo, settings.policy_file, branch)
+    elif repo is not None:
+        branch = branch or default_branch(repo)
+        text = file_text(repo, settings.policy_file, branch)
         where, rev = f"{settings.policy_file} (at {branch})", branch
     else:
         notes.append("no token: the default branch's policy could not be read, so the bundle's gates are not shown")
@@ -275,13 +283,13 @@ def _agree(claimed_pr: int | None, claimed_sha: str, pr: int | None, sha: str, s
 
 
 def _check(repo: Repository, report: Report, sha: str, settings: PublishSettings,
-           comment: CommentResult | None, *, untrusted: bool) -> CheckResult:
+           comment: CommentResult | None, *, untrusted: bool, fork: ForkChanges | None = None) -> CheckResult:
     from mlci.render.markdown import render_markdown
     from mlci.render.view import verdict_summary
 
     conclusion: Conclusion = {"pass": "success", "fail": "failure"}.get(report.verdict or "", "neutral")  # type: ignore[assignment]
     title = verdict_summary(report) if report.verdict else "no policy: report only"
-    summary = render_markdown(report, budget=CHECK_SUMMARY_BUDGET)
+    summary = render_markdown(report, budget=CHECK_SUMMARY_BUDGET, fork=fork)
     external_id = comment_ref(comment.comment_id) if comment and comment.comment_id else None
     try:
         annotations = gate_annotations(report, file=settings.policy_file if untrusted else None)

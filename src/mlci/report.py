@@ -234,6 +234,15 @@ class Measurement:
     error: str | None = None  # why it could not be measured (the gate failed closed)
 
 
+@dataclass(frozen=True)
+class ForkChanges:
+    """What a fork's PR changes, as GitHub lists it. Not in the bundle: the publish job asks
+    GitHub, and the comment names these, because a fork's numbers come from its own code."""
+
+    files: tuple[str, ...]
+    complete: bool = True  # False when the list was cut
+
+
 Verdict = Literal["pass", "fail"]
 
 

@@ -73,6 +73,8 @@ OPERATIONS: list[str] = [
     "GET /repos/{owner}/{repo}/commits/{ref}",
     # The fork-safe publish job reads the default branch's mlci.yaml: the policy it trusts.
     "GET /repos/{owner}/{repo}/contents/{path}",
+    # ... and names what a fork's PR changes (workflows, dvc.yaml, code), from GitHub, not the bundle.
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
 ]
 
 # Components the fake needs beyond what the operations reference: GitHub answers 401/403/404/422 on

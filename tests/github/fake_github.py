@@ -441,6 +441,7 @@ class Pull:
     state: str
     created_at: str
     commits: list[str]
+    files: list[str] = field(default_factory=list)  # the paths the PR changes
 
 
 BOT = "github-actions[bot]"
@@ -828,6 +829,27 @@ class FakeGitHub:
             return error(404, "Not Found")
         return self._page(repo, f"pulls/{pull.number}/commits", query,
                           [self._commit_json(repo, sha) for sha in pull.commits])
+
+    def _op_pulls_list_files(self, *, repo: Repo, params: dict[str, str], query: dict[str, str], error: ErrorReply,
+                             **_: Any) -> Reply:
+        pull = self._pulls.get((repo.full_name, int(params["pull_number"])))
+        if pull is None:
+            return error(404, "Not Found")
+        api = f"{self.url}/repos/{repo.full_name}"
+
+        def entry(path: str) -> dict[str, Any]:
+            sha = hashlib.sha1(path.encode()).hexdigest()
+            return {"sha": sha, "filename": path, "status": "modified", "additions": 1, "deletions": 1, "changes": 2,
+                    "blob_url": f"{self.server_url}/{repo.full_name}/blob/{pull.head_sha}/{path}",
+                    "raw_url": f"{self.server_url}/{repo.full_name}/raw/{pull.head_sha}/{path}",
+                    "contents_url": f"{api}/contents/{path}?ref={pull.head_sha}", "patch": "@@ -1 +1 @@\n-a\n+b"}
+
+        return self._page(repo, f"pulls/{pull.number}/files", query, [entry(path) for path in pull.files])
+
+    def set_pull_files(self, repo: str, number: int, files: list[str]) -> None:
+        """The paths PR ``number`` changes (what its files endpoint lists)."""
+        with self._lock:
+            self._pulls[(repo, number)].files = list(files)
 
     def _op_repos_list_pull_requests_associated_with_commit(self, *, repo: Repo, params: dict[str, str],
                                                            query: dict[str, str], **_: Any) -> Reply:

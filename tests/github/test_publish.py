@@ -469,3 +469,26 @@ def test_without_a_policy_on_the_default_branch_a_forks_gates_are_not_shown(fake
     [check] = fake.check_runs(REPO, HEAD)
     assert check["conclusion"] == "neutral"
     assert any("mlci.yaml is not on main" in m for m in result.messages)
+
+
+def test_a_forks_comment_and_check_name_what_it_changes(fake: Any) -> None:
+    """The numbers of a fork's PR come from its own code: the comment and the check say so and
+    name its workflow, pipeline and code changes, as GitHub lists them (never as the bundle says)."""
+    fake.set_pull_files(REPO, 42, [".github/workflows/mlci-pull-request-fork-safe.yml", "dvc.yaml", "src/train.py",
+                                   "README.md", "src/`evil`.py"])
+    run(fake, rep=forged_bundle(Path()), ctx=ctx_for(fake, "workflow_run", **FORK_RUN))
+    [comment] = fake.comments(REPO, 42)
+    [check] = fake.check_runs(REPO, HEAD)
+    for text in (comment["body"], check["output"]["summary"]):
+        assert "⚠️ A pull request from a fork: these numbers come from its own code" in text
+        assert "workflows (`.github/workflows/mlci-pull-request-fork-safe.yml`)" in text
+        assert "the pipeline (`dvc.yaml`)" in text and "`src/train.py`" in text and "README.md" not in text
+        assert "<code>src/\\`evil\\`.py</code>" in text  # a file name is the fork's text: kept inside its code span
+
+    fake.set_pull_files(REPO, 42, ["README.md"])
+    run(fake, rep=forged_bundle(Path()), ctx=ctx_for(fake, "workflow_run", **FORK_RUN))
+    [comment] = fake.comments(REPO, 42)
+    assert "It changes no workflow, pipeline or code file." in comment["body"]
+    # A same-repository PR's own job has no such note: its numbers come from the job itself.
+    run(fake)
+    assert "A pull request from a fork" not in fake.comments(REPO, 42)[0]["body"]

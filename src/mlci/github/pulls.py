@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mlci.github.client import door
+from mlci.report import ForkChanges
 
 if TYPE_CHECKING:
     from github.Issue import Issue
@@ -33,3 +34,17 @@ def open_pull_headed_by(repo: Repository, sha: str) -> int | None:
         if pr.head.sha == sha:
             return pr.number
     return None
+
+
+MAX_FILES = 300  # what the comment can name; GitHub lists up to 3,000 files of a PR
+
+
+@door
+def pull_changes(repo: Repository, number: int) -> ForkChanges:
+    """The paths PR ``number`` changes, as GitHub lists them (the first MAX_FILES)."""
+    files: list[str] = []
+    for file in repo.get_pull(number).get_files():
+        if len(files) == MAX_FILES:
+            return ForkChanges(tuple(files), complete=False)
+        files.append(file.filename)
+    return ForkChanges(tuple(files))

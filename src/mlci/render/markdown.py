@@ -21,7 +21,7 @@ from mlci.render import view
 from mlci.render.budget import Items, Section, Table, fit
 from mlci.render.escape import md_code, md_escape, show_controls
 from mlci.render.fmt import format_seconds, plural
-from mlci.report import GateResult, MetricRow, ParamRow, Problem, Report, Repro, StageRun
+from mlci.report import ForkChanges, GateResult, MetricRow, ParamRow, Problem, Report, Repro, StageRun
 
 DEFAULT_BUDGET = 60_000
 _DETAIL_ROWS = 20
@@ -34,12 +34,16 @@ _SIDE = {"base": "base", "head": "head", "both": "base and head"}
 _CLIP_NOTE = "\n\n… cut to fit the comment size limit\n"
 
 
-def render_markdown(report: Report, *, budget: int = DEFAULT_BUDGET) -> str:
-    """The comment body for ``report``, at most ``budget`` characters (and UTF-8 bytes)."""
+def render_markdown(report: Report, *, budget: int = DEFAULT_BUDGET, fork: ForkChanges | None = None) -> str:
+    """The comment body for ``report``, at most ``budget`` characters (and UTF-8 bytes).
+
+    ``fork``: what a fork's PR changes (from GitHub), named under the headline."""
     revisions = view.describe_revisions(report, md_code, md_escape)
     if policy := view.policy_line(report, md_code):
         revisions += f" · {policy}"
     top = [f"{marker(report)}\n{headline(report)}", revisions]
+    if fork is not None:
+        top.append(f"> {view.fork_notice(fork, md_code)}")
     return fit(top, _sections(report), footer(report), budget, clip_note=_CLIP_NOTE)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from mlci.render.fmt import MISSING, change_cell, format_param, format_seconds, format_value, plural
 from mlci.render.fmt import stage_summary as stage_summary  # shown beside repro_note
-from mlci.report import GateResult, MetricRow, ParamRow, Report, Repro, Revision
+from mlci.report import ForkChanges, GateResult, MetricRow, ParamRow, Report, Repro, Revision
 
 STAGE_RESULT = {
     "ran": "ran",
@@ -137,6 +137,47 @@ def param_cells(row: ParamRow, with_path: bool, esc: Callable[[str], str]) -> tu
 
 def unchanged_cells(row: MetricRow, with_path: bool, esc: Callable[[str], str]) -> tuple[str, str]:
     return (esc(label(row, with_path)), format_value(row.head, esc))
+
+
+WORKFLOW_DIRS = (".github/workflows/", ".github/actions/")
+PIPELINE_NAMES = ("dvc.yaml", "dvc.lock", "params.yaml", "params.json", "params.toml", "mlci.yaml")
+CODE_SUFFIXES = (".py", ".ipynb", ".sh", ".r", ".jl", ".js", ".ts", ".c", ".cc", ".cpp", ".go", ".rs", ".java", ".scala")
+CODE_NAMES = ("requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", "uv.lock", "poetry.lock", "Pipfile.lock",
+              "environment.yml", "Dockerfile", "Makefile")
+MAX_NAMED = 8
+
+
+def fork_notice(changes: ForkChanges, code: Callable[[str], str]) -> str:
+    """For a fork's PR: its numbers come from its own code, so say what it changes that decides
+    them (workflows, the pipeline, code), for reviewers to read first."""
+    def kind(path: str) -> str | None:
+        name = path.rsplit("/", 1)[-1]
+        if path.startswith(WORKFLOW_DIRS):
+            return "workflows"
+        if name in PIPELINE_NAMES or name.endswith(".dvc"):
+            return "the pipeline"
+        if name.lower().endswith(CODE_SUFFIXES) or name in CODE_NAMES or name.startswith("requirements"):
+            return "code"
+        return None
+
+    groups: dict[str, list[str]] = {}
+    for path in changes.files:
+        if (found := kind(path)) is not None:
+            groups.setdefault(found, []).append(path)
+    head = ("⚠️ A pull request from a fork: these numbers come from its own code, run by its own workflow; "
+            "this repository's publish job judged them again with its own policy")
+    if not groups:
+        rest = "" if changes.complete else " (of the files GitHub lists)"
+        return f"{head}. It changes no workflow, pipeline or code file{rest}."
+    parts = []
+    for label in ("workflows", "the pipeline", "code"):
+        paths = groups.get(label, [])
+        if paths:
+            shown = ", ".join(code(p) for p in paths[:MAX_NAMED])
+            more = f" and {len(paths) - MAX_NAMED} more" if len(paths) > MAX_NAMED else ""
+            parts.append(f"{label} ({shown}{more})")
+    cut = "; GitHub listed only its first files" if not changes.complete else ""
+    return f"{head}. Read what it changes first: {'; '.join(parts)}{cut}."
 
 
 def describe_revisions(report: Report, code: Callable[[str], str], esc: Callable[[str], str]) -> str:
