@@ -16,9 +16,13 @@ from fairlearn.metrics import demographic_parity_difference, equalized_odds_diff
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mlci.checks.base import Workspace
 from mlci.checks.fairness import evaluate
-from mlci.checks.fairness.spec import FairnessSpec
+from mlci.checks.fairness.judge import judge
+from mlci.checks.fairness.measure import measure
+from mlci.checks.fairness.spec import Fairness, FairnessSpec
 from mlci.errors import CheckError, ConfigError
+from mlci.evidence import Evidence
 from mlci.report import GateResult
 
 WHERE = "mlci.yaml:20: checks.fairness[0]"
@@ -456,3 +460,51 @@ def test_matches_the_definitions(tmp_path: Path, groups: dict[str, Counts]) -> N
             if len(v) >= 2]
     assert facts(result)["equalized_odds_difference"] == (pytest.approx(max(gaps)) if gaps else None)
     assert result.status in ("pass", "warn") if gaps else result.status == "fail"
+
+
+# ------------------------------------------------------------------ the measurement
+
+
+def two_columns(data: pd.DataFrame) -> pd.DataFrame:
+    data["age_band"] = ["<40", "40+"] * (len(data) // 2) + ["<40"] * (len(data) % 2)
+    return data
+
+
+MISSING = frame({**FAIR, "": (2, 2, 2, 2)})
+MISSING["gender"] = MISSING["gender"].replace("", None)
+MEASURED = [
+    pytest.param(frame(FAIR), {}, id="pass"),
+    pytest.param(frame({"F": (30, 10, 10, 30), "M": (12, 4, 16, 48)}), {}, id="fail-dpd"),
+    pytest.param(frame({"F": (20, 20, 10, 30), "M": (35, 5, 10, 30)}), {"max_demographic_parity_difference": None}, id="fail-eod"),
+    pytest.param(MISSING, {"min_group_size": 10, "max_demographic_parity_difference": 0.2}, id="warn-small-missing-group"),
+    pytest.param(frame({"F": FAIR["F"]}), {}, id="single-group"),
+    pytest.param(frame({**FAIR, "O": (0, 0, 2, 8)}), {"min_group_size": 10, "max_demographic_parity_difference": 0.2},
+                 id="warn-undefined-tpr"),
+    pytest.param(frame({"A": (5, 5, 0, 0), "B": (0, 0, 2, 8)}), {"min_group_size": 10}, id="eod-undefined"),
+    pytest.param(two_columns(frame({"F": (30, 10, 10, 30), "M": (12, 4, 16, 48)})),
+                 {"sensitive": ["gender", "age_band"]}, id="two-columns"),
+]
+
+
+@pytest.mark.parametrize(("data", "config"), MEASURED)
+def test_measure_then_judge_is_evaluate(tmp_path: Path, data: pd.DataFrame, config: dict[str, Any]) -> None:
+    write(tmp_path, data)
+    rule = spec(**config)
+    value = measure(rule, Workspace(tmp_path))
+    assert judge(rule, value, Evidence()) == evaluate(rule, tmp_path)
+
+
+def test_measurement_is_the_per_group_record(tmp_path: Path) -> None:
+    write(tmp_path, frame({**FAIR, "O": (0, 0, 2, 8)}))
+    value = measure(spec(), Workspace(tmp_path))
+    [feature] = value.features
+    assert (feature.name, [g.name for g in feature.groups]) == ("gender", ["F", "M", "O"])
+    assert feature.groups[2].rows == 10 and math.isnan(feature.groups[2].tpr)
+    assert feature.eod == pytest.approx(0.05)
+
+
+def test_measurement_of_other_columns_is_not_judged(tmp_path: Path) -> None:
+    write(tmp_path, frame(FAIR))
+    value = measure(spec(), Workspace(tmp_path))
+    with pytest.raises(ValueError, match="measured for the columns gender, not the spec's"):
+        judge(spec(sensitive=["race"]), value, Evidence())

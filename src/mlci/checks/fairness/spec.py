@@ -1,10 +1,13 @@
 """The fairness check's spec: one :class:`FairnessSpec` per entry of ``checks.fairness`` in
-mlci.yaml, its semantic checks (ConfigError naming where) and the rule in words. See
-:mod:`mlci.checks.fairness.judge` for what the differences and limits mean.
+mlci.yaml, its semantic checks (ConfigError naming where) and the rule in words; and the
+record its measurement hands its judgement (:class:`Fairness`).
+See :mod:`mlci.checks.fairness.measure` for what is measured and
+:mod:`mlci.checks.fairness.judge` for what the limits mean.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -17,6 +20,7 @@ from mlci.render.fmt import describe, format_decimals
 
 Label = str | int | float | bool
 TOLERANCE = 1e-9
+MAX_SHOWN = 5  # values or groups a message lists before "… n more"
 
 
 @dataclass(frozen=True)
@@ -98,3 +102,78 @@ def parse(section: Any, source: Source) -> tuple[FairnessSpec, ...]:
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
+
+
+# ---------------------------------------------------------------- the measurement
+
+RATES = ("TPR", "FPR")  # the rates of equalized odds
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of a sensitive feature: its size and rates (NaN where undefined: TPR in a
+    group without positive labels, FPR in one without negative labels)."""
+
+    name: str
+    rows: int
+    selection_rate: float
+    accuracy: float
+    tpr: float
+    fpr: float
+
+    def rate(self, name: str) -> float:
+        """``selection rate``, ``TPR`` or ``FPR``."""
+        return {"selection rate": self.selection_rate, "TPR": self.tpr, "FPR": self.fpr}[name]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The largest gap in one rate: its size and the groups at either end (name, rate)."""
+
+    rate: str
+    size: float
+    high: tuple[str, float]
+    low: tuple[str, float]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One sensitive column, measured: its groups in display order (by name, ``(missing)``
+    last), the demographic parity difference and the equalized odds difference (None when no
+    rate is defined in two groups; see :mod:`mlci.checks.fairness.measure`)."""
+
+    name: str
+    groups: tuple[Group, ...]
+    dpd: float
+    eod: float | None
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        return {group.name: group.rows for group in self.groups}
+
+    @property
+    def undefined(self) -> dict[str, list[str]]:
+        """The groups where each of TPR and FPR is undefined."""
+        return {rate: [g.name for g in self.groups if math.isnan(g.rate(rate))] for rate in RATES}
+
+    def gap(self, rate: str) -> Gap | None:
+        """The largest gap in ``rate`` over the groups where it is defined; None if fewer than two are."""
+        values = [(g.name, g.rate(rate)) for g in self.groups if not math.isnan(g.rate(rate))]
+        if len(values) < 2:
+            return None
+        high = max(values, key=lambda value: value[1])
+        low = min(values, key=lambda value: value[1])
+        return Gap(rate, high[1] - low[1], high, low)
+
+    @property
+    def odds_gap(self) -> Gap | None:
+        """The larger of the TPR and FPR gaps (the first on a tie); None when neither has one."""
+        gaps = [gap for gap in (self.gap(rate) for rate in RATES) if gap is not None]
+        return max(gaps, key=lambda gap: gap.size, default=None)
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """The fairness check's measurement: one :class:`Feature` per sensitive column, in the spec's order."""
+
+    features: tuple[Feature, ...]
