@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlci.checks.base import Workspace
-from mlci.checks.data import evaluate
+from mlci.checks.data import CHECK, evaluate
 from mlci.checks.data.judge import judge
 from mlci.checks.data.measure import measure
 from mlci.checks.data.spec import ColumnSpec, DataSpec, Failure, Validation
@@ -323,13 +324,19 @@ def test_from_config_semantic_errors(data: dict[str, Any], message: str) -> None
     assert str(info.value).startswith(message)
 
 
-# ------------------------------------------------------------------ the measurement
+# ------------------------------------------------------------------ the measurement and its codec
 
 
 def measured(root: Path, text: str, name: str = "data.csv", **data: Any) -> tuple[DataSpec, Validation]:
     (root / name).write_text(text)
     rule = spec(name, **data)
     return rule, measure(rule, Workspace(root))
+
+
+def through_bundle(value: Validation) -> Any:
+    """The measurement encoded, written as JSON text, read back and decoded, as a bundle carries it."""
+    assert CHECK.encode is not None and CHECK.decode is not None
+    return CHECK.decode(json.loads(json.dumps(CHECK.encode(value))))
 
 
 CASES = [
@@ -342,12 +349,70 @@ CASES = [
 
 
 @pytest.mark.parametrize(("text", "config"), CASES)
-def test_measure_then_judge_is_evaluate(tmp_path: Path, text: str, config: dict[str, Any]) -> None:
+def test_decoded_measurement_judges_the_same(tmp_path: Path, text: str, config: dict[str, Any]) -> None:
     rule, value = measured(tmp_path, text, **config)
-    assert judge(rule, value, Evidence()) == evaluate(rule, tmp_path)
+    decoded = through_bundle(value)
+    assert decoded == value
+    assert judge(rule, decoded, Evidence()) == judge(rule, value, Evidence()) == evaluate(rule, tmp_path)
 
 
 def test_measurement_is_the_compact_record(tmp_path: Path) -> None:
     _, value = measured(tmp_path, "i,age\n1,-5\n2,old\n3,\n", columns={"age": {"dtype": "int", "min": 0}})
     assert value == Validation(rows=3, columns=2, failures=(
         Failure("age", "dtype int", 1, "'old'"), Failure("age", "not_null", 1, "row 3")))
+    assert CHECK.encode is not None
+    assert CHECK.encode(value) == {"rows": 3, "columns": 2, "failures": [
+        {"column": "age", "check": "dtype int", "failures": 1, "examples": "'old'"},
+        {"column": "age", "check": "not_null", "failures": 1, "examples": "row 3"},
+    ]}
+
+
+REMOVE = object()
+GOOD = {"rows": 3, "columns": 2, "failures": [{"column": "age", "check": "min 0", "failures": 1, "examples": "-5"}]}
+
+
+def with_(path: tuple[str | int, ...], value: Any) -> Any:
+    """GOOD with the item at ``path`` set to ``value`` (or removed, for REMOVE)."""
+    data = json.loads(json.dumps(GOOD))
+    *head, last = path
+    target = data
+    for key in head:
+        target = target[key]
+    if value is REMOVE:
+        del target[last]
+    else:
+        target[last] = value
+    return data
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(None, id="null"),
+    pytest.param([], id="a-list"),
+    pytest.param(with_(("rows",), "3"), id="rows-text"),
+    pytest.param(with_(("rows",), 3.0), id="rows-float"),
+    pytest.param(with_(("rows",), True), id="rows-bool"),
+    pytest.param(with_(("rows",), -1), id="rows-negative"),
+    pytest.param(with_(("failures", 0, "failures"), -2), id="failures-negative"),
+    pytest.param(with_(("failures",), {"age": 1}), id="failures-object"),
+    pytest.param(with_(("failures", 0), ["age", "min 0", 1, "-5"]), id="failure-list"),
+    pytest.param(with_(("failures", 0, "examples"), None), id="examples-null"),
+    pytest.param(with_(("verdict",), "pass"), id="extra-key"),
+    pytest.param(with_(("failures", 0, "status"), "pass"), id="extra-failure-key"),
+    pytest.param(with_(("columns",), REMOVE), id="missing-key"),
+    pytest.param(with_(("failures", 0, "check"), REMOVE), id="missing-failure-key"),
+    pytest.param(with_(("failures",), GOOD["failures"] * 10_001), id="too-many-failures"),
+    pytest.param(with_(("failures", 0, "examples"), "x" * 100_000), id="text-too-long"),
+])
+def test_decode_refuses_what_is_not_a_measurement(data: Any) -> None:
+    assert CHECK.decode is not None
+    with pytest.raises((ValueError, TypeError, KeyError)):
+        CHECK.decode(data)
+    assert CHECK.decode(GOOD) == Validation(3, 2, (Failure("age", "min 0", 1, "-5"),))
+
+
+def test_measurement_of_a_large_file_is_small(tmp_path: Path) -> None:
+    n = 20_000
+    pd.DataFrame({"x": range(n), "y": ["ok" if i % 4 else f"bad{i % 3}" for i in range(n)]}).to_csv(tmp_path / "big.csv", index=False)
+    rule = spec("big.csv", columns={"x": {"max": 9_999}, "y": {"allowed": ["ok"]}})
+    assert CHECK.encode is not None
+    assert len(json.dumps(CHECK.encode(measure(rule, Workspace(tmp_path))))) < 300

@@ -6,6 +6,7 @@ rate and difference below is known exactly.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlci.checks.base import Workspace
-from mlci.checks.fairness import evaluate
+from mlci.checks.fairness import CHECK, evaluate
 from mlci.checks.fairness.judge import judge
 from mlci.checks.fairness.measure import measure
 from mlci.checks.fairness.spec import Fairness, FairnessSpec
@@ -462,7 +463,13 @@ def test_matches_the_definitions(tmp_path: Path, groups: dict[str, Counts]) -> N
     assert result.status in ("pass", "warn") if gaps else result.status == "fail"
 
 
-# ------------------------------------------------------------------ the measurement
+# ------------------------------------------------------------------ the measurement and its codec
+
+
+def through_bundle(value: Fairness) -> Any:
+    """The measurement encoded, written as JSON text (NaN as NaN), read back and decoded."""
+    assert CHECK.encode is not None and CHECK.decode is not None
+    return CHECK.decode(json.loads(json.dumps(CHECK.encode(value))))
 
 
 def two_columns(data: pd.DataFrame) -> pd.DataFrame:
@@ -487,11 +494,14 @@ MEASURED = [
 
 
 @pytest.mark.parametrize(("data", "config"), MEASURED)
-def test_measure_then_judge_is_evaluate(tmp_path: Path, data: pd.DataFrame, config: dict[str, Any]) -> None:
+def test_decoded_measurement_judges_the_same(tmp_path: Path, data: pd.DataFrame, config: dict[str, Any]) -> None:
     write(tmp_path, data)
     rule = spec(**config)
     value = measure(rule, Workspace(tmp_path))
-    assert judge(rule, value, Evidence()) == evaluate(rule, tmp_path)
+    decoded = through_bundle(value)
+    assert CHECK.encode is not None
+    assert json.dumps(CHECK.encode(decoded)) == json.dumps(CHECK.encode(value))
+    assert judge(rule, decoded, Evidence()) == judge(rule, value, Evidence()) == evaluate(rule, tmp_path)
 
 
 def test_measurement_is_the_per_group_record(tmp_path: Path) -> None:
@@ -501,6 +511,12 @@ def test_measurement_is_the_per_group_record(tmp_path: Path) -> None:
     assert (feature.name, [g.name for g in feature.groups]) == ("gender", ["F", "M", "O"])
     assert feature.groups[2].rows == 10 and math.isnan(feature.groups[2].tpr)
     assert feature.eod == pytest.approx(0.05)
+    assert CHECK.encode is not None
+    encoded = CHECK.encode(value)
+    assert list(encoded) == ["features"]
+    assert list(encoded["features"][0]) == ["name", "groups", "dpd", "eod"]
+    assert encoded["features"][0]["groups"][0] == {"name": "F", "rows": 80, "selection_rate": 0.375, "accuracy": 0.625,
+                                                   "tpr": 0.5, "fpr": 0.25}
 
 
 def test_measurement_of_other_columns_is_not_judged(tmp_path: Path) -> None:
@@ -508,3 +524,60 @@ def test_measurement_of_other_columns_is_not_judged(tmp_path: Path) -> None:
     value = measure(spec(), Workspace(tmp_path))
     with pytest.raises(ValueError, match="measured for the columns gender, not the spec's"):
         judge(spec(sensitive=["race"]), value, Evidence())
+
+
+REMOVE = object()
+GROUP = {"name": "F", "rows": 80, "selection_rate": 0.375, "accuracy": 0.625, "tpr": 0.5, "fpr": math.nan}
+GOOD = {"features": [{"name": "gender", "groups": [GROUP, {**GROUP, "name": "M"}], "dpd": 0.0, "eod": None}]}
+
+
+def with_(path: tuple[str | int, ...], value: Any) -> Any:
+    """GOOD with the item at ``path`` set to ``value`` (or removed, for REMOVE)."""
+    data = json.loads(json.dumps(GOOD))
+    *head, last = path
+    target = data
+    for key in head:
+        target = target[key]
+    if value is REMOVE:
+        del target[last]
+    else:
+        target[last] = value
+    return data
+
+
+FEATURE = ("features", 0)
+FIRST = (*FEATURE, "groups", 0)
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(None, id="null"),
+    pytest.param({"features": {}}, id="features-object"),
+    pytest.param(with_((*FEATURE, "dpd"), "0.1"), id="dpd-text"),
+    pytest.param(with_((*FEATURE, "dpd"), math.nan), id="dpd-nan"),
+    pytest.param(with_((*FEATURE, "dpd"), 1.5), id="dpd-over-1"),
+    pytest.param(with_((*FEATURE, "eod"), -0.1), id="eod-negative"),
+    pytest.param(with_((*FEATURE, "eod"), math.inf), id="eod-inf"),
+    pytest.param(with_((*FEATURE, "name"), 7), id="name-number"),
+    pytest.param(with_((*FEATURE, "groups"), []), id="no-groups"),
+    pytest.param(with_((*FEATURE, "groups", 1, "name"), "F"), id="group-twice"),
+    pytest.param(with_(("features",), GOOD["features"] * 2), id="feature-twice"),
+    pytest.param(with_((*FIRST, "rows"), 0), id="rows-zero"),
+    pytest.param(with_((*FIRST, "rows"), 1.0), id="rows-float"),
+    pytest.param(with_((*FIRST, "rows"), True), id="rows-bool"),
+    pytest.param(with_((*FIRST, "selection_rate"), math.nan), id="selection-nan"),
+    pytest.param(with_((*FIRST, "accuracy"), None), id="accuracy-null"),
+    pytest.param(with_((*FIRST, "tpr"), 2.0), id="tpr-over-1"),
+    pytest.param(with_((*FIRST, "fpr"), False), id="fpr-bool"),
+    pytest.param(with_(("verdict",), "pass"), id="extra-key"),
+    pytest.param(with_((*FEATURE, "status"), "pass"), id="extra-feature-key"),
+    pytest.param(with_((*FIRST, "small"), True), id="extra-group-key"),
+    pytest.param(with_((*FEATURE, "eod"), REMOVE), id="missing-key"),
+    pytest.param(with_((*FIRST, "fpr"), REMOVE), id="missing-group-key"),
+    pytest.param(with_((*FEATURE, "groups"), [{**GROUP, "name": str(i)} for i in range(10_001)]), id="too-many-groups"),
+    pytest.param(with_((*FIRST, "name"), "x" * 100_000), id="name-too-long"),
+])
+def test_decode_refuses_what_is_not_a_measurement(data: Any) -> None:
+    assert CHECK.decode is not None
+    with pytest.raises((ValueError, TypeError, KeyError)):
+        CHECK.decode(data)
+    assert [g.name for g in CHECK.decode(GOOD).features[0].groups] == ["F", "M"]

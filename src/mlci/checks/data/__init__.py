@@ -11,7 +11,7 @@ from mlci.evidence import Evidence
 from mlci.report import GateResult
 
 CHECK = Check(kind="data", path=("checks", "data"), parse=spec.parse, measure=measure.measure, judge=judge.judge,
-              subject=lambda spec: spec.path, extra=lambda spec: "data")
+              subject=lambda spec: spec.path, extra=lambda spec: "data", encode=spec.encode, decode=spec.decode)
 
 
 def evaluate(spec: DataSpec, root: Path) -> list[GateResult]:

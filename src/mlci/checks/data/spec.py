@@ -1,17 +1,18 @@
 """The data check's spec: one :class:`DataSpec` per entry of ``checks.data`` in mlci.yaml, with a
 :class:`ColumnSpec` per column; their semantic checks (ConfigError naming where) and the
-rule in words; and the record its measurement hands its judgement (:class:`Validation`). See :mod:`mlci.checks.data.measure` for what each rule means.
+rule in words; and the record its measurement hands its judgement (:class:`Validation`), with
+its codec for the bundle. See :mod:`mlci.checks.data.measure` for what each rule means.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import Any, Literal, cast
 
-from mlci.checks.base import Source
+from mlci.checks.base import Source, decode_record
 from mlci.errors import ConfigError
 from mlci.render.fmt import describe, format_exact, plural
 
@@ -203,3 +204,19 @@ class Validation:
     rows: int
     columns: int
     failures: tuple[Failure, ...]
+
+
+def encode(measured: Validation) -> dict[str, Any]:
+    """The measurement as JSON: ``{"rows", "columns", "failures": [{"column", "check",
+    "failures", "examples"}, ...]}``."""
+    return {"rows": measured.rows, "columns": measured.columns,
+            "failures": [asdict(failure) for failure in measured.failures]}
+
+
+def decode(data: Any) -> Validation:
+    """A measurement from untrusted JSON, strictly (see :func:`mlci.checks.base.decode_record`);
+    ValueError for a negative count too."""
+    measured = decode_record(Validation, data)
+    if min(measured.rows, measured.columns, *(f.failures for f in measured.failures)) < 0:
+        raise ValueError("Validation: a count is negative")
+    return measured

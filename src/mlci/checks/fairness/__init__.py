@@ -11,7 +11,8 @@ from mlci.evidence import Evidence
 from mlci.report import GateResult
 
 CHECK = Check(kind="fairness", path=("checks", "fairness"), parse=spec.parse, measure=measure.measure,
-              judge=judge.judge, subject=lambda spec: spec.predictions, extra=lambda spec: "fairness")
+              judge=judge.judge, subject=lambda spec: spec.predictions, extra=lambda spec: "fairness",
+              encode=spec.encode, decode=spec.decode)
 
 
 def evaluate(spec: FairnessSpec, root: Path) -> list[GateResult]:

@@ -1,6 +1,6 @@
 """The fairness check's spec: one :class:`FairnessSpec` per entry of ``checks.fairness`` in
 mlci.yaml, its semantic checks (ConfigError naming where) and the rule in words; and the
-record its measurement hands its judgement (:class:`Fairness`).
+record its measurement hands its judgement (:class:`Fairness`), with its codec for the bundle.
 See :mod:`mlci.checks.fairness.measure` for what is measured and
 :mod:`mlci.checks.fairness.judge` for what the limits mean.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import Any
 
-from mlci.checks.base import Source
+from mlci.checks.base import Source, decode_record
 from mlci.checks.data.spec import FORMATS, extension, table_format
 from mlci.errors import ConfigError
 from mlci.render.fmt import describe, format_decimals
@@ -177,3 +177,46 @@ class Fairness:
     """The fairness check's measurement: one :class:`Feature` per sensitive column, in the spec's order."""
 
     features: tuple[Feature, ...]
+
+
+def encode(measured: Fairness) -> dict[str, Any]:
+    """The measurement as JSON: ``{"features": [{"name", "groups": [{"name", "rows",
+    "selection_rate", "accuracy", "tpr", "fpr"}, ...], "dpd", "eod"}, ...]}``; NaN rates stay
+    NaN floats (the bundle's codec writes them)."""
+    return {"features": [{**asdict(feature), "groups": [asdict(group) for group in feature.groups]}
+                         for feature in measured.features]}
+
+
+def decode(data: Any) -> Fairness:
+    """A measurement from untrusted JSON, strictly (see :func:`mlci.checks.base.decode_record`);
+    ValueError too for a feature without groups, a name given twice, a group without rows, or
+    a rate or difference outside 0..1 (TPR and FPR may be NaN, nothing else)."""
+    measured = decode_record(Fairness, data)
+    _distinct([feature.name for feature in measured.features], "feature")
+    for feature in measured.features:
+        if not feature.groups:
+            raise ValueError(f"feature {feature.name!r}: no groups")
+        _distinct([group.name for group in feature.groups], f"feature {feature.name!r}: group")
+        _share(feature.dpd, "dpd")
+        if feature.eod is not None:
+            _share(feature.eod, "eod")
+        for group in feature.groups:
+            if group.rows < 1:
+                raise ValueError(f"group {group.name!r}: {group.rows} rows")
+            _share(group.selection_rate, "selection_rate")
+            _share(group.accuracy, "accuracy")
+            for rate in (group.tpr, group.fpr):
+                if not math.isnan(rate):
+                    _share(rate, "tpr/fpr")
+    return measured
+
+
+def _distinct(names: list[str], what: str) -> None:
+    if len(set(names)) != len(names):
+        raise ValueError(f"{what} names repeat")
+
+
+def _share(value: float, what: str) -> None:
+    """A rate or difference: a number from 0 to 1 (NaN fails)."""
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{what} {value!r} is not within 0..1")
