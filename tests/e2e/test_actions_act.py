@@ -369,12 +369,14 @@ def test_the_pull_request_template_on_the_default_branch_fills_the_dvc_remote(
     assert {p for p in (demo.root / "remote").rglob("*") if p.is_file()} == shared_before  # the other tests' remote
 
 
-@pytest.mark.parametrize("scenario", [WORSEN, BROKEN], ids=["failing-gates", "crashing-stage"])
+@pytest.mark.parametrize("scenario", [IMPROVE, WORSEN, BROKEN], ids=["passing-gates", "failing-gates", "crashing-stage"])
 def test_the_fork_safe_pair(scenario: Scenario, github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
     """A PR from a fork: mlci-pull-request-fork-safe.yml reports with a read-only token and uploads the bundle;
-    mlci-publish.yml, on the workflow_run event of that run, downloads it and posts the comment and the check.
+    mlci-publish.yml, on the workflow_run event of that run, downloads it, judges its evidence again with the
+    default branch's mlci.yaml (read through the API) and posts the comment and the check.
     A crashing stage too: the repro step keeps the failure, so the bundle still goes out and says so."""
     pr = open_pull_request(github, demo, tmp_path, scenario, number=12, fork=True)
+    verdict = "pass" if scenario is IMPROVE else "fail"
     report_run = 7001
     first = act.run("pull_request", pr.event, pr.checkout.path,
                     pr.checkout.path / ".github/workflows/mlci-pull-request-fork-safe.yml",
@@ -384,7 +386,7 @@ def test_the_fork_safe_pair(scenario: Scenario, github: FakeGitHub, act: Act, de
     assert github.comments(REPO, pr.number) == [] and github.check_runs(REPO, pr.checkout.head_sha) == []
     artifact = act.artifacts / str(report_run) / "mlci-report"
     bundled = json.loads((artifact / "report.json").read_text())
-    assert bundled["verdict"] == "fail"
+    assert bundled["verdict"] == verdict
     assert (bundled["repro"]["failure"] is not None) is (scenario is BROKEN)
 
     # GitHub lists no pull requests in workflow_run for a fork's PR: mlci finds it by the head SHA.
@@ -394,6 +396,7 @@ def test_the_fork_safe_pair(scenario: Scenario, github: FakeGitHub, act: Act, de
                                   head_sha=pr.checkout.head_sha, branch=pr.scenario.branch, pull_requests=[],
                                   fork_owner=FORK_OWNER)
     main = default_branch_checkout(demo, tmp_path / "main", REPO)
+    github.add_file(REPO, "mlci.yaml", (main / "mlci.yaml").read_text())  # the policy the publish job trusts
     second = act.run("workflow_run", payload, main, main / ".github/workflows/mlci-publish.yml",
                      token=TOKEN, run_id=7002)
     assert second.returncode == 0 and "Job succeeded" in second.log, second
@@ -402,9 +405,11 @@ def test_the_fork_safe_pair(scenario: Scenario, github: FakeGitHub, act: Act, de
     [comment] = github.comments(REPO, pr.number)
     # The marker names the workflow that made the bundle (its name made safe for an HTML comment).
     assert comment["body"].startswith('<!-- mlci:report workflow="mlci -fork-safe-" project="diabetes-risk" -->\n'
-                                      + headline("fail"))
+                                      + headline(verdict))
     assert (comment["body"].splitlines()[1] == headline("fail") + ": the pipeline failed") is (scenario is BROKEN)
+    assert "A pull request from a fork: these numbers come from its own code" in comment["body"]
+    assert "policy from `main`" in comment["body"]
     [check] = github.check_runs(REPO, pr.checkout.head_sha)
-    assert check["name"] == "mlci" and check["conclusion"] == "failure"
+    assert check["name"] == "mlci" and check["conclusion"] == ("success" if verdict == "pass" else "failure")
     outputs = second.set_outputs()
-    assert outputs["verdict"] == "fail" and outputs["comment-url"] == comment["html_url"]
+    assert outputs["verdict"] == verdict and outputs["comment-url"] == comment["html_url"]

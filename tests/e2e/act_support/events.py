@@ -82,7 +82,7 @@ def pull_request(*, repository: str, number: int, branch: str, head_sha: str, ba
 
 def workflow_run(*, repository: str, run_id: int, workflow_name: str, workflow_path: str, conclusion: str,
                  head_sha: str, branch: str, pull_requests: list[dict[str, Any]],
-                 fork_owner: str | None = None) -> dict[str, Any]:
+                 fork_owner: str | None = None, default_branch: str = "main") -> dict[str, Any]:
     """``workflow_run`` / ``completed`` (example 2, octo-org/octo-repo): run ``run_id`` of ``workflow_name``,
     triggered by a ``pull_request`` on ``head_sha``.
 
@@ -101,6 +101,7 @@ def workflow_run(*, repository: str, run_id: int, workflow_name: str, workflow_p
         run["head_repository"] = _fork_of(event["repository"], fork_owner)
     event["workflow"]["name"] = workflow_name
     event["workflow"]["path"] = workflow_path
+    event["repository"]["default_branch"] = default_branch
     return event
 
 
