@@ -492,3 +492,19 @@ def test_a_forks_comment_and_check_name_what_it_changes(fake: Any) -> None:
     # A same-repository PR's own job has no such note: its numbers come from the job itself.
     run(fake)
     assert "A pull request from a fork" not in fake.comments(REPO, 42)[0]["body"]
+
+
+@pytest.mark.parametrize("fault", [{"status": 502}, {"status": 503}, {"drop": True}], ids=["502", "503", "dropped"])
+def test_an_outage_that_outlasts_the_retries_is_named_with_its_own_exit_code(fake: Any, fault: dict[str, Any]) -> None:
+    from mlci.github.client import STATUS_PAGE, GitHubUnavailable
+
+    fake.inject("POST", r"/issues/42/comments$", times=50, **fault)
+    with pytest.raises(GitHubUnavailable) as caught:
+        run(fake)
+    error = caught.value
+    assert error.exit_code == 4 and "\n" not in str(error) and TOKEN not in str(error)
+    assert str(error).startswith("GitHub is unavailable: it ")
+    assert ("did not answer" in str(error)) is ("drop" in fault)
+    assert f"answered {fault['status']}" in str(error) if "status" in fault else True
+    assert "to upsert comment (" in str(error) and "/repos/acme/churn/issues/42/comments" in str(error)
+    assert str(error).endswith(f"after retries; GitHub's status: {STATUS_PAGE}")

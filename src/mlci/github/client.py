@@ -112,6 +112,23 @@ class GitHubError(MlciError):
         self.message = message
 
 
+class GitHubUnavailable(GitHubError):
+    """GitHub did not answer (a 5xx, a dropped connection, a timeout) after the client's retries:
+    its own exit code, so a workflow can tell an outage from a failed gate or a mistake."""
+
+    exit_code = 4
+
+    def __init__(self, status: int, message: str, what: str | None = None) -> None:
+        super().__init__(status, message)
+        self.what = what
+        answer = f"answered {status}" if status else "did not answer"
+        Exception.__init__(self, f"GitHub is unavailable: it {answer} to {what or 'a request'} ({message}) "
+                                 f"after retries; GitHub's status: {STATUS_PAGE}")
+
+
+STATUS_PAGE = "https://www.githubstatus.com"
+
+
 def github_message(exc: Any) -> str:
     """GitHub's own message in an error answer (``{"message": ...}``), else the exception's text."""
     data = getattr(exc, "data", None)
@@ -121,17 +138,33 @@ def github_message(exc: Any) -> str:
 
 
 @contextmanager
-def translated(token: str | None = None) -> Iterator[None]:
-    """PyGithub's ``GithubException`` raised inside becomes a :class:`GitHubError`; with ``token``,
-    any GitHubError leaving has the token redacted from its message."""
+def translated(token: str | None = None, what: str | None = None) -> Iterator[None]:
+    """PyGithub's ``GithubException`` raised inside becomes a :class:`GitHubError` (a 5xx, or no
+    answer at all, a :class:`GitHubUnavailable`: the retries are behind it); with ``token``,
+    any GitHubError leaving has the token redacted from its message. ``what``: the request,
+    in words, for the outage's message."""
+    import requests
     from github import GithubException
 
     try:
         yield
     except GithubException as exc:
-        raise GitHubError(exc.status, redact(github_message(exc), token)) from None
+        message = redact(github_message(exc), token)
+        if isinstance(exc.status, int) and exc.status >= 500:
+            raise GitHubUnavailable(exc.status, message, what) from None
+        raise GitHubError(exc.status, message) from None
+    except (requests.exceptions.RetryError, requests.ConnectionError, requests.Timeout) as exc:
+        # urllib3 gave up: on a status GithubRetry retries (a 5xx), or on a connection or timeout.
+        text = str(exc)
+        status = re.search(r"too many (\d{3}) error responses", text)
+        url = re.search(r"with url: (\S+)", text)
+        on = url.group(1) if url else "its API"
+        detail = on if status else f"{type(exc).__name__} on {on}"
+        raise GitHubUnavailable(int(status.group(1)) if status else 0, redact(detail, token), what) from None
     except GitHubError as exc:
         if token and token in exc.message:
+            if isinstance(exc, GitHubUnavailable):
+                raise GitHubUnavailable(exc.status, redact(exc.message, token), exc.what) from None
             raise GitHubError(exc.status, redact(exc.message, token)) from None
         raise
 
@@ -139,9 +172,11 @@ def translated(token: str | None = None) -> Iterator[None]:
 def door(func: Callable[P, R]) -> Callable[P, R]:
     """Run ``func`` under :func:`translated`: what it raises from PyGithub is a GitHubError."""
 
+    what = func.__name__.replace("_", " ")
+
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with translated():
+        with translated(what=what):
             return func(*args, **kwargs)
 
     return wrapper
