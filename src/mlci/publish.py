@@ -306,18 +306,20 @@ def _check(repo: Repository, report: Report, sha: str, settings: PublishSettings
 def gate_annotations(report: Report, *, file: str | None = None) -> list[dict[str, Any]]:
     """One failure annotation per blocking gate of the policy, at its mlci.yaml line (else the first line).
 
-    With ``file`` (an untrusted bundle), every annotation goes to that file's first line: the
-    bundle chooses neither the file nor the line. A failed pipeline has none: the check's
-    summary says where, and the log has the output."""
-    trusted = file is None
+    ``file`` (an untrusted bundle, judged again): the policy file this job names, never the
+    bundle's; the lines are then the trusted policy's, from its own gates. Titles and messages
+    are one line of plain text (controls and bidi characters removed). A failed pipeline has
+    none: the check's summary says where, and the log has the output."""
+    from mlci.render.escape import clean
+
     file = file or (report.policy.file if report.policy else "mlci.yaml")
     out = []
     for gate in report.gates:
         if not gate.blocking or gate.kind == "pipeline":
             continue
-        line = (gate.line or 1) if trusted else 1
+        line = gate.line or 1
         out.append({"path": file, "start_line": line, "end_line": line, "annotation_level": "failure",
-                    "title": f"mlci: {gate.kind} {gate.subject}"[:255], "message": gate.reason[:4000]})
+                    "title": clean(f"mlci: {gate.kind} {gate.subject}", 255), "message": clean(gate.reason, 4000)})
     return out
 
 

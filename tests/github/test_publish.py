@@ -292,8 +292,9 @@ def test_links_and_annotations_come_from_the_trusted_side(fake: Any) -> None:
     [check] = fake.check_runs(REPO, HEAD)
     assert "evil" not in comment["body"] and "https://github.com/acme/churn/actions/runs/119" in comment["body"]
     assert check["details_url"] == "https://github.com/acme/churn/actions/runs/119"
-    # GitHub appends the annotations of each update: the first run's (its own bundle), then the fork's.
-    assert [(a["path"], a["start_line"]) for a in check["output"]["annotations"]] == [("mlci.yaml", 4), ("mlci.yaml", 1)]
+    # GitHub appends the annotations of each update: the first run's (its own bundle), then the fork's,
+    # at the line of the trusted policy's own gate (TRUSTED_POLICY's accuracy rule), not the bundle's 4.
+    assert [(a["path"], a["start_line"]) for a in check["output"]["annotations"]] == [("mlci.yaml", 4), ("mlci.yaml", 3)]
 
 
 def test_a_502_on_an_edit_is_retried(fake: Any) -> None:
@@ -508,3 +509,13 @@ def test_an_outage_that_outlasts_the_retries_is_named_with_its_own_exit_code(fak
     assert f"answered {fault['status']}" in str(error) if "status" in fault else True
     assert "to upsert comment (" in str(error) and "/repos/acme/churn/issues/42/comments" in str(error)
     assert str(error).endswith(f"after retries; GitHub's status: {STATUS_PAGE}")
+
+
+def test_annotations_are_plain_text(fake: Any) -> None:
+    rep = report()
+    gate = replace(rep.gates[0], subject="acc\u202euracy\x1b[31m", reason="dropped\r\n::error::x\x00")
+    run(fake, rep=replace(rep, gates=(gate,)))
+    [annotation] = fake.check_runs(REPO, HEAD)[0]["output"]["annotations"]
+    for text in (annotation["title"], annotation["message"]):
+        assert text.isprintable() and "\u202e" not in text and "\x1b" not in text
+    assert annotation["title"] == "mlci: metric accuracy" and annotation["message"].startswith("dropped")
