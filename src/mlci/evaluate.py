@@ -104,4 +104,5 @@ def rejudge(report: Report, policy: Policy | None, info: PolicyInfo | None) -> R
     Its verdict and gates are not used; ``info`` says which policy judged instead."""
     measured = measured_from(report, policy) if policy is not None else {}
     evidence = Evidence(metrics=report.metrics, problems=report.problems, repro=report.repro, measured=measured)
-    return judge(replace(report, policy=info, gates=()), policy, evidence)
+    project = policy.project if policy is not None and policy.project else report.project
+    return judge(replace(report, project=project, policy=info, gates=()), policy, evidence)

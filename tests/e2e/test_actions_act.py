@@ -369,6 +369,44 @@ def test_the_pull_request_template_on_the_default_branch_fills_the_dvc_remote(
     assert {p for p in (demo.root / "remote").rglob("*") if p.is_file()} == shared_before  # the other tests' remote
 
 
+def test_a_fork_that_loosens_its_policy_gets_the_default_branchs_verdict(github: FakeGitHub, act: Act, demo: Demo,
+                                                                         tmp_path: Path) -> None:
+    """A hostile fork: its workflow reports with a policy of its own that gates nothing, so its bundle says
+    pass. The publish job takes no verdict from it: it judges the evidence with main's mlci.yaml (the check
+    fails), and the comment names the workflow file the fork changed, as GitHub lists it."""
+    pr = open_pull_request(github, demo, tmp_path, WORSEN, number=13, fork=True)
+    workflow = pr.checkout.path / ".github/workflows/mlci-pull-request-fork-safe.yml"
+    text = workflow.read_text()
+    report_step = "actions/report@"
+    at = text.index(report_step)
+    with_at = text.index("        with:\n", at) + len("        with:\n")
+    workflow.write_text(text[:with_at] + "          config: loose.yaml\n" + text[with_at:])
+    (pr.checkout.path / "loose.yaml").write_text("version: 1\nmetrics:\n  accuracy:\n    informational: true\n")
+    github.set_pull_files(REPO, pr.number, [".github/workflows/mlci-pull-request-fork-safe.yml", "loose.yaml",
+                                            "params.yaml", "dvc.lock"])
+    report_run = 7101
+    first = act.run("pull_request", pr.event, pr.checkout.path, workflow, token=FORK_TOKEN, run_id=report_run)
+    assert first.returncode == 0 and "Job succeeded" in first.log, first
+    bundled = json.loads((act.artifacts / str(report_run) / "mlci-report" / "report.json").read_text())
+    assert bundled["verdict"] == "pass" and bundled["policy"]["file"] == "loose.yaml"
+
+    payload = events.workflow_run(repository=REPO, run_id=report_run, workflow_name="mlci (fork-safe)",
+                                  workflow_path=".github/workflows/mlci-pull-request-fork-safe.yml",
+                                  conclusion="success", head_sha=pr.checkout.head_sha, branch=pr.scenario.branch,
+                                  pull_requests=[], fork_owner=FORK_OWNER)
+    main = default_branch_checkout(demo, tmp_path / "main", REPO)
+    github.add_file(REPO, "mlci.yaml", (main / "mlci.yaml").read_text())
+    second = act.run("workflow_run", payload, main, main / ".github/workflows/mlci-publish.yml", token=TOKEN, run_id=7102)
+    assert second.returncode == 0 and "Job succeeded" in second.log, second
+    [check] = github.check_runs(REPO, pr.checkout.head_sha)
+    assert check["conclusion"] == "failure" and "accuracy" in check["output"]["summary"]
+    [comment] = github.comments(REPO, pr.number)
+    assert comment["body"].splitlines()[1].startswith(headline("fail"))
+    assert "workflows (`.github/workflows/mlci-pull-request-fork-safe.yml`)" in comment["body"]
+    assert "policy from `main`" in comment["body"] and "loose.yaml" not in comment["body"].split("\n", 3)[2]
+    assert second.set_outputs()["verdict"] == "fail"
+
+
 @pytest.mark.parametrize("scenario", [IMPROVE, WORSEN, BROKEN], ids=["passing-gates", "failing-gates", "crashing-stage"])
 def test_the_fork_safe_pair(scenario: Scenario, github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
     """A PR from a fork: mlci-pull-request-fork-safe.yml reports with a read-only token and uploads the bundle;
