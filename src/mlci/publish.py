@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci.context import PR_EVENTS, RunContext
@@ -105,12 +104,14 @@ def _read_policy(file: str) -> Policy:
 
 
 def _read_text(file: str) -> str:
+    """A policy file this job names, read within the same limits as every mlci.yaml."""
+    from mlci.safeload import read_text
+    from mlci.yamlfile import POLICY_LIMITS
+
     try:
-        return Path(file).read_text("utf-8")
+        return read_text(file, POLICY_LIMITS.bytes, error=ConfigError)
     except FileNotFoundError:
         raise ConfigError(f"{file}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: Mapping[str, str] | None = None,
