@@ -50,6 +50,11 @@ def repo(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     return path
 
 
+def limited(memory: int = 2 << 30) -> None:
+    """In the child: at most ``memory`` bytes of address space, so a failing test cannot eat the machine."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+
 def one_line_error(code: int, err: str, *needles: str) -> None:
     assert code == 2, err
     lines = err.strip().splitlines()
@@ -63,7 +68,7 @@ def one_line_error(code: int, err: str, *needles: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "needle"), [
-    (bomb(), "mlci.yaml:5: invalid YAML: more than 50,000 values once its aliases are expanded"),
+    (bomb(5), "mlci.yaml:5: invalid YAML: more than 50,000 values once its aliases are expanded"),
     ("[" * 20_000, "mlci.yaml:1: invalid YAML: nested more than 64 levels deep"),
     ("version: 1\nproject: a\x01b\n", "mlci.yaml:2: invalid YAML: the character U+0001 is not allowed"),
     ("version: 1\nproject: a\x1bb\n", "mlci.yaml:2: invalid YAML: the character U+001B is not allowed"),
@@ -88,16 +93,18 @@ def test_a_base_copy_that_is_not_utf8(repo: Path, capsys: pytest.CaptureFixture[
     one_line_error(*run_main(["report"], capsys)[::2], "mlci.yaml (at main)", "not UTF-8 text")
 
 
-def test_a_prs_bomb_does_not_take_down_the_run_when_the_base_applies(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_prs_bomb_does_not_take_down_the_run_when_the_base_applies(repo: Path) -> None:
+    """The 7 x 10 bomb of the issue (5.8 GB, more than 100 s before), in a child with 2 GB."""
     sh(repo, "git", "checkout", "-q", "main")
     write(repo, "mlci.yaml", GOOD_POLICY)
     commit(repo, "policy")
     sh(repo, "git", "checkout", "-q", "-b", "pr")
     write(repo, "mlci.yaml", bomb())
     commit(repo, "the PR's bomb")
-    code, out, err = run_main(["report", "--format", "json", "--head", "HEAD"], capsys)
-    assert code == 0, err
-    policy = json.loads(out)["policy"]
+    proc = subprocess.run([sys.executable, "-m", "mlci", "report", "--format", "json", "--head", "HEAD"], cwd=repo,
+                          capture_output=True, text=True, timeout=120, preexec_fn=limited)
+    assert proc.returncode == 0, proc.stderr
+    policy = json.loads(proc.stdout)["policy"]
     assert policy["source"] == "base" and "its new copy is invalid" in policy["note"]
     assert "once its aliases are expanded" in policy["note"]
 
@@ -106,13 +113,9 @@ def test_the_alias_bomb_through_the_cli_in_bounded_memory(repo: Path) -> None:
     """A child limited to 2 GB of address space (DVC's imports need about 1) and 120 s:
     before, the bomb took 5.8 GB and did not finish in 100 s."""
     write(repo, "mlci.yaml", bomb(9, 10))
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-
     proc = subprocess.run([sys.executable, "-m", "mlci", "report"], cwd=repo, capture_output=True, text=True,
-                          timeout=120, preexec_fn=limit)
-    one_line_error(proc.returncode, proc.stderr, "once its aliases are expanded")
+                          timeout=120, preexec_fn=limited)
+    one_line_error(proc.returncode, proc.stderr, "mlci.yaml:", "more than 50,000 values once its aliases are expanded")
 
 
 # -- dvc.yaml ------------------------------------------------------------------------------
@@ -162,7 +165,7 @@ def test_a_fifo_as_report_json_is_refused_not_waited_on(bundle: Path) -> None:
     (bundle / "report.json").unlink()
     os.mkfifo(bundle / "report.json")
     proc = subprocess.run([sys.executable, "-m", "mlci", "gate"], cwd=bundle.parent, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, preexec_fn=limited)
     one_line_error(proc.returncode, proc.stderr, "report.json: not a regular file (a FIFO)")
 
 
@@ -179,10 +182,13 @@ def test_a_symlink_within_the_bundle_is_read(bundle: Path, capsys: pytest.Captur
     assert run_main(["gate"], capsys)[0] == 0
 
 
-def test_a_device_as_report_json_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_device_as_report_json_is_refused(tmp_path: Path) -> None:
+    """Before, /dev/zero was read until memory ran out (24 GB here): run in a child with 2 GB."""
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "report.json").symlink_to("/dev/zero")
-    one_line_error(*run_main(["gate", str(tmp_path / "b")], capsys)[::2], "outside")
+    proc = subprocess.run([sys.executable, "-m", "mlci", "gate", str(tmp_path / "b")], capture_output=True, text=True,
+                          timeout=60, preexec_fn=limited)
+    one_line_error(proc.returncode, proc.stderr, "outside")
 
 
 # -- a bundle its own reader rejects is never written ------------------------------------------
