@@ -2,12 +2,14 @@
 
 The content goes to a new temporary file beside the target (created exclusively, so a
 symlink planted under a predictable name is never followed), is flushed to disk, and is
-renamed over the target: a reader sees the old file or the new one, never half of one,
-and a symlink at the target itself is replaced, not written through.
+renamed over the target: a reader sees the old file or the new one, never half of one.
+A target, or a folder holding it, that is a symbolic link is refused: a repository can
+commit links, and mlci writes only where it was asked to.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import suppress
@@ -21,6 +23,9 @@ def write_atomically(path: str | Path, content: bytes | str) -> None:
     """
     path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
+    for link in (path, path.parent):
+        if link.is_symlink():
+            raise OSError(errno.ELOOP, f"{link} is a symbolic link; mlci does not write through links")
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_file() and not path.is_symlink():
         mode = path.stat().st_mode & 0o7777

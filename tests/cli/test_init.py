@@ -372,3 +372,14 @@ def test_the_demo_project_after_dvc_repro(tmp_path: Path, monkeypatch: pytest.Mo
     metrics = {row["key"] for row in report["metrics"]}
     assert report["verdict"] == "pass"
     assert {g["subject"] for g in report["gates"]} == metrics  # one gate for every metric, none for another
+
+
+def test_init_never_writes_through_a_link(project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A repository can commit a link where mlci init writes: `--force` refuses it, and the file
+    it points to is untouched."""
+    victim = tmp_path / "victim.yaml"
+    victim.write_text("precious\n")
+    (project / "mlci.yaml").symlink_to(victim)
+    code, _, err = run_main(["init", "--force"], capsys)
+    assert code == 2 and "mlci.yaml: cannot write it:" in err and "is a symbolic link" in err
+    assert len(err.strip().splitlines()) == 1 and victim.read_text() == "precious\n"

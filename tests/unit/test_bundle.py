@@ -108,18 +108,27 @@ def test_a_repro_record_that_breaks_the_schema_is_not_used(tmp_path: Path, chang
         Repro.from_record(data)
 
 
-def test_the_bundle_is_written_beside_links_never_through_them(tmp_path: Path) -> None:
-    """A bundle folder committed with links in it (to the temporary name or the file itself)
-    never makes mlci write anywhere else."""
+def test_the_bundle_is_never_written_through_links(tmp_path: Path) -> None:
+    """A bundle folder committed with links in it never makes mlci write anywhere else: a link
+    at the old fixed temporary name is not used, and a link at a bundle file, or a bundle
+    folder that is a link, is refused with a clear message."""
     bundle, victim = tmp_path / "mlci-report", tmp_path / "victim"
     bundle.mkdir()
     victim.write_text("precious\n")
     (bundle / ".report.json.tmp").symlink_to(victim)
+    write_bundle(sample(), bundle, "# md\n")  # temporary files have unpredictable names, created exclusively
+    assert victim.read_text() == "precious\n" and read_bundle(bundle).to_json() == sample().to_json()
+
+    (bundle / "report.md").unlink()
     (bundle / "report.md").symlink_to(victim)
-    write_bundle(sample(), bundle, "# md\n")
-    assert victim.read_text() == "precious\n"
-    assert not (bundle / "report.md").is_symlink() and (bundle / "report.md").read_text() == "# md\n"
-    assert read_bundle(bundle).to_json() == sample().to_json()
+    with pytest.raises(BundleError, match=r"report.md: cannot write it: .*report.md is a symbolic link; mlci does not write through links"):
+        write_bundle(sample(), bundle, "# md\n")
+    linked = tmp_path / "linked-report"
+    linked.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(BundleError, match="linked-report is a symbolic link"):
+        write_bundle(sample(), linked, "# md\n")
+    assert victim.read_text() == "precious\n" and not any((tmp_path / "elsewhere").iterdir())
 
 
 # -- hostile bundles, and never writing one the reader rejects ----------------------------------
