@@ -19,6 +19,7 @@ from mlci.checks.data.spec import ColumnSpec, DataSpec, Failure, Validation
 from mlci.errors import CheckError, ConfigError
 from mlci.evidence import Evidence
 from mlci.report import GateResult
+from tests.unit.checks import REMOVE, with_item
 
 WHERE = "mlci.yaml:14: checks.data[0]"
 HEADERS = ("column", "check", "failures", "examples")
@@ -367,22 +368,12 @@ def test_measurement_is_the_compact_record(tmp_path: Path) -> None:
     ]}
 
 
-REMOVE = object()
 GOOD = {"rows": 3, "columns": 2, "failures": [{"column": "age", "check": "min 0", "failures": 1, "examples": "-5"}]}
 
 
 def with_(path: tuple[str | int, ...], value: Any) -> Any:
     """GOOD with the item at ``path`` set to ``value`` (or removed, for REMOVE)."""
-    data = json.loads(json.dumps(GOOD))
-    *head, last = path
-    target = data
-    for key in head:
-        target = target[key]
-    if value is REMOVE:
-        del target[last]
-    else:
-        target[last] = value
-    return data
+    return with_item(GOOD, path, value)
 
 
 @pytest.mark.parametrize("data", [

@@ -25,6 +25,7 @@ from mlci.checks.fairness.spec import Fairness, FairnessSpec
 from mlci.errors import CheckError, ConfigError
 from mlci.evidence import Evidence
 from mlci.report import GateResult
+from tests.unit.checks import REMOVE, with_item
 
 WHERE = "mlci.yaml:20: checks.fairness[0]"
 HEADERS = ("group", "rows", "selection rate", "accuracy", "TPR", "FPR")
@@ -526,23 +527,13 @@ def test_measurement_of_other_columns_is_not_judged(tmp_path: Path) -> None:
         judge(spec(sensitive=["race"]), value, Evidence())
 
 
-REMOVE = object()
 GROUP = {"name": "F", "rows": 80, "selection_rate": 0.375, "accuracy": 0.625, "tpr": 0.5, "fpr": math.nan}
 GOOD = {"features": [{"name": "gender", "groups": [GROUP, {**GROUP, "name": "M"}], "dpd": 0.0, "eod": None}]}
 
 
 def with_(path: tuple[str | int, ...], value: Any) -> Any:
     """GOOD with the item at ``path`` set to ``value`` (or removed, for REMOVE)."""
-    data = json.loads(json.dumps(GOOD))
-    *head, last = path
-    target = data
-    for key in head:
-        target = target[key]
-    if value is REMOVE:
-        del target[last]
-    else:
-        target[last] = value
-    return data
+    return with_item(GOOD, path, value)
 
 
 FEATURE = ("features", 0)
