@@ -99,10 +99,13 @@ def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | N
     texts: list[tuple[str, str]] = []
     path = Path(cwd, name)
     if path.is_file():
-        try:
-            texts.append((name, path.read_text("utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
-            return [], [f"{name}: cannot read it: {exc}"]
+        from mlci.safeload import read_text
+        from mlci.yamlfile import POLICY_LIMITS
+
+        try:  # within the limits every mlci.yaml is read with (a size, UTF-8)
+            texts.append((name, read_text(path, POLICY_LIMITS.bytes, shown=name)))
+        except (OSError, MlciError) as exc:
+            return [], [str(exc) if isinstance(exc, MlciError) else f"{name}: cannot read it: {exc}"]
     if base_sha:
         try:
             at_base = git.show_file(cwd, base_sha, git.relative_to_root(cwd, name))
