@@ -56,8 +56,10 @@ class PublishSettings:
     # the one this job names, never the bundle's.
     policy_file: str = "mlci.yaml"
     # The policy that judges an untrusted bundle again: this file when given (--config), else
-    # ``policy_file`` on the default branch, read through GitHub's API.
+    # ``policy_file`` on the default branch, read through GitHub's API. ``config_policy``: that
+    # file as settings_for loaded it (read once).
     config: str | None = None
+    config_policy: Policy | None = None
 
 
 @dataclass
@@ -94,6 +96,7 @@ def settings_for(report: Report, ctx: RunContext, *, token: str | None, comment:
         token=token,
         policy_file=config or "mlci.yaml",
         config=config,
+        config_policy=policy if config else None,
     )
 
 
@@ -188,19 +191,19 @@ def judged_again(report: Report, ctx: RunContext, settings: PublishSettings, rep
 
     branch = ctx.default_branch
     if settings.config:
-        text: str | None = _read_text(settings.config)
+        policy = settings.config_policy or _read_policy(settings.config)
         where, rev = settings.config, "the publish job"
     elif repo is not None:
         branch = branch or default_branch(repo)
         text = file_text(repo, settings.policy_file, branch)
         where, rev = f"{settings.policy_file} (at {branch})", branch
+        if text is None:
+            notes.append(f"{settings.policy_file} is not on {branch}: the bundle is reported without a policy")
+            return rejudge(report, None, None)
+        policy = load_policy(text, where)
     else:
         notes.append("no token: the default branch's policy could not be read, so the bundle's gates are not shown")
         return rejudge(report, None, None)
-    if text is None:
-        notes.append(f"{settings.policy_file} is not on {branch}: the bundle is reported without a policy")
-        return rejudge(report, None, None)
-    policy = load_policy(text, where)
     info = PolicyInfo(file=settings.policy_file, source="base", rev=rev, sha=None,
                       note=f"the publish job judged this fork's evidence again with {where}; the bundle's own verdict is not used",
                       comment_mode=policy.comment_mode, take_over_cml=policy.take_over_cml, check_name=policy.check_name)

@@ -519,3 +519,19 @@ def test_annotations_are_plain_text(fake: Any) -> None:
     for text in (annotation["title"], annotation["message"]):
         assert text.isprintable() and "\u202e" not in text and "\x1b" not in text
     assert annotation["title"] == "mlci: metric accuracy" and annotation["message"].startswith("dropped")
+
+
+def test_a_config_policy_is_read_once(fake: Any, tmp_path: Path) -> None:
+    """settings_for loads --config once; judging the fork's bundle again uses that load (the file
+    may be gone by then: it is not read a second time)."""
+    from mlci.publish import settings_for
+
+    policy = tmp_path / "trusted.yaml"
+    policy.write_text(TRUSTED_POLICY)
+    ctx = ctx_for(fake, "workflow_run", **FORK_RUN)
+    settings = settings_for(forged_bundle(tmp_path), ctx, token=TOKEN, config=str(policy))
+    assert settings.config_policy is not None
+    policy.unlink()
+    run(fake, rep=forged_bundle(tmp_path), ctx=ctx, settings=settings)
+    [check] = fake.check_runs(REPO, HEAD)
+    assert check["conclusion"] == "failure" and "accuracy dropped by 0.017" in check["output"]["summary"]
