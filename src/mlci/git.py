@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mlci.errors import CommandFailed, GitError
-from mlci.proc import clean_git_env, run
+from mlci.proc import clean_git_env, run, run_bytes
 
 SHALLOW_HINT = (
     "the clone is shallow; check out with `fetch-depth: 0` "
@@ -109,9 +109,10 @@ def status_paths(cwd: str | Path) -> list[str]:
 
 
 def show_file(cwd: str | Path, sha: str, path: str) -> str | None:
-    """The content of ``path`` (relative to the repository root) at ``sha``; None when absent."""
-    code, out, _ = _git(cwd, "show", f"{sha}:{path}", check=False)
-    return out if code == 0 else None
+    """The content of ``path`` (relative to the repository root) at ``sha``; None when absent.
+    UnicodeDecodeError when it is not UTF-8: the caller names the file."""
+    code, out, _ = run_bytes(["git", "show", f"{sha}:{path}"], cwd=cwd, env=clean_git_env(), check=False)
+    return out.decode("utf-8") if code == 0 else None
 
 
 def relative_to_root(cwd: str | Path, path: str | Path) -> str:

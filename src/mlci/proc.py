@@ -21,22 +21,40 @@ def run(
     """Run ``cmd`` and return (exit code, stdout, stderr).
 
     With ``check`` a non-zero exit raises :class:`CommandFailed` whose text
-    shows the command, its code and the last line of its output.
+    shows the command, its code and the last line of its output. Output that is not UTF-8
+    (a file name in Latin-1, a stage printing bytes) is kept visible, as ``\\xe9``: it is
+    shown and parsed, never a reason to fail. :func:`run_bytes` gives the bytes themselves.
     """
+    code, out, err = run_bytes(cmd, cwd=cwd, env=env, check=check)
+    return code, shown(out), shown(err)
+
+
+def run_bytes(
+    cmd: Sequence[str],
+    *,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> tuple[int, bytes, bytes]:
+    """:func:`run`, with the output as the bytes the program wrote (a file's content from git)."""
     try:
         proc = subprocess.run(
             list(cmd),
             cwd=cwd,
             env=dict(env) if env is not None else None,
             capture_output=True,
-            text=True,
             stdin=subprocess.DEVNULL,
         )
     except FileNotFoundError as exc:
         raise CommandFailed(list(cmd), 127, f"{cmd[0]}: command not found") from exc
     if check and proc.returncode != 0:
-        raise CommandFailed(list(cmd), proc.returncode, proc.stderr or proc.stdout)
+        raise CommandFailed(list(cmd), proc.returncode, shown(proc.stderr or proc.stdout))
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def shown(data: bytes) -> str:
+    """A program's output as text: UTF-8, any other byte written as ``\\xNN``."""
+    return data.decode("utf-8", "backslashreplace")
 
 
 def stream(
@@ -60,7 +78,8 @@ def stream(
     try:
         proc = subprocess.Popen(
             list(cmd), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, text=True, bufsize=1, env=child_env,
+            stdin=subprocess.DEVNULL, text=True, encoding="utf-8", errors="backslashreplace", bufsize=1,
+            env=child_env,
         )
     except FileNotFoundError as exc:
         raise CommandFailed(list(cmd), 127, f"{cmd[0]}: command not found") from exc

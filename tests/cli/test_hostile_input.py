@@ -228,3 +228,28 @@ def test_a_hostile_event_payload(repo: Path, tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
     one_line_error(*run_main(["report"], capsys)[::2], f"GITHUB_EVENT_PATH={event}", needle)
+
+
+# -- bytes that are not UTF-8 from git and from stages --------------------------------------------
+
+
+def test_a_stage_that_prints_bytes_not_utf8(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before, the first such line ended `mlci repro` with exit 3 (UnicodeDecodeError)."""
+    write(repo, "train.py", "import sys\nsys.stdout.buffer.write(b'epoch 1 \\xff\\xfe done\\n')\n"
+          + (repo / "train.py").read_text())
+    code, out, err = run_main(["repro"], capsys)
+    assert code == 0, err
+    assert "epoch 1 \\xff\\xfe done" in out + err
+
+
+def test_a_file_name_not_utf8_in_the_work_tree(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """git's `status -z` gives the name's own bytes (before: exit 3); the report shows them as \\xNN."""
+    write(repo, "mlci.yaml", "version: 1\nchecks:\n  reproducible: {}\n")
+    commit(repo, "policy")
+    assert run_main(["repro"], capsys)[0] == 0
+    commit(repo, "the run's lock")
+    assert run_main(["repro"], capsys)[0] == 0  # nothing to run: the record of this commit
+    (repo / os.fsdecode(b"caf\xe9.csv")).write_text("x\n")
+    code, out, err = run_main(["report"], capsys)
+    assert code == 0, err
+    assert "reproducible" in out and "caf\\xe9.csv" in out
