@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlci import dvcfiles
 from mlci.errors import CommandFailed, ConfigError, DvcError
 from mlci.proc import run, stream
 from mlci.report import Repro, StageRun
@@ -39,7 +40,8 @@ class SideData:
 
 
 def open_repo(cwd: str | Path) -> Repo:
-    """The DVC project containing ``cwd``; a clear error when there is none."""
+    """The DVC project containing ``cwd``; a clear error when there is none, or when a file DVC
+    would parse in the work tree is beyond mlci's limits (:mod:`mlci.dvcfiles`)."""
     from dvc.exceptions import NotDvcRepoError
     from dvc.repo import Repo
 
@@ -47,6 +49,7 @@ def open_repo(cwd: str | Path) -> Repo:
         root = Repo.find_root(str(cwd))
     except NotDvcRepoError:
         raise DvcError(f"{Path(cwd).resolve()}: not a DVC project (no .dvc/ here or above); run `dvc init`") from None
+    dvcfiles.guard(root, None)
     return Repo(root)
 
 
@@ -58,6 +61,8 @@ def read_sides(repo: Repo, base_sha: str, head_sha: str | None) -> tuple[SideDat
     both sides the same data in that case.
     """
     revs = [base_sha] if head_sha in (None, base_sha) else [base_sha, head_sha]
+    for rev in revs:  # the work tree was read when the repository was opened
+        dvcfiles.guard(repo.root_dir, rev)
     with _capture_dvc_notes() as notes:
         metrics = repo.metrics.show(revs=revs, hide_workspace=False, on_error="return")
         params = repo.params.show(revs=revs, hide_workspace=False, on_error="return")

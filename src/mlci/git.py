@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.errors import CommandFailed, GitError
@@ -113,6 +114,49 @@ def show_file(cwd: str | Path, sha: str, path: str) -> str | None:
     UnicodeDecodeError when it is not UTF-8: the caller names the file."""
     code, out, _ = run_bytes(["git", "show", f"{sha}:{path}"], cwd=cwd, env=clean_git_env(), check=False)
     return out.decode("utf-8") if code == 0 else None
+
+
+@dataclass(frozen=True)
+class TreeFile:
+    """A file of a tree: its path from the repository root; at a commit, its size and blob."""
+
+    path: str
+    size: int | None = None  # None: in the work tree, where it is measured when read
+    blob: str | None = None
+
+
+def tree_files(cwd: str | Path, rev: str | None) -> list[TreeFile]:
+    """The files at commit ``rev`` (git ls-tree), or, for None, those of the work tree that are
+    tracked or untracked and not ignored (git ls-files). Paths are from the repository root."""
+    if rev is None:
+        _, out, _ = _git(toplevel(cwd), "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+        return [TreeFile(path) for path in dict.fromkeys(out.split("\0")) if path]
+    _, out, _ = _git(cwd, "ls-tree", "-r", "-l", "-z", "--full-tree", "--end-of-options", rev)
+    files = []
+    for entry in out.split("\0"):
+        info, _, path = entry.partition("\t")
+        fields = info.split()
+        if len(fields) == 4 and fields[1] == "blob":
+            files.append(TreeFile(path, int(fields[3]), fields[2]))
+    return files
+
+
+def read_blobs(cwd: str | Path, blobs: list[str]) -> list[bytes]:
+    """The content of each blob, in order (one `git cat-file --batch` for all of them)."""
+    if not blobs:
+        return []
+    _, out, _ = run_bytes(["git", "cat-file", "--batch"], cwd=cwd, env=clean_git_env(),
+                          input="".join(f"{blob}\n" for blob in blobs).encode())
+    contents, at = [], 0
+    for _ in blobs:
+        header_end = out.index(b"\n", at)
+        header = out[at:header_end].split()
+        if len(header) != 3:  # "<blob> missing": a partial clone without it
+            raise GitError(f"blob {header[0].decode()} is not in this clone (a partial clone?)")
+        size = int(header[2])
+        contents.append(out[header_end + 1:header_end + 1 + size])
+        at = header_end + 1 + size + 1
+    return contents
 
 
 def relative_to_root(cwd: str | Path, path: str | Path) -> str:

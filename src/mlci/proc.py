@@ -35,15 +35,18 @@ def run_bytes(
     cwd: str | Path | None = None,
     env: Mapping[str, str] | None = None,
     check: bool = True,
+    input: bytes | None = None,  # noqa: A002 - subprocess's name
 ) -> tuple[int, bytes, bytes]:
-    """:func:`run`, with the output as the bytes the program wrote (a file's content from git)."""
+    """:func:`run`, with the output as the bytes the program wrote (a file's content from git),
+    and ``input`` for its standard input (none by default)."""
     try:
         proc = subprocess.run(
             list(cmd),
             cwd=cwd,
             env=dict(env) if env is not None else None,
             capture_output=True,
-            stdin=subprocess.DEVNULL,
+            input=input,
+            stdin=subprocess.DEVNULL if input is None else None,
         )
     except FileNotFoundError as exc:
         raise CommandFailed(list(cmd), 127, f"{cmd[0]}: command not found") from exc

@@ -35,6 +35,12 @@ def read_text(path: str | Path, max_bytes: int, *, error: type[Exception] = Mlci
     FileNotFoundError passes through (the caller knows what a missing file means); anything
     else is ``error`` naming the file (as ``shown``, when given).
     """
+    return decode(read_bytes(path, max_bytes, error=error, within=within, shown=shown), shown or str(path), error=error)
+
+
+def read_bytes(path: str | Path, max_bytes: int, *, error: type[Exception] = MlciError,
+               within: str | Path | None = None, shown: str | None = None) -> bytes:
+    """:func:`read_text`'s checks, and the bytes as they are."""
     path = Path(path)
     name = shown or str(path)
     if within is not None and path.is_symlink():
@@ -61,7 +67,7 @@ def read_text(path: str | Path, max_bytes: int, *, error: type[Exception] = Mlci
             os.close(fd)
     if len(data) > max_bytes:  # it grew while being read
         raise error(f"{name}: more than the {max_bytes:,} bytes mlci reads")
-    return decode(data, name, error=error)
+    return data
 
 
 def decode(data: bytes, file: str | Path, *, error: type[Exception] = MlciError) -> str:
@@ -74,23 +80,24 @@ def decode(data: bytes, file: str | Path, *, error: type[Exception] = MlciError)
 
 
 def load_json(text: str, file: str | Path, *, error: type[Exception] = MlciError, max_bytes: int | None = None,
-              max_depth: int = MAX_DEPTH) -> Any:
-    """The JSON value of ``text``: ``error`` naming ``file`` (and the line) when it is not JSON,
-    longer than ``max_bytes``, nested deeper than ``max_depth``, or has a number of more than
-    MAX_NUMBER characters."""
+              max_depth: int = MAX_DEPTH, beyond: type[Exception] | None = None) -> Any:
+    """The JSON value of ``text``: ``error`` naming ``file`` (and the line) when it is not JSON;
+    ``beyond`` (default: ``error``) when it is longer than ``max_bytes``, nested deeper than
+    ``max_depth``, or has a number of more than MAX_NUMBER characters."""
+    beyond = beyond or error
     if max_bytes is not None and len(text) > max_bytes:
-        raise error(f"{file}: {len(text):,} characters, more than the {max_bytes:,} mlci reads")
+        raise beyond(f"{file}: {len(text):,} characters, more than the {max_bytes:,} mlci reads")
     try:
         data = json.loads(text, parse_int=_int, parse_float=_float)
     except json.JSONDecodeError as exc:
         raise error(f"{file}:{exc.lineno}: not valid JSON: {exc.msg}") from None
     except _LongNumber as exc:
-        raise error(f"{file}: not valid JSON here: a number of {exc.digits:,} characters "
-                    f"(at most {MAX_NUMBER})") from None
+        raise beyond(f"{file}: not valid JSON here: a number of {exc.digits:,} characters "
+                     f"(at most {MAX_NUMBER})") from None
     except RecursionError:  # the json module's own guard, deeper than any limit below
-        raise error(f"{file}: nested more than {max_depth} levels deep") from None
+        raise beyond(f"{file}: nested more than {max_depth} levels deep") from None
     if _depth(data, max_depth) > max_depth:
-        raise error(f"{file}: nested more than {max_depth} levels deep")
+        raise beyond(f"{file}: nested more than {max_depth} levels deep")
     return data
 
 

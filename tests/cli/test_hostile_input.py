@@ -132,6 +132,27 @@ def test_a_malformed_dvc_yaml(repo: Path, capsys: pytest.CaptureFixture[str], ve
     one_line_error(*run_main([verb], capsys)[::2], needle)
 
 
+@pytest.mark.parametrize("verb", ["repro", "report"])
+@pytest.mark.parametrize("name", ["params.yaml", "dvc.lock"])
+def test_a_bomb_in_a_file_dvc_parses_in_bounded_memory(repo: Path, verb: str, name: str) -> None:
+    """Before, DVC's templating took the 7 x 10 bomb in params.yaml past 3 GB and 100 s."""
+    write(repo, name, bomb())
+    proc = subprocess.run([sys.executable, "-m", "mlci", verb], cwd=repo, capture_output=True, text=True,
+                          timeout=120, preexec_fn=limited)
+    one_line_error(proc.returncode, proc.stderr, f"{name}:", "invalid YAML: more than", "once its aliases are expanded")
+
+
+def test_a_bomb_in_the_bases_params(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """DVC reads the base's files too: the message names the revision."""
+    sh(repo, "git", "checkout", "-q", "main")
+    write(repo, "params.yaml", "train:\n  C: 0.5\n" + bomb())
+    base = commit(repo, "a bomb on main")
+    sh(repo, "git", "checkout", "-q", "-b", "pr")
+    write(repo, "params.yaml", "train:\n  C: 0.5\n")
+    commit(repo, "the PR removes it")
+    one_line_error(*run_main(["report", "--head", "HEAD"], capsys)[::2], f"params.yaml (at {base[:7]}):", "invalid YAML")
+
+
 # -- the bundle ------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -113,3 +114,41 @@ def test_messages_are_one_short_line() -> None:
 def test_the_lock_limits_are_wider() -> None:
     assert LOCK_LIMITS.bytes > POLICY_LIMITS.bytes and LOCK_LIMITS.nodes > POLICY_LIMITS.nodes
     assert load_yaml("[" + "1, " * 60_000 + "1]", "dvc.lock", LOCK_LIMITS)[-1] == 1
+
+
+@pytest.mark.parametrize("text", [
+    "metrics:\n  acc: {min: 0.9}\nlist: [1, 2.5, null, true, '2026-01-01', 2026-01-01]\n",
+    "base: &b {min: 0.9}\nmetrics:\n  acc: *b\n  auc: {<<: *b, max_drop: 0.1}\n",
+    "", "# only a comment\n", "- a\n- - b\n  - c\n",
+])
+def test_libyaml_reads_what_the_pure_path_reads(text: str) -> None:
+    """libyaml's path is the fast one (thousands of .dvc files); it must agree with the pure one."""
+    from mlci import yamlfile
+
+    fast = yamlfile._load_fast(text, "f", POLICY_LIMITS, lines=True)
+    assert fast is not None
+    cloader = yamlfile._CLoader
+    try:
+        yamlfile._CLoader = None  # the pure path, as where PyYAML was built without libyaml
+        assert parse_yaml(text, "f") == fast
+    finally:
+        yamlfile._CLoader = cloader
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    (bomb(6), "more than 50,000 values once its aliases are expanded"),
+    ("[" * 20_000, "nested more than 64 levels deep"),
+    ("a: " + "9" * 5000 + "\n", "cannot read the int"),
+    ("a: 1\na: 2\n", "a: duplicate key"),
+    ("a: [1,\n", "invalid YAML"),
+    ("a: \x01\n", "the character U+0001 is not allowed"),
+])
+def test_libyaml_leaves_every_complaint_to_the_pure_path_or_says_the_same(text: str, needle: str) -> None:
+    from mlci import yamlfile
+
+    try:
+        assert yamlfile._load_fast(text, "f", POLICY_LIMITS, lines=True) is None
+    except ConfigError as exc:
+        assert needle in str(exc)
+    with pytest.raises(ConfigError, match=re.escape(needle)):
+        parse_yaml(text, "f")
