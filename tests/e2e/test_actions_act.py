@@ -369,34 +369,79 @@ def test_the_pull_request_template_on_the_default_branch_fills_the_dvc_remote(
     assert {p for p in (demo.root / "remote").rglob("*") if p.is_file()} == shared_before  # the other tests' remote
 
 
-def test_a_fork_that_loosens_its_policy_gets_the_default_branchs_verdict(github: FakeGitHub, act: Act, demo: Demo,
-                                                                         tmp_path: Path) -> None:
-    """A hostile fork: its workflow reports with a policy of its own that gates nothing, so its bundle says
-    pass. The publish job takes no verdict from it: it judges the evidence with main's mlci.yaml (the check
-    fails), and the comment names the workflow file the fork changed, as GitHub lists it."""
-    pr = open_pull_request(github, demo, tmp_path, WORSEN, number=13, fork=True)
+FORGE_BUNDLE = """\
+      - name: Make the bundle say every gate passed
+        shell: python
+        run: |
+          import json
+          path = "mlci-report/report.json"
+          bundle = json.load(open(path))
+          bundle["verdict"] = "pass"
+          for gate in bundle["gates"]:
+              gate.update(status="pass", blocking=False, reason="fine")
+          json.dump(bundle, open(path, "w"))
+
+"""
+
+FAKE_METRICS = """\
+      - name: Write the metrics this PR would like to have
+        shell: python
+        run: |
+          import json
+          metrics = json.load(open("metrics.json"))
+          metrics.update(accuracy=0.99, f1=0.99, roc_auc=0.99, log_loss=0.01)
+          json.dump(metrics, open("metrics.json", "w"), indent=2)
+
+"""
+
+
+def hostile_fork(pr: PullRequest, *, before_report: str = "", after_report: str = "", config: str | None = None) -> Path:
+    """The fork's own copy of the fork-safe workflow: steps of its own before and after the report
+    step, and a policy of its own for that step; the workflow file, as the fork changed it."""
     workflow = pr.checkout.path / ".github/workflows/mlci-pull-request-fork-safe.yml"
     text = workflow.read_text()
-    report_step = "actions/report@"
-    at = text.index(report_step)
-    with_at = text.index("        with:\n", at) + len("        with:\n")
-    workflow.write_text(text[:with_at] + "          config: loose.yaml\n" + text[with_at:])
-    (pr.checkout.path / "loose.yaml").write_text("version: 1\nmetrics:\n  accuracy:\n    informational: true\n")
-    github.set_pull_files(REPO, pr.number, [".github/workflows/mlci-pull-request-fork-safe.yml", "loose.yaml",
-                                            "params.yaml", "dvc.lock"])
-    report_run = 7101
-    first = act.run("pull_request", pr.event, pr.checkout.path, workflow, token=FORK_TOKEN, run_id=report_run)
-    assert first.returncode == 0 and "Job succeeded" in first.log, first
-    bundled = json.loads((act.artifacts / str(report_run) / "mlci-report" / "report.json").read_text())
-    assert bundled["verdict"] == "pass" and bundled["policy"]["file"] == "loose.yaml"
+    at = text.rindex("      - uses: ", 0, text.index("actions/report@"))
+    upload = text.index("      - uses: actions/upload-artifact@")
+    report = text[at:upload]
+    if config is not None:
+        with_at = report.index("        with:\n") + len("        with:\n")
+        report = report[:with_at] + f"          config: {config}\n" + report[with_at:]
+    workflow.write_text(text[:at] + before_report + report + after_report + text[upload:])
+    return workflow
 
+
+def publish_for_fork(github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path, pr: PullRequest,
+                     report_run: int) -> ActResult:
+    """mlci-publish.yml on the workflow_run event of the fork's run, from the default branch's checkout."""
     payload = events.workflow_run(repository=REPO, run_id=report_run, workflow_name="mlci (fork-safe)",
                                   workflow_path=".github/workflows/mlci-pull-request-fork-safe.yml",
                                   conclusion="success", head_sha=pr.checkout.head_sha, branch=pr.scenario.branch,
                                   pull_requests=[], fork_owner=FORK_OWNER)
     main = default_branch_checkout(demo, tmp_path / "main", REPO)
     github.add_file(REPO, "mlci.yaml", (main / "mlci.yaml").read_text())
-    second = act.run("workflow_run", payload, main, main / ".github/workflows/mlci-publish.yml", token=TOKEN, run_id=7102)
+    return act.run("workflow_run", payload, main, main / ".github/workflows/mlci-publish.yml", token=TOKEN,
+                   run_id=report_run + 1)
+
+
+def test_a_fork_that_loosens_its_policy_and_forges_its_bundle_gets_the_default_branchs_verdict(
+        github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
+    """A hostile fork: its workflow reports with a policy of its own that gates nothing, then rewrites the
+    bundle so that every gate says pass. The publish job takes no verdict or gate from it: it judges the
+    evidence with main's mlci.yaml (the check fails), and the comment names the workflow file the fork
+    changed, as GitHub lists it."""
+    pr = open_pull_request(github, demo, tmp_path, WORSEN, number=13, fork=True)
+    workflow = hostile_fork(pr, config="loose.yaml", after_report=FORGE_BUNDLE)
+    (pr.checkout.path / "loose.yaml").write_text("version: 1\nmetrics:\n  accuracy:\n    informational: true\n")
+    github.set_pull_files(REPO, pr.number, [workflow.relative_to(pr.checkout.path).as_posix(), "loose.yaml",
+                                            "params.yaml", "dvc.lock"])
+    report_run = 7101
+    first = act.run("pull_request", pr.event, pr.checkout.path, workflow, token=FORK_TOKEN, run_id=report_run)
+    assert first.returncode == 0 and "Job succeeded" in first.log, first
+    bundled = json.loads((act.artifacts / str(report_run) / "mlci-report" / "report.json").read_text())
+    assert bundled["verdict"] == "pass" and bundled["policy"]["file"] == "loose.yaml"
+    assert {gate["status"] for gate in bundled["gates"]} == {"pass"}
+
+    second = publish_for_fork(github, act, demo, tmp_path, pr, report_run)
     assert second.returncode == 0 and "Job succeeded" in second.log, second
     [check] = github.check_runs(REPO, pr.checkout.head_sha)
     assert check["conclusion"] == "failure" and "accuracy" in check["output"]["summary"]
@@ -405,6 +450,35 @@ def test_a_fork_that_loosens_its_policy_gets_the_default_branchs_verdict(github:
     assert "workflows (`.github/workflows/mlci-pull-request-fork-safe.yml`)" in comment["body"]
     assert "policy from `main`" in comment["body"] and "loose.yaml" not in comment["body"].split("\n", 3)[2]
     assert second.set_outputs()["verdict"] == "fail"
+
+
+def test_a_fork_that_fakes_its_metrics_is_caught_by_the_default_branchs_reproducibility_check(
+        github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
+    """A fork whose workflow writes the metrics it would like after its pipeline ran. The numbers are
+    judged as they are (0.99 passes the accuracy gate), but main's policy also checks reproducibility, and
+    metrics.json no longer matches what dvc.lock says the pipeline produced: the check fails for that, and
+    the comment says the numbers come from the fork's own code and names the workflow file that wrote them."""
+    pr = open_pull_request(github, demo, tmp_path, IMPROVE, number=14, fork=True)
+    workflow = hostile_fork(pr, before_report=FAKE_METRICS)
+    github.set_pull_files(REPO, pr.number, [workflow.relative_to(pr.checkout.path).as_posix(), "params.yaml",
+                                            "dvc.lock"])
+    report_run = 7201
+    first = act.run("pull_request", pr.event, pr.checkout.path, workflow, token=FORK_TOKEN, run_id=report_run)
+    assert first.returncode == 0 and "Job succeeded" in first.log, first
+
+    second = publish_for_fork(github, act, demo, tmp_path, pr, report_run)
+    assert second.returncode == 0 and "Job succeeded" in second.log, second
+    [check] = github.check_runs(REPO, pr.checkout.head_sha)
+    summary = check["output"]["summary"]
+    assert check["conclusion"] == "failure", summary
+    notice = "A pull request from a fork: these numbers come from its own code"
+    assert notice in summary
+    [comment] = github.comments(REPO, pr.number)
+    body = comment["body"]
+    assert body.splitlines()[1] == headline("fail") + ": 1 of 10 gates failed", body
+    assert "- reproducible: outputs differ from the commit: metrics.json" in body
+    assert "| ✅ | accuracy                 | 0.7027 | 0.9900 |" in body  # judged as they are
+    assert "Read what it changes first: workflows (`.github/workflows/mlci-pull-request-fork-safe.yml`)" in body
 
 
 @pytest.mark.parametrize("scenario", [IMPROVE, WORSEN, BROKEN], ids=["passing-gates", "failing-gates", "crashing-stage"])
