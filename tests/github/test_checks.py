@@ -201,6 +201,17 @@ def test_a_stale_duplicate_is_superseded_and_the_latest_is_updated(fake: Any, re
     assert latest(fake)["id"] == newer.id  # what branch protection reads
 
 
+def test_the_updated_run_is_completed_now_not_when_it_first_was(fake: Any, repo: Any) -> None:
+    """mlci sets the completion time of the run it updates (GitHub's docs do not say an update moves it),
+    so the result it publishes last is the one completed last, whichever run it lands on."""
+    from datetime import datetime, timezone
+
+    seed(repo, "failure", completed_at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    publish(repo, "success")
+    [run] = fake.check_runs(REPO, HEAD)
+    assert run["conclusion"] == "success" and run["completed_at"] > "2026"
+
+
 def test_a_superseded_run_is_left_alone_afterwards(fake: Any, repo: Any) -> None:
     seed(repo, "failure")
     seed(repo, "failure")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -67,10 +68,12 @@ def publish_check_run(repo: Repository, sha: str, name: str, conclusion: Conclus
         run, *stale = runs
         for duplicate in stale:
             _supersede(duplicate, run.html_url)
-        # An update replaces the summary; annotations of earlier attempts stay, as on GitHub.
+        # An update replaces the summary; annotations of earlier attempts stay, as on GitHub. Its
+        # completion time is set, not left to GitHub (whose docs do not say whether an update moves
+        # it): the run mlci updates last is the one completed last, which the next publish keeps.
         kept = external_id or _comment_part(run.external_id)
         run.edit(status="completed", conclusion=conclusion, output=first, details_url=url,
-                 external_id=_ref(kept, token))
+                 external_id=_ref(kept, token), completed_at=datetime.now(timezone.utc))
     for batch in batches[1:]:
         run.edit(output={**output, "annotations": batch})
     return CheckResult("check_run", run.html_url)
