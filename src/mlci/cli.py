@@ -153,6 +153,29 @@ def init(directory: str, workflow: str, force: bool) -> None:
 
 
 @cli.command()
+@click.argument("bundle", default=DEFAULT_OUT, type=click.Path(file_okay=False), envvar=BUNDLE_ENV)
+@click.option("--dry-run", is_flag=True, help="Print the tags and model cards it would create, and create nothing.")
+@click.option("--bump", type=click.Choice(["major", "minor", "patch"]),
+              help="The part of the version to bump. Default: from the merged PR's labels (release:major|minor|patch), "
+                   "then its conventional title (feat: minor, fix: patch, '!': major), else patch.")
+@click.option("--pr", "pr_number", type=click.IntRange(min=1), help="The number of the PR the commit came from.")
+@click.option("--pr-title", help="Its title (for the bump, and the model card).")
+@click.option("--label", "labels", multiple=True, help="Its labels (repeat the option for each).")
+@click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="The policy file. Default: mlci.yaml.")
+def release(bundle: str, dry_run: bool, bump: str | None, pr_number: int | None, pr_title: str | None,
+            labels: tuple[str, ...], config: str | None) -> None:
+    """Version each artifact whose content changed: a GTO tag (name@vX.Y.Z) and its model card.
+
+    Needs the bundle `mlci report` made for this commit, with its gates passed (exit 1 otherwise).
+    """
+    from mlci.commands import release as command
+
+    _exit(command.run(command.Settings(bundle=bundle, dry_run=dry_run, bump=bump,  # type: ignore[arg-type]
+                                       pr_number=pr_number, pr_title=pr_title, labels=labels, config=config,
+                                       echo=echo)))
+
+
+@cli.command()
 @click.option("--keep", type=click.Path(file_okay=False), help="Build the example here and keep it (default: a temporary directory, removed afterwards).")
 def demo(keep: str | None) -> None:
     """Build an example DVC project with two PRs and show mlci's report for each."""

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mlci import ACTION_MAJOR, ACTION_REPOSITORY
 from mlci.errors import ConfigError
-
+from mlci.release import spec as release_spec
+from mlci.release.spec import ReleaseSpec
 from mlci.yamlfile import DEFAULT_CONFIG, Path_, dotted, parse_yaml, read_yaml, where
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class Policy:
     comment_mode: Literal["update", "new", "once", "off"] = "update"
     take_over_cml: bool = False
     check_name: str = "mlci"
+    release: ReleaseSpec = ReleaseSpec()
 
     def specs(self, key: str) -> tuple[Any, ...]:
         """The specs of the check at ``key`` ("metrics", "checks.data", ...), in mlci.yaml's order."""
@@ -212,4 +214,5 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path_, int], file: str) -> Po
         comment_mode=(data.get("comment") or {}).get("mode", "update"),
         take_over_cml=bool((data.get("comment") or {}).get("take_over_cml", False)),
         check_name=(data.get("check") or {}).get("name", "mlci"),
+        release=release_spec.parse(data.get("release"), lines.get(("release",))),
     )

@@ -190,6 +190,36 @@ def stages(repo: Repo) -> list[Any]:
         raise ConfigError(describe_pipeline_error(exc)) from None
 
 
+@dataclass(frozen=True)
+class DeclaredArtifact:
+    """An entry of a dvc.yaml's ``artifacts:``: the dvc.yaml (from the project root) and its fields."""
+
+    dvcyaml: str
+    name: str
+    path: str
+    type: str | None
+    description: str | None
+    labels: tuple[str, ...]
+
+
+def declared_artifacts(repo: Repo) -> list[DeclaredArtifact]:
+    """Every artifact the project's dvc.yaml files declare, as DVC reads them. DVC only warns of a
+    name GTO would refuse; the caller says so (its warning is kept from the terminal)."""
+    from dvc.exceptions import DvcException
+
+    logger = logging.getLogger("dvc.repo.artifacts")
+    old = logger.disabled
+    logger.disabled = True
+    try:
+        found = repo.artifacts.read()
+    except DvcException as exc:
+        raise ConfigError(describe_pipeline_error(exc)) from None
+    finally:
+        logger.disabled = old
+    return [DeclaredArtifact(Path(dvcyaml).as_posix(), name, a.path, a.type, a.desc, tuple(a.labels or ()))
+            for dvcyaml, artifacts in sorted(found.items()) for name, a in sorted(artifacts.items())]
+
+
 def has_pipeline(repo: Repo) -> bool:
     """True when the project has a dvc.yaml anywhere (stages or top-level metrics)."""
     return any(stage.dvcfile.path.endswith("dvc.yaml") for stage in stages(repo)) or os.path.exists(

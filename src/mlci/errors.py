@@ -57,3 +57,7 @@ class CheckError(Exception):
     The evaluator turns it into a failed gate whose reason is this message:
     a gate that cannot be evaluated fails closed, it never passes silently.
     """
+
+
+class ReleaseError(MlciError):
+    """A version mlci cannot register: a bad name, a tag that exists, a dirty work tree."""

@@ -116,6 +116,23 @@ def show_file(cwd: str | Path, sha: str, path: str) -> str | None:
     return out.decode("utf-8") if code == 0 else None
 
 
+# Who tags when git knows nobody (a CI runner): the identity GitHub gives its Actions bot.
+BOT = ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
+
+
+def identity(cwd: str | Path) -> tuple[str, str]:
+    """Who commits and tags here: GIT_COMMITTER_*, then git's user.name and user.email, else BOT."""
+    env = clean_git_env()
+    name, email = env.get("GIT_COMMITTER_NAME"), env.get("GIT_COMMITTER_EMAIL")
+    if not name:
+        code, out, _ = _git(cwd, "config", "user.name", check=False)
+        name = out.strip() if code == 0 else None
+    if not email:
+        code, out, _ = _git(cwd, "config", "user.email", check=False)
+        email = out.strip() if code == 0 else None
+    return (name, email) if name and email else BOT
+
+
 @dataclass(frozen=True)
 class TreeFile:
     """A file of a tree: its path from the repository root; at a commit, its size and blob."""

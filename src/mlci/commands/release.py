@@ -1,0 +1,148 @@
+"""``mlci release``: on the default branch, a new version of each artifact that changed, with its model card.
+
+It reads the bundle ``mlci report`` made for this commit: a release needs its gates to have
+passed, and the card says which. For each artifact (mlci.yaml ``release.artifacts``, else every
+artifact of dvc.yaml) whose content (the hash DVC recorded) differs from that at its latest
+version, it registers the next version through GTO: an annotated tag ``name@vX.Y.Z`` in the
+local clone. The bump comes from the merged PR (labels, then its conventional title), or from
+``--bump``. ``--dry-run`` prints the tags and cards it would make, and makes nothing.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from mlci.commands import DEFAULT_OUT, Echo, echo
+from mlci.release.bump import Part
+
+# The libraries a model card names when the environment has them: the stack that trains and serves.
+KEY_LIBRARIES = ("dvc", "scikit-learn", "xgboost", "lightgbm", "torch", "tensorflow", "onnx", "onnxruntime",
+                 "pandas", "numpy")
+
+
+@dataclass(frozen=True)
+class Settings:
+    cwd: str | Path = "."
+    bundle: str | Path = DEFAULT_OUT
+    dry_run: bool = False
+    bump: Part | None = None  # instead of the merged PR's
+    pr_number: int | None = None
+    pr_title: str | None = None
+    labels: tuple[str, ...] = ()
+    config: str | None = None  # the policy file, default mlci.yaml at the commit
+    echo: Echo = echo
+
+
+def run(settings: Settings) -> int:
+    """0 when every artifact is released or has nothing to release; 1 when the commit's gates failed."""
+    from mlci import compare, dvc, git, gto
+    from mlci.bundle import read_bundle
+    from mlci.errors import ReleaseError
+    from mlci.config import load_policy
+    from mlci.release import bump as bumps
+    from mlci.release import lineage
+    from mlci.release.plan import Merged, decide
+    from mlci.render.card import Card, model_card
+    from mlci.safeload import read_text
+    from mlci.yamlfile import POLICY_LIMITS
+
+    root = git.toplevel(settings.cwd)
+    commit = git.rev_parse(root, "HEAD")
+    report = read_bundle(settings.bundle)
+    if report.context.head.sha != commit:
+        raise ReleaseError(f"{settings.bundle}: its report is of {str(report.context.head.sha)[:7]}, not of HEAD "
+                               f"({commit[:7]}); run `mlci report` on this commit first")
+    bundle_path = Path(settings.bundle).resolve()
+    dirty = [p for p in git.status_paths(root) if not _within(root / p, bundle_path)]
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        raise ReleaseError(f"the work tree has changes not in {commit[:7]} ({shown}): a version names a commit, "
+                               "so release from a clean checkout")
+    if report.verdict == "fail":  # None: no policy, so no gate to pass
+        failed = [g for g in report.gates if g.blocking]
+        settings.echo(f"mlci: no release: the gates failed on {commit[:7]} "
+                      f"({'; '.join(f'{g.subject}: {g.reason}' for g in failed[:5]) or report.verdict})")
+        return 1
+
+    config = settings.config or "mlci.yaml"
+    try:
+        policy = load_policy(read_text(Path(root, config), POLICY_LIMITS.bytes), config)
+    except FileNotFoundError:
+        policy = load_policy("version: 1\n", config)
+    spec = policy.release
+    declared = gto.declared(root)
+    names = {a.name: a for a in declared}
+    chosen = declared
+    if spec.artifacts is not None:
+        unknown = [n for n in spec.artifacts if n not in names]
+        if unknown:
+            where = f"{config}:{spec.line}" if spec.line else config
+            raise ReleaseError(f"{where}: release.artifacts: {unknown[0]!r} is not an artifact of dvc.yaml "
+                                   f"(it declares {', '.join(names) or 'none'}); `dvc artifacts get` finds only those")
+        chosen = [names[n] for n in spec.artifacts]
+    if not chosen:
+        settings.echo("mlci: nothing to release: dvc.yaml declares no artifacts (add an `artifacts:` section)")
+        return 0
+
+    merged = Merged(number=settings.pr_number, title=settings.pr_title, labels=settings.labels)
+    bump = bumps.Bump(settings.bump, "--bump") if settings.bump else bumps.choose(merged.labels, merged.title, merged.body)
+    now = lineage.entries(root, commit)
+    environment = _environment()
+    repo = dvc.open_repo(root)
+    try:
+        for artifact in chosen:
+            existing = gto.versions(root, artifact.name)
+            previous_hash = lineage.content_hash(lineage.entries(root, existing[0].commit), artifact.path) \
+                if existing else None
+            decision = decide(artifact, existing, commit, lineage.content_hash(now, artifact.path), previous_hash,
+                              bump, spec.first_version)
+            if decision.action != "register":
+                settings.echo(f"mlci: {artifact.name}: no new version: {decision.reason}")
+                continue
+            assert decision.version is not None
+            tag = gto.tag_name(artifact.name, decision.version)
+            base = decision.previous.commit if decision.previous else commit
+            before, after = dvc.read_sides(repo, base, commit)
+            card = Card(
+                artifact=artifact, version=decision.version, tag=tag, commit=commit,
+                previous=decision.previous.version if decision.previous else None, bump=decision.reason,
+                merged=merged if merged.number is not None else None,
+                metrics=tuple(compare.compare_metrics(before.metrics, after.metrics)),
+                gates=report.gates, policy_file=report.policy.file if report.policy else None,
+                params=tuple(compare.compare_params(after.params, after.params)),
+                lineage=lineage.summary(now), environment=environment, repository=report.context.repository,
+                server_url=report.context.server_url or "https://github.com")
+            text = model_card(card)
+            if settings.dry_run:
+                settings.echo(f"mlci: would create tag {tag} at {commit[:7]} ({decision.reason})")
+                settings.echo(text, nl=False)
+                continue
+            created = gto.register(root, artifact.name, commit, decision.version,
+                                   f"Registering artifact {artifact.name} version {decision.version}", git.identity(root))
+            settings.echo(f"mlci: created tag {created} at {commit[:7]} ({decision.reason})")
+            settings.echo(text, nl=False)
+    finally:
+        repo.close()
+    return 0
+
+
+def _within(path: Path, folder: Path) -> bool:
+    resolved = path.resolve()
+    return resolved == folder or folder in resolved.parents
+
+
+def _environment() -> tuple[tuple[str, str], ...]:
+    found = [("Python", platform.python_version())]
+    for name in KEY_LIBRARIES:
+        try:
+            found.append((_display(name), metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            continue
+    return tuple(found)
+
+
+def _display(name: str) -> str:
+    return {"dvc": "DVC", "onnxruntime": "onnxruntime"}.get(name, name)
