@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.errors import CommandFailed, GitError
+from mlci.release.records import AnnotatedTag
 from mlci.proc import clean_git_env, run, run_bytes
 
 SHALLOW_HINT = (
@@ -174,6 +176,32 @@ def read_blobs(cwd: str | Path, blobs: list[str]) -> list[bytes]:
         contents.append(out[header_end + 1:header_end + 1 + size])
         at = header_end + 1 + size + 1
     return contents
+
+
+def annotated_tag(cwd: str | Path, name: str) -> AnnotatedTag:
+    """The annotated tag ``name``, field by field (GitError when there is none)."""
+    sha = try_rev_parse_object(cwd, f"refs/tags/{name}")
+    if sha is None:
+        raise GitError(f"no tag {name} here")
+    _, out, _ = _git(cwd, "cat-file", "tag", sha)
+    header, _, message = out.partition("\n\n")
+    fields = dict(line.split(" ", 1) for line in header.splitlines() if " " in line)
+    tagger = re.fullmatch(r"(?P<name>.*) <(?P<email>[^>]*)> (?P<ts>\d+) (?P<tz>[+-]\d{4})", fields.get("tagger", ""))
+    if fields.get("type") != "commit" or tagger is None:
+        raise GitError(f"{name}: not an annotated tag of a commit")
+    tz = tagger["tz"]
+    offset = (1 if tz[0] == "+" else -1) * (int(tz[1:3]) * 60 + int(tz[3:5]))
+    return AnnotatedTag(name, sha, fields["object"], message, tagger["name"], tagger["email"], int(tagger["ts"]), offset)
+
+
+def try_rev_parse_object(cwd: str | Path, rev: str) -> str | None:
+    """The SHA of the object ``rev`` names (not peeled to a commit), or None."""
+    code, out, _ = _git(cwd, "rev-parse", "--verify", "-q", "--end-of-options", rev, check=False)
+    return out.strip() if code == 0 else None
+
+
+def delete_tag(cwd: str | Path, name: str) -> None:
+    _git(cwd, "tag", "-d", "--", name)
 
 
 def relative_to_root(cwd: str | Path, path: str | Path) -> str:

@@ -10,13 +10,20 @@ local clone. The bump comes from the merged PR (labels, then its conventional ti
 
 from __future__ import annotations
 
+import os
 import platform
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from importlib import metadata
 from pathlib import Path
 
 from mlci.commands import DEFAULT_OUT, Echo, echo
 from mlci.release.bump import Part
+
+if TYPE_CHECKING:
+    from github.Repository import Repository
 
 # The libraries a model card names when the environment has them: the stack that trains and serves.
 KEY_LIBRARIES = ("dvc", "scikit-learn", "xgboost", "lightgbm", "torch", "tensorflow", "onnx", "onnxruntime",
@@ -33,6 +40,8 @@ class Settings:
     pr_title: str | None = None
     labels: tuple[str, ...] = ()
     config: str | None = None  # the policy file, default mlci.yaml at the commit
+    token: str | None = None  # None: GITHUB_TOKEN, then GH_TOKEN; without one (or a repository), local tags only
+    actions_env: Mapping[str, str] | None = None  # GITHUB_* variables and the step's files; None: os.environ
     echo: Echo = echo
 
 
@@ -40,11 +49,12 @@ def run(settings: Settings) -> int:
     """0 when every artifact is released or has nothing to release; 1 when the commit's gates failed."""
     from mlci import compare, dvc, git, gto
     from mlci.bundle import read_bundle
-    from mlci.errors import ReleaseError
     from mlci.config import load_policy
+    from mlci.errors import ReleaseError
     from mlci.release import bump as bumps
     from mlci.release import lineage
     from mlci.release.plan import Merged, decide
+    from mlci.release.ship import ship
     from mlci.render.card import Card, model_card
     from mlci.safeload import read_text
     from mlci.yamlfile import POLICY_LIMITS
@@ -54,13 +64,13 @@ def run(settings: Settings) -> int:
     report = read_bundle(settings.bundle)
     if report.context.head.sha != commit:
         raise ReleaseError(f"{settings.bundle}: its report is of {str(report.context.head.sha)[:7]}, not of HEAD "
-                               f"({commit[:7]}); run `mlci report` on this commit first")
+                           f"({commit[:7]}); run `mlci report` on this commit first")
     bundle_path = Path(settings.bundle).resolve()
     dirty = [p for p in git.status_paths(root) if not _within(root / p, bundle_path)]
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise ReleaseError(f"the work tree has changes not in {commit[:7]} ({shown}): a version names a commit, "
-                               "so release from a clean checkout")
+                           "so release from a clean checkout")
     if report.verdict == "fail":  # None: no policy, so no gate to pass
         failed = [g for g in report.gates if g.blocking]
         settings.echo(f"mlci: no release: the gates failed on {commit[:7]} "
@@ -87,46 +97,84 @@ def run(settings: Settings) -> int:
         settings.echo("mlci: nothing to release: dvc.yaml declares no artifacts (add an `artifacts:` section)")
         return 0
 
-    merged = Merged(number=settings.pr_number, title=settings.pr_title, labels=settings.labels)
-    bump = bumps.Bump(settings.bump, "--bump") if settings.bump else bumps.choose(merged.labels, merged.title, merged.body)
-    now = lineage.entries(root, commit)
-    environment = _environment()
-    repo = dvc.open_repo(root)
-    try:
-        for artifact in chosen:
-            existing = gto.versions(root, artifact.name)
-            previous_hash = lineage.content_hash(lineage.entries(root, existing[0].commit), artifact.path) \
-                if existing else None
-            decision = decide(artifact, existing, commit, lineage.content_hash(now, artifact.path), previous_hash,
-                              bump, spec.first_version)
-            if decision.action != "register":
-                settings.echo(f"mlci: {artifact.name}: no new version: {decision.reason}")
-                continue
-            assert decision.version is not None
-            tag = gto.tag_name(artifact.name, decision.version)
-            base = decision.previous.commit if decision.previous else commit
-            before, after = dvc.read_sides(repo, base, commit)
-            card = Card(
-                artifact=artifact, version=decision.version, tag=tag, commit=commit,
-                previous=decision.previous.version if decision.previous else None, bump=decision.reason,
-                merged=merged if merged.number is not None else None,
-                metrics=tuple(compare.compare_metrics(before.metrics, after.metrics)),
-                gates=report.gates, policy_file=report.policy.file if report.policy else None,
-                params=tuple(compare.compare_params(after.params, after.params)),
-                lineage=lineage.summary(now), environment=environment, repository=report.context.repository,
-                server_url=report.context.server_url or "https://github.com")
-            text = model_card(card)
-            if settings.dry_run:
-                settings.echo(f"mlci: would create tag {tag} at {commit[:7]} ({decision.reason})")
-                settings.echo(text, nl=False)
-                continue
-            created = gto.register(root, artifact.name, commit, decision.version,
-                                   f"Registering artifact {artifact.name} version {decision.version}", git.identity(root))
-            settings.echo(f"mlci: created tag {created} at {commit[:7]} ({decision.reason})")
-            settings.echo(text, nl=False)
-    finally:
-        repo.close()
+    env = os.environ if settings.actions_env is None else settings.actions_env
+    token = settings.token or env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None
+    repository = report.context.repository or env.get("GITHUB_REPOSITORY") or None
+    online = token is not None and repository is not None and not settings.dry_run
+    with _github(token, env.get("GITHUB_API_URL"), repository) if online else nullcontext() as repo:
+        merged = Merged(number=settings.pr_number, title=settings.pr_title, labels=settings.labels)
+        if repo is not None and settings.pr_number is None and not settings.pr_title and not settings.labels:
+            from mlci.github.releases import merged_pr
+
+            merged = merged_pr(repo, commit) or merged
+        bump = bumps.Bump(settings.bump, "--bump") if settings.bump else bumps.choose(merged.labels, merged.title,
+                                                                                       merged.body)
+        now = lineage.entries(root, commit)
+        environment = _environment()
+        shipped = []
+        dvc_repo = dvc.open_repo(root)
+        try:
+            for artifact in chosen:
+                existing = gto.versions(root, artifact.name)
+                previous_hash = lineage.content_hash(lineage.entries(root, existing[0].commit), artifact.path) \
+                    if existing else None
+                decision = decide(artifact, existing, commit, lineage.content_hash(now, artifact.path), previous_hash,
+                                  bump, spec.first_version)
+                if decision.action != "register":
+                    settings.echo(f"mlci: {artifact.name}: no new version: {decision.reason}")
+                    continue
+                assert decision.version is not None
+                base = decision.previous.commit if decision.previous else commit
+                before, after = dvc.read_sides(dvc_repo, base, commit)
+
+                def card(version: str, tag: str) -> str:
+                    return model_card(Card(
+                        artifact=artifact, version=version, tag=tag, commit=commit,
+                        previous=decision.previous.version if decision.previous else None, bump=decision.reason,
+                        merged=merged if merged.number is not None else None,
+                        metrics=tuple(compare.compare_metrics(before.metrics, after.metrics)),
+                        gates=report.gates, policy_file=report.policy.file if report.policy else None,
+                        params=tuple(compare.compare_params(after.params, after.params)),
+                        lineage=lineage.summary(now), environment=environment, repository=repository,
+                        server_url=report.context.server_url or "https://github.com"))
+
+                if settings.dry_run:
+                    tag = gto.tag_name(artifact.name, decision.version)
+                    settings.echo(f"mlci: would create tag {tag} at {commit[:7]} ({decision.reason})")
+                    settings.echo(card(decision.version, tag), nl=False)
+                    continue
+                done = ship(root, decision, commit, bump, spec.first_version, card, repo)
+                where = f"; release {done.release_url}" if done.release_url else ""
+                moved = f"; {done.note}" if done.note else ""
+                settings.echo(f"mlci: created tag {done.tag} at {commit[:7]} ({decision.reason}{moved}){where}")
+                if repo is None:
+                    settings.echo(card(done.version, done.tag), nl=False)
+                shipped.append((artifact, done))
+        finally:
+            dvc_repo.close()
+    if shipped:
+        _outputs(env, shipped)
     return 0
+
+
+@contextmanager
+def _github(token: str | None, api_url: str | None, repository: str | None) -> Iterator[Repository]:
+    from mlci.github.client import open_repository
+
+    assert token is not None and repository is not None
+    with open_repository(token, api_url, repository) as repo:
+        yield repo
+
+
+def _outputs(env: Mapping[str, str], shipped: list[tuple[Any, Any]]) -> None:
+    """Step outputs: gto-action's (of the first version made), and every tag made."""
+    from mlci.github.runner_files import write_step_outputs
+
+    artifact, done = shipped[0]
+    write_step_outputs(env, {"event": "registration", "name": artifact.name, "version": done.version, "stage": "",
+                             "type": artifact.type or "", "path": artifact.path,
+                             "description": artifact.description or "", "tags": " ".join(d.tag for _, d in shipped),
+                             "release-url": done.release_url or ""})
 
 
 def _within(path: Path, folder: Path) -> bool:

@@ -1,4 +1,4 @@
-"""The records of releasing: an artifact a dvc.yaml declares, a version GTO registered."""
+"""The records of releasing: an artifact a dvc.yaml declares, a version GTO registered, its tag."""
 
 from __future__ import annotations
 
@@ -25,3 +25,17 @@ class Version:
     version: str
     commit: str
     tag: str
+
+
+@dataclass(frozen=True)
+class AnnotatedTag:
+    """An annotated tag as git holds it, field by field: what GitHub must hold too."""
+
+    name: str
+    sha: str  # the tag object's
+    commit: str
+    message: str
+    tagger_name: str
+    tagger_email: str
+    timestamp: int
+    offset_minutes: int

@@ -1,0 +1,104 @@
+"""A version on GitHub: its annotated tag, its release (the model card), and the PR it came from.
+
+Nothing is left half-made. The tag GTO wrote in the local clone is copied through the git data
+API as the same annotated tag object (same message, tagger and date, so the same SHA), then
+its ref, then the release; when the release cannot be made, the ref is deleted again. A ref
+that already exists is either this very tag (a run repeated after a fault: go on to the
+release) or someone else's version of that number (:class:`TagTaken`: the caller reads the
+versions again and decides again). A release that exists for the tag is this one's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from mlci.github.client import GitHubError, door
+from mlci.release.plan import Merged
+from mlci.release.records import AnnotatedTag
+
+if TYPE_CHECKING:
+    from github.Repository import Repository
+
+
+@dataclass(frozen=True)
+class Published:
+    tag: str
+    release_url: str
+    created: bool  # False: the release was there already (a repeated run)
+
+
+class TagTaken(GitHubError):
+    """The tag exists on GitHub for another commit: another run registered that version first."""
+
+    def __init__(self, tag: str, commit: str) -> None:
+        super().__init__(422, f"the tag {tag} exists already, for {commit[:7]}")
+        self.tag = tag
+
+
+@door
+def merged_pr(repo: Repository, sha: str) -> Merged | None:
+    """The merged pull request that made commit ``sha`` (GitHub's list of a commit's PRs)."""
+    for pull in repo.get_commit(sha).get_pulls():
+        if pull.merged_at is not None or pull.merge_commit_sha == sha:
+            return Merged(number=pull.number, title=pull.title, labels=tuple(label.name for label in pull.labels),
+                          body=pull.body)
+    return None
+
+
+@door
+def remote_versions(repo: Repository, tag_prefix: str) -> dict[str, str]:
+    """The tags on GitHub that start with ``tag_prefix`` (``name@v``), each with its commit."""
+    found: dict[str, str] = {}
+    for ref in repo.get_git_matching_refs(f"tags/{tag_prefix}"):
+        name = ref.ref.removeprefix("refs/tags/")
+        target = ref.object
+        commit = repo.get_git_tag(target.sha).object.sha if target.type == "tag" else target.sha
+        found[name] = commit
+    return found
+
+
+@door
+def publish(repo: Repository, tag: AnnotatedTag, title: str, body: str) -> Published:
+    """The tag and its release on GitHub (see the module's doc); TagTaken when the tag is another's."""
+    from github import GithubException, InputGitAuthor, UnknownObjectException
+
+    existing = _release(repo, tag.name)
+    if existing is not None:
+        return Published(tag.name, existing, created=False)
+    date = datetime.fromtimestamp(tag.timestamp, timezone(timedelta(minutes=tag.offset_minutes))).isoformat()
+    made = repo.create_git_tag(tag.name, tag.message, tag.commit, "commit",
+                               InputGitAuthor(tag.tagger_name, tag.tagger_email, date))
+    ours = False
+    try:
+        repo.create_git_ref(f"refs/tags/{tag.name}", made.sha)
+        ours = True
+    except GithubException as exc:
+        if exc.status != 422:
+            raise
+        ref = repo.get_git_ref(f"tags/{tag.name}")
+        commit = repo.get_git_tag(ref.object.sha).object.sha if ref.object.type == "tag" else ref.object.sha
+        if commit != tag.commit:
+            raise TagTaken(tag.name, commit) from None
+    try:
+        release = repo.create_git_release(tag.name, name=title, message=body, draft=False, prerelease=False)
+    except GithubException as exc:
+        if exc.status == 422 and (found := _release(repo, tag.name)) is not None:
+            return Published(tag.name, found, created=False)  # made by an attempt whose answer was lost
+        if ours:
+            try:
+                repo.get_git_ref(f"tags/{tag.name}").delete()  # no tag without its release
+            except (GithubException, UnknownObjectException):
+                pass
+        raise
+    return Published(tag.name, release.html_url, created=True)
+
+
+def _release(repo: Repository, tag: str) -> str | None:
+    from github import UnknownObjectException
+
+    try:
+        return str(repo.get_release(tag).html_url)
+    except UnknownObjectException:
+        return None
