@@ -75,6 +75,19 @@ OPERATIONS: list[str] = [
     "GET /repos/{owner}/{repo}/contents/{path}",
     # ... and names what a fork's PR changes (workflows, dvc.yaml, code), from GitHub, not the bundle.
     "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+    # `mlci release` publishes a version: an annotated tag (a tag object, then its refs/tags/ ref) and a release.
+    "POST /repos/{owner}/{repo}/git/tags",
+    "GET /repos/{owner}/{repo}/git/tags/{tag_sha}",
+    "POST /repos/{owner}/{repo}/git/refs",
+    "GET /repos/{owner}/{repo}/git/ref/{ref}",
+    "GET /repos/{owner}/{repo}/git/matching-refs/{ref}",
+    "DELETE /repos/{owner}/{repo}/git/refs/{ref}",
+    "POST /repos/{owner}/{repo}/releases",
+    "GET /repos/{owner}/{repo}/releases",
+    "GET /repos/{owner}/{repo}/releases/tags/{tag}",
+    "GET /repos/{owner}/{repo}/releases/{release_id}",
+    "PATCH /repos/{owner}/{repo}/releases/{release_id}",
+    "DELETE /repos/{owner}/{repo}/releases/{release_id}",
 ]
 
 # Components the fake needs beyond what the operations reference: GitHub answers 401/403/404/422 on

@@ -6,11 +6,13 @@ Tests drive it through the real PyGithub client::
                seconds_between_requests=None, seconds_between_writes=None)
 
 It serves the operations in ``OPERATIONS`` of tests/contract/extract_openapi.py, keeps
-state (repositories, pull requests, issue comments, check runs, commit statuses, a
-rate limit) and behaves as GitHub does where mlci cares: pagination with GitHub's
-``link`` header, the 65,536-character comment limit, the 50-annotation and
-65,535-character check run limits, annotations appended on update, read-only tokens
-(a fork PR's GITHUB_TOKEN) refused on writes, GitHub's headers and error bodies.
+state (repositories, pull requests, issue comments, check runs, commit statuses, git
+refs and annotated tag objects, releases, a rate limit) and behaves as GitHub does where
+mlci cares: pagination with GitHub's ``link`` header, the 65,536-character comment
+limit, the 50-annotation and 65,535-character check run limits, annotations appended on
+update, read-only tokens (a fork PR's GITHUB_TOKEN) refused on writes, tag objects with
+the SHA git computes (``git_tag_text``: the message as sent, no newline added), a
+release creating its missing tag, GitHub's headers and error bodies.
 
 Contract validation
 -------------------
@@ -51,6 +53,12 @@ Where GitHub and its description part ways (the fake follows GitHub)
   see ``_nullable_means_null_is_valid``.
 - A check run, status or commit on a SHA GitHub does not know gets 422 "No commit found
   for SHA: ..."; ``add_pull`` and ``add_commit`` make SHAs known.
+- A status declared without a body (git/delete-ref's ``"422": {}``, repos/get-release's
+  ``"401": {}``) still gets GitHub's error body ("Reference does not exist"), validated
+  against ``basic-error`` / ``validation-error`` as above.
+- Path parameters marked ``x-multi-segment`` (a git ref "tags/model@v1.0.0", a file path,
+  a release's tag) match slashes, as GitHub does; PyGithub's get_git_ref sends them unescaped.
+- git/list-matching-refs declares no ``per_page``/``page``: it answers every match at once.
 
 State API for tests
 -------------------
@@ -59,6 +67,9 @@ State API for tests
 ``add_commit(repo, sha)``, ``add_comment(repo, number, body, user=..., bot=None)``,
 ``delete_comment(repo, comment_id)`` (a person deletes one), ``comments(repo, number)``,
 ``check_runs(repo, sha)`` (with ``output["annotations"]``: every batch), ``statuses(repo, sha)``,
+``add_branch(repo, name, sha)`` (a release without ``target_commitish`` tags the default branch's head),
+``add_tag(repo, name, commit_sha, message=None)`` (lightweight, or annotated with a message),
+``tags(repo)`` (name -> {"sha": the ref's target, "object": the tag object or None}), ``releases(repo)``,
 ``requests`` ((method, path with query, status) seen; status 0 for a dropped connection),
 ``reset_requests()``, ``violations``, ``rate_limit`` (5000; lower it to exhaust it). Add state after
 ``start()``: the JSON it returns names the server's URL.
@@ -113,8 +124,10 @@ MAX_PER_PAGE = 100
 RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 SECONDARY_RATE_LIMIT_DOCS = ("https://docs.github.com/free-pro-team@latest/rest/overview/"
                              "rate-limits-for-the-rest-api#about-secondary-rate-limits")
+# The permission GitHub names (x-accepted-github-permissions) when a read-only token writes: by operationId, else by
+# the operation's first tag, else contents=write (git refs and tags, releases).
 WRITE_PERMISSIONS = {"issues": "issues=write; pull_requests=write", "checks": "checks=write",
-                     "repos": "statuses=write"}
+                     "repos/create-commit-status": "statuses=write"}
 
 
 # --- Formats ---------------------------------------------------------------------------------------------------------
@@ -236,12 +249,21 @@ class Contract:
         self._lock = threading.Lock()
         routes = []
         for template, item in self.doc["paths"].items():
-            regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
             for method, operation in item.items():
                 if isinstance(operation, dict) and "operationId" in operation:
+                    # A parameter marked x-multi-segment (a git ref "tags/v1", a file path) may hold slashes.
+                    multi = {param["name"] for param in self._declared(item, operation) if param.get("x-multi-segment")}
+                    regex = re.compile("^" + re.sub(
+                        r"\\\{(\w+)\\\}", lambda m: f"(?P<{m[1]}>{'.+' if m[1] in multi else '[^/]+'})",
+                        re.escape(template)) + "$")
                     routes.append(Route(method.upper(), template, regex, operation, pointer("paths", template, method)))
         # The most literal template first, should two ever match one path.
         self.routes = sorted(routes, key=lambda r: -len(re.sub(r"\{\w+\}", "", r.template)))
+
+    def _declared(self, item: dict[str, Any], operation: dict[str, Any]) -> list[dict[str, Any]]:
+        """The parameters of a path item and its operation, references resolved."""
+        return [self.resolve(p["$ref"]) if "$ref" in p else p
+                for p in [*item.get("parameters", []), *operation.get("parameters", [])]]
 
     def resolve(self, ref: str) -> Any:
         node: Any = self.doc
@@ -330,6 +352,12 @@ class Contract:
                 at = declared["$ref"]
                 declared = self.resolve(at)
             content = declared.get("content")
+            if not content and status in GENERIC_ERRORS and has_body:
+                # Declared without a body (git/delete-ref's 422, repos/get-release's 401), yet GitHub sends its
+                # error body: held to the generic error schema.
+                at = pointer("components", "schemas", GENERIC_ERRORS[status])
+                return [f"response {status} body at {e.json_path}: {_short(best_match([e]).message)}"
+                        for e in self.errors(at, body, writing=False)[:5]]
             if not content:
                 return ["the operation declares no body for this status, but one was sent"] if has_body else []
             if "application/json" not in content:
@@ -420,6 +448,8 @@ class Repo:
     created_at: str
     commits: set[str] = field(default_factory=set)
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (branch, path) -> content
+    refs: dict[str, str] = field(default_factory=dict)  # "refs/tags/v1" -> a commit's or a tag object's SHA
+    tag_objects: dict[str, dict[str, Any]] = field(default_factory=dict)  # SHA -> annotated tag object
 
     @property
     def full_name(self) -> str:
@@ -468,10 +498,12 @@ class FakeGitHub:
         self._comments: dict[int, dict[str, Any]] = {}
         self._check_runs: dict[int, dict[str, Any]] = {}
         self._statuses: list[dict[str, Any]] = []
+        self._releases: dict[int, dict[str, Any]] = {}
         self._injections: list[Injection] = []
         self._ids = {kind: itertools.count(start) for kind, start in
                      (("repo", 1_296_269), ("pull", 1_934_000_001), ("comment", 2_700_000_001),
-                      ("check_run", 30_000_000_001), ("check_suite", 28_000_000_001), ("status", 34_000_000_001))}
+                      ("check_run", 30_000_000_001), ("check_suite", 28_000_000_001), ("status", 34_000_000_001),
+                      ("release", 160_000_001))}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
@@ -612,6 +644,44 @@ class FakeGitHub:
         """The commit statuses on ``sha``, oldest first, as the API shows them."""
         with self._lock:
             return [self._status_json(s) for s in self._statuses if s["repo"] == repo and s["sha"] == sha]
+
+    def add_branch(self, repo: str, name: str, sha: str) -> None:
+        """Branch ``name`` (refs/heads/) at commit ``sha``, made known; a release without ``target_commitish``
+        tags the default branch's."""
+        with self._lock:
+            found = self._repo(repo)
+            found.commits.add(sha)
+            found.refs[f"refs/heads/{name}"] = sha
+
+    def add_tag(self, repo: str, name: str, commit_sha: str, message: str | None = None) -> dict[str, Any]:
+        """Seed tag ``name`` on commit ``commit_sha`` (made known), as if pushed earlier: lightweight, or annotated
+        with ``message`` (tagger "mlci tests" <tests@mlci.invalid>, now). Again with a name moves the tag.
+        Returns ``tags(repo)[name]``."""
+        with self._lock:
+            found = self._repo(repo)
+            found.commits.add(commit_sha)
+            target = commit_sha
+            if message is not None:
+                target = self._new_tag_object(found, name, message, commit_sha, "commit",
+                                              {"name": "mlci tests", "email": "tests@mlci.invalid"})["sha"]
+            found.refs[f"refs/tags/{name}"] = target
+            return self.tags(repo)[name]
+
+    def tags(self, repo: str) -> dict[str, dict[str, Any]]:
+        """Every tag by name: ``{"sha": what refs/tags/<name> points at, "object": the annotated tag object as
+        git/get-tag shows it, or None for a lightweight tag}``."""
+        with self._lock:
+            found = self._repo(repo)
+            objects = found.tag_objects
+            return {ref.removeprefix("refs/tags/"): {
+                        "sha": sha, "object": self._git_tag_json(found, objects[sha]) if sha in objects else None}
+                    for ref, sha in sorted(found.refs.items()) if ref.startswith("refs/tags/")}
+
+    def releases(self, repo: str) -> list[dict[str, Any]]:
+        """The releases of ``repo``, drafts too, oldest first, as the API shows them."""
+        with self._lock:
+            return [self._release_json(r) for r in sorted(self._releases.values(), key=lambda r: r["id"])
+                    if r["repo"] == repo]
 
     def reset_requests(self) -> None:
         with self._lock:
@@ -763,7 +833,8 @@ class FakeGitHub:
         if route.method != "GET" and token.read_only:
             tag = route.operation.get("tags", [""])[0]
             return error(403, "Resource not accessible by integration",
-                         {"x-accepted-github-permissions": WRITE_PERMISSIONS.get(tag, "contents=write")})
+                         {"x-accepted-github-permissions": WRITE_PERMISSIONS.get(
+                             route.operation_id, WRITE_PERMISSIONS.get(tag, "contents=write"))})
         if limits:
             return error(422, "Invalid request.\n\n" + "\n".join(limit_message(e) for e in limits))
         handler = getattr(self, "_op_" + re.sub(r"\W", "_", route.operation_id))
@@ -993,6 +1064,114 @@ class FakeGitHub:
         return Reply(200, {"resources": resources, "rate": core},
                      {"x-ratelimit-limit": str(self.rate_limit)})
 
+    def _op_git_create_tag(self, *, repo: Repo, body: dict[str, Any], token: Token, error: ErrorReply,
+                           **_: Any) -> Reply:
+        """A tag object only: the refs/tags/ ref that makes it a tag is a second call (git/create-ref)."""
+        if self._object_type(repo, body["object"]) != body["type"]:
+            return error(422, "Object does not exist")
+        tagger = body.get("tagger") or {"name": token.login,  # the token's user, as GitHub does
+                                         "email": f"{self._user_json(token.login)['id']}+{token.login}"
+                                                  "@users.noreply.github.com"}
+        tag = self._new_tag_object(repo, body["tag"], body["message"], body["object"], body["type"], tagger)
+        shown = self._git_tag_json(repo, tag)
+        return Reply(201, shown, {"location": shown["url"]})
+
+    def _op_git_get_tag(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        tag = repo.tag_objects.get(params["tag_sha"])
+        return Reply(200, self._git_tag_json(repo, tag)) if tag else error(404, "Not Found")
+
+    def _op_git_create_ref(self, *, repo: Repo, body: dict[str, Any], error: ErrorReply, **_: Any) -> Reply:
+        name, sha = body["ref"], body["sha"]
+        if not _valid_ref_name(name):  # "If it doesn't start with 'refs' and have at least two slashes, ..."
+            return error(422, "Reference update failed")
+        if name in repo.refs:
+            return error(422, "Reference already exists")
+        if self._object_type(repo, sha) is None:
+            return error(422, "Object does not exist")
+        repo.refs[name] = sha
+        shown = self._git_ref_json(repo, name)
+        return Reply(201, shown, {"location": shown["url"]})
+
+    def _op_git_get_ref(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        """``ref`` as "tags/v1" or "heads/main": the exact ref, or 404."""
+        name = f"refs/{params['ref']}"
+        return Reply(200, self._git_ref_json(repo, name)) if name in repo.refs else error(404, "Not Found")
+
+    def _op_git_list_matching_refs(self, *, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """Every ref whose name starts with refs/<ref>, by name; [] when none. The description declares no
+        per_page or page here: one answer holds them all."""
+        prefix = f"refs/{params['ref']}"
+        return Reply(200, [self._git_ref_json(repo, name) for name in sorted(repo.refs) if name.startswith(prefix)])
+
+    def _op_git_delete_ref(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        name = f"refs/{params['ref']}"
+        if name not in repo.refs:
+            return error(422, "Reference does not exist")
+        del repo.refs[name]
+        return Reply(204)
+
+    def _op_repos_create_release(self, *, repo: Repo, body: dict[str, Any], token: Token, error: ErrorReply,
+                                 **_: Any) -> Reply:
+        now = self._now()
+        release = {"id": next(self._ids["release"]), "repo": repo.full_name, "tag_name": body["tag_name"],
+                   "target_commitish": body.get("target_commitish") or repo.default_branch,
+                   "name": body.get("name"), "body": body.get("body"), "draft": body.get("draft", False),
+                   "prerelease": body.get("prerelease", False), "make_latest": body.get("make_latest", "true"),
+                   "author": token.login, "created_at": now, "updated_at": now, "published_at": None}
+        refused = self._tag_release(repo, release, error)
+        if refused:
+            return refused
+        if not release["draft"]:
+            release["published_at"] = now
+        self._releases[release["id"]] = release
+        shown = self._release_json(release)
+        return Reply(201, shown, {"location": shown["url"]})
+
+    def _op_repos_list_releases(self, *, repo: Repo, query: dict[str, str], token: Token, **_: Any) -> Reply:
+        """The newest first; drafts only for a token that can push."""
+        releases = [r for r in sorted(self._releases.values(), key=lambda r: -r["id"])
+                    if r["repo"] == repo.full_name and not (r["draft"] and token.read_only)]
+        return self._page(repo, "releases", query, [self._release_json(r) for r in releases])
+
+    def _op_repos_get_release_by_tag(self, *, repo: Repo, params: dict[str, str], error: ErrorReply,
+                                     **_: Any) -> Reply:
+        """The published release of a tag (never a draft), or 404."""
+        release = next((r for r in self._releases.values() if r["repo"] == repo.full_name
+                        and r["tag_name"] == params["tag"] and not r["draft"]), None)
+        return Reply(200, self._release_json(release)) if release else error(404, "Not Found")
+
+    def _op_repos_get_release(self, *, repo: Repo, params: dict[str, str], token: Token, error: ErrorReply,
+                              **_: Any) -> Reply:
+        release = self._find_release(repo, params, token)
+        return Reply(200, self._release_json(release)) if release else error(404, "Not Found")
+
+    def _op_repos_update_release(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any] | None,
+                                 token: Token, error: ErrorReply, **_: Any) -> Reply:
+        """Fields given replace; publishing a draft (draft: false) makes its tag if missing, stamps published_at."""
+        release = self._find_release(repo, params, token)
+        if release is None:
+            return error(404, "Not Found")
+        fields = ("tag_name", "target_commitish", "name", "body", "draft", "prerelease", "make_latest")
+        updated = {**release, **{k: v for k, v in (body or {}).items() if k in fields}}
+        refused = self._tag_release(repo, updated, error)
+        if refused:
+            return refused
+        now = self._now()
+        if release["draft"] and not updated["draft"]:
+            updated["published_at"] = now
+        updated["updated_at"] = now
+        release.update(updated)
+        return Reply(200, self._release_json(release))
+
+    def _op_repos_delete_release(self, *, repo: Repo, params: dict[str, str], token: Token, error: ErrorReply,
+                                 **_: Any) -> Reply:
+        """The release goes; its tag stays (as on GitHub: deleting a release does not delete the tag)."""
+        release = self._find_release(repo, params, token)
+        if release is None:
+            return error(404, "Not Found")
+        del self._releases[release["id"]]
+        return Reply(204)
+
     # --- Behaviour ---------------------------------------------------------------------------------------------
 
     def _page(self, repo: Repo, rest: str, query: dict[str, str], items: list[Any],
@@ -1053,6 +1232,53 @@ class FakeGitHub:
                 if key in output:
                     run["output"][key] = output[key]
             run["annotations"] += copy.deepcopy(output.get("annotations", []))
+
+    def _object_type(self, repo: Repo, sha: str) -> str | None:
+        """"commit" or "tag" for an object ``repo`` holds (the fake holds no trees or blobs), else None."""
+        return "commit" if sha in repo.commits else "tag" if sha in repo.tag_objects else None
+
+    def _new_tag_object(self, repo: Repo, tag: str, message: str, object_sha: str, object_type: str,
+                        tagger: dict[str, str]) -> dict[str, Any]:
+        """The annotated tag object for these fields, with the SHA git gives it (stored once per SHA)."""
+        when = _parse_time(tagger["date"]) if tagger.get("date") else self.clock().astimezone(dt.timezone.utc)
+        text = git_tag_text(object_sha, object_type, tag, tagger["name"], tagger["email"], when, message)
+        sha = git_object_sha("tag", text)
+        record = {"sha": sha, "tag": tag, "message": message, "object": {"sha": object_sha, "type": object_type},
+                  "tagger": {"name": tagger["name"], "email": tagger["email"],
+                             "date": when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}}
+        return repo.tag_objects.setdefault(sha, record)
+
+    def _tag_release(self, repo: Repo, release: dict[str, Any], error: ErrorReply) -> Reply | None:
+        """Check a new or updated release as GitHub does; a published one without its tag gets it, lightweight, on
+        ``target_commitish`` (a known commit's SHA or a branch's name). None if fine, else GitHub's 422."""
+        def invalid(code: str, field_name: str) -> Reply:
+            reply: Reply = error(422, "Validation Failed",
+                                 errors=[{"resource": "Release", "code": code, "field": field_name}])
+            return reply
+
+        ref = f"refs/tags/{release['tag_name']}"
+        if not _valid_ref_name(ref):
+            return invalid("invalid", "tag_name")
+        if not release["draft"] and any(
+                other["repo"] == repo.full_name and other["tag_name"] == release["tag_name"] and not other["draft"]
+                and other["id"] != release["id"] for other in self._releases.values()):
+            return invalid("already_exists", "tag_name")  # one published release per tag; drafts may share one
+        if ref in repo.refs:
+            return None  # "Unused if the Git tag already exists."
+        commitish = release["target_commitish"]
+        sha = commitish if commitish in repo.commits else repo.refs.get(f"refs/heads/{commitish}")
+        if sha is None:
+            return invalid("invalid", "target_commitish")
+        if not release["draft"]:  # a draft's tag is made when it is published
+            repo.refs[ref] = sha
+        return None
+
+    def _find_release(self, repo: Repo, params: dict[str, str], token: Token) -> dict[str, Any] | None:
+        """The release ``release_id`` of ``repo``; a draft only for a token that can push."""
+        release = self._releases.get(int(params["release_id"]))
+        if release is None or release["repo"] != repo.full_name or (release["draft"] and token.read_only):
+            return None
+        return release
 
     def _repo(self, full_name: str) -> Repo:
         try:
@@ -1267,6 +1493,70 @@ class FakeGitHub:
             "description": status["description"], "target_url": status["target_url"], "context": status["context"],
             "created_at": status["created_at"], "updated_at": status["updated_at"], "creator": creator,
         }
+
+    def _git_ref_json(self, repo: Repo, name: str) -> dict[str, Any]:
+        api = f"{self.url}/repos/{repo.full_name}"
+        sha = repo.refs[name]
+        kind = self._object_type(repo, sha) or "commit"
+        return {"ref": name, "node_id": _node_id("REF", zlib.crc32(f"{repo.full_name}:{name}".encode())),
+                "url": f"{api}/git/{urllib.parse.quote(name, safe='/')}",
+                "object": {"sha": sha, "type": kind, "url": f"{api}/git/{kind}s/{sha}"}}
+
+    def _git_tag_json(self, repo: Repo, tag: dict[str, Any]) -> dict[str, Any]:
+        api = f"{self.url}/repos/{repo.full_name}"
+        target = tag["object"]
+        return {"node_id": _node_id("TA", zlib.crc32(tag["sha"].encode())), "sha": tag["sha"],
+                "url": f"{api}/git/tags/{tag['sha']}", "tagger": dict(tag["tagger"]),
+                "object": {"sha": target["sha"], "type": target["type"],
+                           "url": f"{api}/git/{target['type']}s/{target['sha']}"},
+                "tag": tag["tag"], "message": tag["message"],
+                "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
+                                 "verified_at": None}}
+
+    def _release_json(self, release: dict[str, Any]) -> dict[str, Any]:
+        repo = self._repos[release["repo"]]
+        api = f"{self.url}/repos/{repo.full_name}"
+        url = f"{api}/releases/{release['id']}"
+        tag = urllib.parse.quote(release["tag_name"], safe="")
+        draft = release["draft"]
+        shown_tag = f"untagged-{hashlib.sha1(str(release['id']).encode()).hexdigest()[:20]}" if draft else tag
+        uploads = ("https://uploads.github.com" if self.server_url == "https://github.com"
+                   else f"{self.server_url}/api/uploads")
+        return {
+            "url": url, "assets_url": f"{url}/assets",
+            "upload_url": f"{uploads}/repos/{repo.full_name}/releases/{release['id']}/assets{{?name,label}}",
+            "html_url": f"{self.server_url}/{repo.full_name}/releases/tag/{shown_tag}", "id": release["id"],
+            "author": self._user_json(release["author"]), "node_id": _node_id("RE", release["id"]),
+            "tag_name": release["tag_name"], "target_commitish": release["target_commitish"], "name": release["name"],
+            "draft": draft, "immutable": False, "prerelease": release["prerelease"],
+            "created_at": release["created_at"], "updated_at": release["updated_at"],
+            "published_at": release["published_at"], "assets": [],
+            "tarball_url": None if draft else f"{api}/tarball/{tag}",
+            "zipball_url": None if draft else f"{api}/zipball/{tag}", "body": release["body"],
+        }
+
+def git_object_sha(kind: str, data: bytes) -> str:
+    """The SHA git gives ``data`` as an object of ``kind`` ("blob", "tag"...): sha1 of "<kind> <bytes>\\0" + data."""
+    return hashlib.sha1(f"{kind} {len(data)}\0".encode() + data).hexdigest()
+
+
+def git_tag_text(object_sha: str, object_type: str, tag: str, name: str, email: str, when: dt.datetime,
+                 message: str) -> bytes:
+    """An annotated tag object as git stores it (what ``git mktag`` reads): its headers, a blank line, the
+    message exactly as given. ``git tag -a -m msg`` stores "msg\\n"; GitHub's API adds no newline."""
+    minutes = int((when.utcoffset() or dt.timedelta(0)).total_seconds()) // 60
+    zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+    return (f"object {object_sha}\ntype {object_type}\ntag {tag}\n"
+            f"tagger {name} <{email}> {int(when.timestamp())} {zone}\n\n{message}").encode("utf-8")
+
+
+def _valid_ref_name(name: str) -> bool:
+    """GitHub's rule (it "start[s] with 'refs' and [has] at least two slashes") and git check-ref-format's."""
+    if not name.startswith("refs/") or name.count("/") < 2 or name.endswith(("/", ".", ".lock")):
+        return False
+    if re.search(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//", name):
+        return False
+    return not any(part.startswith(".") or part.endswith(".lock") for part in name.split("/"))
 
 
 def _node_id(prefix: str, number: int) -> str:
