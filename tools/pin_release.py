@@ -33,6 +33,13 @@ from mlci import ACTION_REPOSITORY  # noqa: E402
 from mlci.pins import COMMIT, VERSION, Pin, pinned, references  # noqa: E402
 
 TEMPLATES = "workflows-templates/*.yml"  # every reference pinned
+# Templates that call an action newer than the pinned release: they work only once a release
+# holds it (until then the setup action installs an mlci without the command). Each waits here,
+# with the action it needs; once a pinned release has that action, its inputs are checked as
+# every other's, and the entry can go.
+AWAITING_RELEASE: dict[str, str] = {
+    "workflows-templates/mlci-release.yml": "actions/release",
+}
 DOCS = ("README.md", "docs/*.md")  # only references already pinned
 
 
@@ -108,8 +115,10 @@ def missing_inputs(root: Path, pin: Pin) -> list[str]:
                 continue
             where = action.removeprefix(prefix).strip("/")
             metadata = git(root, "show", f"{pin.commit}:{where + '/' if where else ''}action.yml")
-            if metadata is None:
+            waiting = AWAITING_RELEASE.get(path.relative_to(root).as_posix()) == where
+            if metadata is None and not waiting:
                 problems.append(f"{path.relative_to(root)}: {action} has no action.yml at {pin.tag}")
+            if metadata is None:
                 continue
             inputs = set((yaml.safe_load(metadata) or {}).get("inputs") or {})
             for name in step.get("with") or {}:

@@ -154,8 +154,9 @@ def init(directory: str, workflow: str, force: bool) -> None:
 
 @cli.command()
 @click.argument("bundle", default=DEFAULT_OUT, type=click.Path(file_okay=False), envvar=BUNDLE_ENV)
-@click.option("--dry-run", is_flag=True, help="Print the tags and model cards it would create, and create nothing.")
-@click.option("--bump", type=click.Choice(["major", "minor", "patch"]),
+@click.option("--dry-run", is_flag=True, envvar="MLCI_DRY_RUN", show_envvar=True,
+              help="Print the tags and model cards it would create, and create nothing.")
+@click.option("--bump", type=click.Choice(["major", "minor", "patch"]), envvar="MLCI_BUMP", show_envvar=True,
               help="The part of the version to bump. Default: from the merged PR's labels (release:major|minor|patch), "
                    "then its conventional title (feat: minor, fix: patch, '!': major), else patch.")
 @click.option("--pr", "pr_number", type=click.IntRange(min=1), help="The number of the PR the commit came from.")
@@ -167,6 +168,8 @@ def release(bundle: str, dry_run: bool, bump: str | None, pr_number: int | None,
     """Version each artifact whose content changed: a GTO tag (name@vX.Y.Z) and its model card.
 
     Needs the bundle `mlci report` made for this commit, with its gates passed (exit 1 otherwise).
+    With a token (GITHUB_TOKEN) in GitHub Actions, the tag goes to GitHub with a release whose body
+    is the model card; without one, the tag stays in the local clone and the card is printed.
     """
     from mlci.commands import release as command
 

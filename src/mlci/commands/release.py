@@ -91,7 +91,7 @@ def run(settings: Settings) -> int:
         if unknown:
             where = f"{config}:{spec.line}" if spec.line else config
             raise ReleaseError(f"{where}: release.artifacts: {unknown[0]!r} is not an artifact of dvc.yaml "
-                                   f"(it declares {', '.join(names) or 'none'}); `dvc artifacts get` finds only those")
+                               f"(it declares {', '.join(names) or 'none'}); `dvc artifacts get` finds only those")
         chosen = [names[n] for n in spec.artifacts]
     if not chosen:
         settings.echo("mlci: nothing to release: dvc.yaml declares no artifacts (add an `artifacts:` section)")
