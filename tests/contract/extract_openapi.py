@@ -75,6 +75,8 @@ OPERATIONS: list[str] = [
     "GET /repos/{owner}/{repo}/contents/{path}",
     # ... and names what a fork's PR changes (workflows, dvc.yaml, code), from GitHub, not the bundle.
     "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+    # mlci release: the versions another run registered meanwhile (each tag with its commit).
+    "GET /repos/{owner}/{repo}/tags",
     # `mlci release` publishes a version: an annotated tag (a tag object, then its refs/tags/ ref) and a release.
     "POST /repos/{owner}/{repo}/git/tags",
     "GET /repos/{owner}/{repo}/git/tags/{tag_sha}",

@@ -472,6 +472,10 @@ class Pull:
     created_at: str
     commits: list[str]
     files: list[str] = field(default_factory=list)  # the paths the PR changes
+    labels: list[str] = field(default_factory=list)
+    body: str | None = None
+    merge_commit: str | None = None  # set when merged: the commit it made on the base branch
+    merged_at: str | None = None
 
 
 BOT = "github-actions[bot]"
@@ -603,6 +607,17 @@ class FakeGitHub:
                         title or (earlier.title if earlier else f"Change #{number}"), state,
                         earlier.created_at if earlier else self._now(), commits)
             self._pulls[(repo, number)] = pull
+            return self._pull_json(pull)
+
+    def merge_pull(self, repo: str, number: int, merge_commit: str, *, labels: list[str] | None = None,
+                   body: str | None = None) -> dict[str, Any]:
+        """Merge pull request ``number`` as ``merge_commit`` (a squash or merge commit on its base), with
+        ``labels`` and a description: what `GET /commits/{sha}/pulls` finds for that commit."""
+        with self._lock:
+            pull = self._pulls[(repo, number)]
+            pull.state, pull.merge_commit, pull.merged_at = "closed", merge_commit, self._now()
+            pull.labels, pull.body = list(labels or []), body
+            self._repo(repo).commits.add(merge_commit)
             return self._pull_json(pull)
 
     def add_comment(self, repo: str, number: int, body: str, *, user: str = BOT, bot: bool | None = None,
@@ -925,8 +940,9 @@ class FakeGitHub:
     def _op_repos_list_pull_requests_associated_with_commit(self, *, repo: Repo, params: dict[str, str],
                                                            query: dict[str, str], **_: Any) -> Reply:
         sha = params["commit_sha"]
-        pulls = sorted((p for p in self._pulls.values() if p.repo == repo.full_name and p.head_sha == sha),
-                       key=lambda p: -p.number)
+        # GitHub lists the PRs a commit belongs to, and the merged PR whose merge commit it is.
+        pulls = sorted((p for p in self._pulls.values() if p.repo == repo.full_name
+                        and (p.head_sha == sha or sha in p.commits or p.merge_commit == sha)), key=lambda p: -p.number)
         return self._page(repo, f"commits/{urllib.parse.quote(sha, safe='')}/pulls", query,
                           [self._pull_simple_json(p) for p in pulls])
 
@@ -1102,6 +1118,22 @@ class FakeGitHub:
         per_page or page here: one answer holds them all."""
         prefix = f"refs/{params['ref']}"
         return Reply(200, [self._git_ref_json(repo, name) for name in sorted(repo.refs) if name.startswith(prefix)])
+
+    def _op_repos_list_tags(self, *, repo: Repo, query: dict[str, str], **_: Any) -> Reply:
+        """The repository's tags, each with the commit it names (an annotated tag peeled), newest name
+        first as GitHub sorts them (by name, descending), paginated."""
+        api = f"{self.url}/repos/{repo.full_name}"
+        items = []
+        for ref, sha in sorted(repo.refs.items(), reverse=True):
+            if not ref.startswith("refs/tags/"):
+                continue
+            name = ref.removeprefix("refs/tags/")
+            commit = repo.tag_objects[sha]["object"]["sha"] if sha in repo.tag_objects else sha
+            items.append({"name": name, "commit": {"sha": commit, "url": f"{api}/commits/{commit}"},
+                          "zipball_url": f"{api}/zipball/refs/tags/{urllib.parse.quote(name, safe='')}",
+                          "tarball_url": f"{api}/tarball/refs/tags/{urllib.parse.quote(name, safe='')}",
+                          "node_id": _node_id("REF", zlib.crc32(ref.encode()))})
+        return self._page(repo, "tags", query, items)
 
     def _op_git_delete_ref(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
         name = f"refs/{params['ref']}"
@@ -1402,10 +1434,13 @@ class FakeGitHub:
             "url": url, "id": pull.id, "node_id": _node_id("PR", pull.id), "html_url": html,
             "diff_url": f"{html}.diff", "patch_url": f"{html}.patch", "issue_url": f"{api}/issues/{pull.number}",
             "number": pull.number, "state": pull.state, "locked": False, "title": pull.title,
-            "user": self._user_json(pull.author), "body": None, "labels": [], "milestone": None,
-            "active_lock_reason": None, "created_at": pull.created_at, "updated_at": pull.created_at,
-            "closed_at": None, "merged_at": None,
-            "merge_commit_sha": hashlib.sha1(f"{pull.head_sha}{pull.base_sha}".encode()).hexdigest(),
+            "user": self._user_json(pull.author), "body": pull.body, "milestone": None,
+            "labels": [{"id": 1000 + i, "node_id": _node_id("LA", 1000 + i), "name": name, "description": "",
+                        "url": f"{api}/labels/{urllib.parse.quote(name)}", "color": "ededed", "default": False}
+                       for i, name in enumerate(pull.labels)],
+            "active_lock_reason": None, "created_at": pull.created_at, "updated_at": pull.merged_at or pull.created_at,
+            "closed_at": pull.merged_at, "merged_at": pull.merged_at,
+            "merge_commit_sha": pull.merge_commit or hashlib.sha1(f"{pull.head_sha}{pull.base_sha}".encode()).hexdigest(),
             "assignee": None, "assignees": [], "requested_reviewers": [], "requested_teams": [],
             "commits_url": f"{url}/commits", "review_comments_url": f"{url}/comments",
             "review_comment_url": f"{api}/pulls/comments{{/number}}",
@@ -1425,7 +1460,7 @@ class FakeGitHub:
         }
 
     def _pull_json(self, pull: Pull) -> dict[str, Any]:
-        return {**self._pull_simple_json(pull), "merged": False, "mergeable": True, "rebaseable": True,
+        return {**self._pull_simple_json(pull), "merged": pull.merged_at is not None, "mergeable": True, "rebaseable": True,
                 "mergeable_state": "clean", "merged_by": None,
                 "comments": len(self._issue_comments(pull.repo, pull.number)), "review_comments": 0,
                 "maintainer_can_modify": pull.head_repo != pull.repo, "commits": 1, "additions": 10,

@@ -49,20 +49,15 @@ def merged_pr(repo: Repository, sha: str) -> Merged | None:
 
 @door
 def remote_versions(repo: Repository, tag_prefix: str) -> dict[str, str]:
-    """The tags on GitHub that start with ``tag_prefix`` (``name@v``), each with its commit."""
-    found: dict[str, str] = {}
-    for ref in repo.get_git_matching_refs(f"tags/{tag_prefix}"):
-        name = ref.ref.removeprefix("refs/tags/")
-        target = ref.object
-        commit = repo.get_git_tag(target.sha).object.sha if target.type == "tag" else target.sha
-        found[name] = commit
-    return found
+    """The tags on GitHub that start with ``tag_prefix`` (``name@v``), each with its commit
+    (the repository's tag list gives both, a page of 100 at a time)."""
+    return {tag.name: tag.commit.sha for tag in repo.get_tags() if tag.name.startswith(tag_prefix)}
 
 
 @door
 def publish(repo: Repository, tag: AnnotatedTag, title: str, body: str) -> Published:
     """The tag and its release on GitHub (see the module's doc); TagTaken when the tag is another's."""
-    from github import GithubException, InputGitAuthor, UnknownObjectException
+    from github import GithubException, InputGitAuthor
 
     existing = _release(repo, tag.name)
     if existing is not None:
@@ -70,10 +65,9 @@ def publish(repo: Repository, tag: AnnotatedTag, title: str, body: str) -> Publi
     date = datetime.fromtimestamp(tag.timestamp, timezone(timedelta(minutes=tag.offset_minutes))).isoformat()
     made = repo.create_git_tag(tag.name, tag.message, tag.commit, "commit",
                                InputGitAuthor(tag.tagger_name, tag.tagger_email, date))
-    ours = False
+    ours = None
     try:
-        repo.create_git_ref(f"refs/tags/{tag.name}", made.sha)
-        ours = True
+        ours = repo.create_git_ref(f"refs/tags/{tag.name}", made.sha)
     except GithubException as exc:
         if exc.status != 422:
             raise
@@ -86,10 +80,10 @@ def publish(repo: Repository, tag: AnnotatedTag, title: str, body: str) -> Publi
     except GithubException as exc:
         if exc.status == 422 and (found := _release(repo, tag.name)) is not None:
             return Published(tag.name, found, created=False)  # made by an attempt whose answer was lost
-        if ours:
+        if ours is not None:
             try:
-                repo.get_git_ref(f"tags/{tag.name}").delete()  # no tag without its release
-            except (GithubException, UnknownObjectException):
+                ours.delete()  # no tag without its release (the ref as created: its URL is GitHub's own)
+            except GithubException:
                 pass
         raise
     return Published(tag.name, release.html_url, created=True)
