@@ -1,4 +1,4 @@
-"""mlci.yaml's ``release:`` section: which artifacts to version, the first version, assets."""
+"""mlci.yaml's ``release:`` section: which artifacts to version, and the first version."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ class ReleaseSpec:
 
     artifacts: tuple[str, ...] | None = None
     first_version: str = DEFAULT_FIRST_VERSION
-    assets: bool = False
     line: int | None = None  # of `release:` in mlci.yaml
 
 
@@ -25,5 +24,4 @@ def parse(section: Any, line: int | None) -> ReleaseSpec:
         return ReleaseSpec(line=line)
     names = section.get("artifacts")
     return ReleaseSpec(artifacts=tuple(names) if names is not None else None,
-                       first_version=section.get("first_version", DEFAULT_FIRST_VERSION),
-                       assets=bool(section.get("assets", False)), line=line)
+                       first_version=section.get("first_version", DEFAULT_FIRST_VERSION), line=line)
