@@ -179,6 +179,27 @@ def release(bundle: str, dry_run: bool, bump: str | None, pr_number: int | None,
 
 
 @cli.command()
+@click.argument("name")
+@click.argument("version")
+@click.argument("stage")
+@click.option("--demote", is_flag=True, help="Take VERSION out of STAGE instead (GTO's name#stage!#N tag).")
+@click.option("--dry-run", is_flag=True, envvar="MLCI_DRY_RUN", show_envvar=True,
+              help="Judge the stage's gates and say what it would do; write no tag.")
+@click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="The policy file. Default: mlci.yaml.")
+def promote(name: str, version: str, stage: str, demote: bool, dry_run: bool, config: str | None) -> None:
+    """Move VERSION of artifact NAME into STAGE: GTO's stage tag (name#stage#N), once the stage's gates pass.
+
+    The gates are mlci.yaml's promote.stages.STAGE, judged on the version's commit against the
+    version in STAGE now; promote.order says which stage must come first; .gto which stages exist.
+    Exit 1 when a gate failed (no tag), 2 for an unknown version or stage, or a stage out of order.
+    """
+    from mlci.commands import promote as command
+
+    _exit(command.run(command.Settings(name=name, version=version, stage=stage, demote=demote, dry_run=dry_run,
+                                       config=config, echo=echo)))
+
+
+@cli.command()
 @click.option("--keep", type=click.Path(file_okay=False), help="Build the example here and keep it (default: a temporary directory, removed afterwards).")
 def demo(keep: str | None) -> None:
     """Build an example DVC project with two PRs and show mlci's report for each."""

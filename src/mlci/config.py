@@ -41,6 +41,8 @@ class Policy:
     take_over_cml: bool = False
     check_name: str = "mlci"
     release: ReleaseSpec = ReleaseSpec()
+    stages: tuple[tuple[str, Policy], ...] = ()  # promote.stages: each stage's own gates
+    stage_order: tuple[str, ...] = ()  # promote.order
 
     def specs(self, key: str) -> tuple[Any, ...]:
         """The specs of the check at ``key`` ("metrics", "checks.data", ...), in mlci.yaml's order."""
@@ -196,8 +198,31 @@ def _show(value: Any) -> str:
 
 
 def _build(data: Mapping[str, Any], lines: Mapping[Path_, int], file: str) -> Policy:
-    from mlci.checks.registry import CHECKS
+    promote = data.get("promote") or {}
+    stages = []
+    for name, section in (promote.get("stages") or {}).items():
+        prefix = ("promote", "stages", name)
+        # The stage's section read as a policy of its own: its lines keep their place in the file.
+        inner = {path[len(prefix):]: line for path, line in lines.items() if path[:len(prefix)] == prefix}
+        stages.append((name, Policy(file=file, project=data.get("project"), checks=_specs(section or {}, inner, file))))
+    return Policy(
+        file=file,
+        project=data.get("project"),
+        use=data.get("policy", "base"),
+        checks=_specs(data, lines, file),
+        comment_mode=(data.get("comment") or {}).get("mode", "update"),
+        take_over_cml=bool((data.get("comment") or {}).get("take_over_cml", False)),
+        check_name=(data.get("check") or {}).get("name", "mlci"),
+        release=release_spec.parse(data.get("release"), lines.get(("release",))),
+        stages=tuple(stages),
+        stage_order=tuple(promote.get("order") or ()),
+    )
+
+
+def _specs(data: Mapping[str, Any], lines: Mapping[Path_, int], file: str) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """Each check's specs from ``data`` (the top of mlci.yaml, or a stage's section)."""
     from mlci.checks.base import Source
+    from mlci.checks.registry import CHECKS
 
     source = Source(file=file, lines=lines, where=lambda path: where(file, lines, path))
     specs = []
@@ -206,13 +231,4 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path_, int], file: str) -> Po
         for part in check.path:
             section = section.get(part) if isinstance(section, Mapping) else None
         specs.append((check.key, check.parse(section, source)))
-    return Policy(
-        file=file,
-        project=data.get("project"),
-        use=data.get("policy", "base"),
-        checks=tuple(specs),
-        comment_mode=(data.get("comment") or {}).get("mode", "update"),
-        take_over_cml=bool((data.get("comment") or {}).get("take_over_cml", False)),
-        check_name=(data.get("check") or {}).get("name", "mlci"),
-        release=release_spec.parse(data.get("release"), lines.get(("release",))),
-    )
+    return tuple(specs)

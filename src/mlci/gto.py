@@ -94,3 +94,47 @@ def tag_name(name: str, version: str) -> str:
 def _quiet() -> Iterator[None]:
     with contextlib.redirect_stdout(io.StringIO()):
         yield
+
+
+def allowed_stages(root: str | Path) -> list[str] | None:
+    """The stages ``.gto`` allows (None: it names none, so any stage is allowed)."""
+    import gto.api
+
+    with _quiet():
+        found = gto.api.get_stages(str(root), allowed=True)
+    return list(found) if found else None
+
+
+def stages_of(root: str | Path, name: str) -> dict[str, list[str]]:
+    """Each registered version of ``name`` with the stages it is in now."""
+    from gto.registry import GitRegistry
+
+    with _quiet(), GitRegistry.from_url(str(root)) as registry:
+        artifact = registry.find_artifact(name, create_new=True)
+        return {v.version: sorted({s.stage for s in v.get_vstages()})
+                for v in artifact.get_versions(active_only=True, include_non_explicit=False)}
+
+
+def assign(root: str | Path, name: str, version: str, stage: str, tagger: tuple[str, str], *,
+           demote: bool = False) -> str:
+    """GTO's stage tag for ``version`` of ``name``: ``name#stage#N`` (``name#stage!#N`` to demote),
+    in the local clone. Its name; ReleaseError when GTO refuses."""
+    import gto.api
+    from gto.exceptions import GTOException
+    from scmrepo.exceptions import SCMError
+
+    try:
+        with _quiet():
+            if demote:
+                event = gto.api.unassign(str(root), name, version=version, stage=stage, author=tagger[0],
+                                         author_email=tagger[1])
+            else:
+                event = gto.api.assign(str(root), name, stage, version=version, author=tagger[0],
+                                       author_email=tagger[1])
+    except GTOException as exc:
+        raise ReleaseError(f"GTO refused to {'demote' if demote else 'promote'} {name} {version} "
+                           f"{'from' if demote else 'to'} {stage}: {exc}") from None
+    except SCMError as exc:
+        cause = f": {exc.__cause__}" if exc.__cause__ else ""
+        raise ReleaseError(f"the stage tag of {name} {version} could not be created: {exc}{cause}") from None
+    return str(event.tag)

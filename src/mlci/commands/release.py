@@ -23,7 +23,7 @@ from mlci.commands import DEFAULT_OUT, Echo, echo
 from mlci.release.bump import Part
 
 if TYPE_CHECKING:
-    from github.Repository import Repository
+    from mlci.github.client import Repository
 
 # The libraries a model card names when the environment has them: the stack that trains and serves.
 KEY_LIBRARIES = ("dvc", "scikit-learn", "xgboost", "lightgbm", "torch", "tensorflow", "onnx", "onnxruntime",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlci.github.client import GitHubError, door
 from mlci.release.plan import Merged
@@ -55,19 +55,16 @@ def remote_versions(repo: Repository, tag_prefix: str) -> dict[str, str]:
 
 
 @door
-def publish(repo: Repository, tag: AnnotatedTag, title: str, body: str) -> Published:
-    """The tag and its release on GitHub (see the module's doc); TagTaken when the tag is another's."""
+def push_tag(repo: Repository, tag: AnnotatedTag) -> Any:
+    """The annotated tag on GitHub: its object, then its ref. The ref made (None: it was there
+    already, for this very commit: a run repeated after a fault); TagTaken when it names another."""
     from github import GithubException, InputGitAuthor
 
-    existing = _release(repo, tag.name)
-    if existing is not None:
-        return Published(tag.name, existing, created=False)
     date = datetime.fromtimestamp(tag.timestamp, timezone(timedelta(minutes=tag.offset_minutes))).isoformat()
     made = repo.create_git_tag(tag.name, tag.message, tag.commit, "commit",
                                InputGitAuthor(tag.tagger_name, tag.tagger_email, date))
-    ours = None
     try:
-        ours = repo.create_git_ref(f"refs/tags/{tag.name}", made.sha)
+        return repo.create_git_ref(f"refs/tags/{tag.name}", made.sha)
     except GithubException as exc:
         if exc.status != 422:
             raise
@@ -75,6 +72,18 @@ def publish(repo: Repository, tag: AnnotatedTag, title: str, body: str) -> Publi
         commit = repo.get_git_tag(ref.object.sha).object.sha if ref.object.type == "tag" else ref.object.sha
         if commit != tag.commit:
             raise TagTaken(tag.name, commit) from None
+        return None
+
+
+@door
+def publish(repo: Repository, tag: AnnotatedTag, title: str, body: str) -> Published:
+    """The tag and its release on GitHub (see the module's doc); TagTaken when the tag is another's."""
+    from github import GithubException
+
+    existing = _release(repo, tag.name)
+    if existing is not None:
+        return Published(tag.name, existing, created=False)
+    ours = push_tag(repo, tag)
     try:
         release = repo.create_git_release(tag.name, name=title, message=body, draft=False, prerelease=False)
     except GithubException as exc:

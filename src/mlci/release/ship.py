@@ -21,7 +21,7 @@ from mlci.release.bump import Bump, next_version, parse
 from mlci.release.plan import Decision
 
 if TYPE_CHECKING:
-    from github.Repository import Repository
+    from mlci.github.client import Repository
 
 ATTEMPTS = 3
 
