@@ -148,3 +148,34 @@ def test_dry_run_touches_nothing_on_github(repo: Path, fake: Any, tmp_path: Path
     code, lines = release(repo, fake, tmp_path, dry_run=True)
     assert code == 0 and lines[0].startswith("mlci: would create tag model@v0.1.0")
     assert fake.requests == [] and fake.tags(REPO) == {}
+
+
+def test_a_promotion_goes_to_github_as_gtos_stage_tag(repo: Path, fake: Any, tmp_path: Path) -> None:
+    from mlci.commands import promote
+
+    assert release(repo, fake, tmp_path)[0] == 0
+    lines: list[str] = []
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN,
+           "GITHUB_OUTPUT": str(tmp_path / "promote-output")}
+    code = promote.run(promote.Settings(name="model", version="v0.1.0", stage="staging", cwd=repo, actions_env=env,
+                                        echo=lambda text, nl=True: lines.append(text)))
+    assert code == 0, lines
+    tag = fake.tags(REPO)["model#staging#1"]
+    assert tag["object"]["object"]["sha"] == head(repo)
+    assert tag["sha"] == sh(repo, "git", "rev-parse", "refs/tags/model#staging#1").stdout.strip()
+    (tmp_path / "output").write_text((tmp_path / "promote-output").read_text())
+    assert {k: outputs(tmp_path)[k] for k in ("event", "name", "version", "stage")} == {
+        "event": "assignment", "name": "model", "version": "v0.1.0", "stage": "staging"}
+
+
+def test_a_promotion_github_refuses_leaves_no_stage_tag(repo: Path, fake: Any, tmp_path: Path) -> None:
+    from mlci.commands import promote
+
+    assert release(repo, fake, tmp_path)[0] == 0
+    fake.inject("POST", r"/git/refs$", status=403, body={"message": "Resource not accessible by integration"})
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN}
+    with pytest.raises(MlciError, match="GitHub answered 403"):
+        promote.run(promote.Settings(name="model", version="v0.1.0", stage="staging", cwd=repo, actions_env=env,
+                                     echo=lambda text, nl=True: None))
+    assert "model#staging#1" not in fake.tags(REPO)
+    assert sh(repo, "git", "tag", "--list", "model#*").stdout == ""
