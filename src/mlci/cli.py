@@ -184,9 +184,14 @@ def release(bundle: str, dry_run: bool, bump: str | None, pr_number: int | None,
 @click.argument("stage")
 @click.option("--demote", is_flag=True, help="Take VERSION out of STAGE instead (GTO's name#stage!#N tag).")
 @click.option("--dry-run", is_flag=True, envvar="MLCI_DRY_RUN", show_envvar=True,
-              help="Judge the stage's gates and say what it would do; write no tag.")
+              help="Judge the stage's gates (even for a version in STAGE: a deployment's re-check) and say what "
+                   "it would do; write no tag.")
+@click.option("--dispatch", envvar="MLCI_DISPATCH", show_envvar=True,
+              help="A workflow (file name or id) to start once the tag is on GitHub, with inputs name, version "
+                   "and stage: tags pushed with the job's own token start none.")
 @click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="The policy file. Default: mlci.yaml.")
-def promote(name: str, version: str, stage: str, demote: bool, dry_run: bool, config: str | None) -> None:
+def promote(name: str, version: str, stage: str, demote: bool, dry_run: bool, dispatch: str | None,
+            config: str | None) -> None:
     """Move VERSION of artifact NAME into STAGE: GTO's stage tag (name#stage#N), once the stage's gates pass.
 
     The gates are mlci.yaml's promote.stages.STAGE, judged on the version's commit against the
@@ -196,7 +201,7 @@ def promote(name: str, version: str, stage: str, demote: bool, dry_run: bool, co
     from mlci.commands import promote as command
 
     _exit(command.run(command.Settings(name=name, version=version, stage=stage, demote=demote, dry_run=dry_run,
-                                       config=config, echo=echo)))
+                                       dispatch=dispatch or None, config=config, echo=echo)))
 
 
 @cli.command()

@@ -77,6 +77,8 @@ OPERATIONS: list[str] = [
     "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
     # mlci release: the versions another run registered meanwhile (each tag with its commit).
     "GET /repos/{owner}/{repo}/tags",
+    # mlci promote --dispatch: start the deployment (tags pushed with GITHUB_TOKEN start no workflow).
+    "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
     # `mlci release` publishes a version: an annotated tag (a tag object, then its refs/tags/ ref) and a release.
     "POST /repos/{owner}/{repo}/git/tags",
     "GET /repos/{owner}/{repo}/git/tags/{tag_sha}",

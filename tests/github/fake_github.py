@@ -503,6 +503,7 @@ class FakeGitHub:
         self._check_runs: dict[int, dict[str, Any]] = {}
         self._statuses: list[dict[str, Any]] = []
         self._releases: dict[int, dict[str, Any]] = {}
+        self._dispatches: list[dict[str, Any]] = []
         self._injections: list[Injection] = []
         self._ids = {kind: itertools.count(start) for kind, start in
                      (("repo", 1_296_269), ("pull", 1_934_000_001), ("comment", 2_700_000_001),
@@ -1118,6 +1119,25 @@ class FakeGitHub:
         per_page or page here: one answer holds them all."""
         prefix = f"refs/{params['ref']}"
         return Reply(200, [self._git_ref_json(repo, name) for name in sorted(repo.refs) if name.startswith(prefix)])
+
+    def _op_actions_create_workflow_dispatch(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                                             error: ErrorReply, **_: Any) -> Reply:
+        """A workflow_dispatch event: recorded (``dispatches``); 204 as GitHub answers without run details.
+        A workflow is known by its file name or its id; this fake knows every ``*.yml`` name."""
+        workflow = params["workflow_id"]
+        if not (workflow.isdigit() or workflow.endswith((".yml", ".yaml"))):
+            return error(404, "Not Found")
+        ref = body["ref"]
+        if ref not in (repo.default_branch, *(r.removeprefix("refs/heads/") for r in repo.refs)):
+            return error(422, f"No ref found for: {ref}")
+        self._dispatches.append({"repo": repo.full_name, "workflow": workflow, "ref": ref,
+                                 "inputs": dict(body.get("inputs") or {})})
+        return Reply(204)
+
+    def dispatches(self, repo: str) -> list[dict[str, Any]]:
+        """The workflow_dispatch events started on ``repo``, in order: workflow, ref, inputs."""
+        with self._lock:
+            return [dict(d) for d in self._dispatches if d["repo"] == repo]
 
     def _op_repos_list_tags(self, *, repo: Repo, query: dict[str, str], **_: Any) -> Reply:
         """The repository's tags, each with the commit it names (an annotated tag peeled), newest name

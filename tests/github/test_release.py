@@ -168,6 +168,21 @@ def test_a_promotion_goes_to_github_as_gtos_stage_tag(repo: Path, fake: Any, tmp
         "event": "assignment", "name": "model", "version": "v0.1.0", "stage": "staging"}
 
 
+def test_a_promotion_starts_the_deployment_the_tag_cannot(repo: Path, fake: Any, tmp_path: Path) -> None:
+    """Tags pushed with the job's own token start no workflow: --dispatch starts the deploy workflow by name."""
+    from mlci.commands import promote
+
+    assert release(repo, fake, tmp_path)[0] == 0
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN}
+    lines: list[str] = []
+    code = promote.run(promote.Settings(name="model", version="v0.1.0", stage="prod", cwd=repo, actions_env=env,
+                                        dispatch="mlci-deploy.yml", echo=lambda text, nl=True: lines.append(text)))
+    assert code == 0, lines
+    assert fake.dispatches(REPO) == [{"repo": REPO, "workflow": "mlci-deploy.yml", "ref": "main",
+                                      "inputs": {"name": "model", "version": "v0.1.0", "stage": "prod"}}]
+    assert lines[-1] == "mlci: started mlci-deploy.yml for model v0.1.0 in prod"
+
+
 def test_a_promotion_github_refuses_leaves_no_stage_tag(repo: Path, fake: Any, tmp_path: Path) -> None:
     from mlci.commands import promote
 

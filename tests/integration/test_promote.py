@@ -72,6 +72,11 @@ def test_a_better_version_goes_to_prod_and_gto_sees_it(repo: Path, capsys: pytes
     assert "the prod gates passed for model v0.2.0" in out
     assert stages(repo) == {"staging": "v0.2.0", "prod": "v0.2.0"}
     assert gto_show(repo)["model"]["stage"] == {"staging": "v0.2.0", "prod": "v0.2.0"}  # `gto show`'s registry view
+    # What the deploy workflow runs on the tagged commit: the stage's gates judged again, nothing written.
+    before = tags(repo)
+    code, out, _ = run_main(["promote", "model", "v0.2.0", "prod", "--dry-run"], capsys)
+    assert code == 0 and "the prod gates passed for model v0.2.0" in out and "would promote" in out
+    assert tags(repo) == before
 
 
 def test_no_prod_before_staging(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

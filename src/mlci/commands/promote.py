@@ -29,7 +29,8 @@ class Settings:
     stage: str
     cwd: str | Path = "."
     demote: bool = False
-    dry_run: bool = False
+    dry_run: bool = False  # judge the stage's gates (even for a version in the stage: the deploy's re-check), write nothing
+    dispatch: str | None = None  # a workflow to start once the tag is on GitHub (file name or id), with name/version/stage
     config: str | None = None  # default: mlci.yaml in the work tree
     token: str | None = None  # None: GITHUB_TOKEN, then GH_TOKEN; without one, the tag stays local
     actions_env: Mapping[str, str] | None = None
@@ -59,13 +60,13 @@ def run(settings: Settings) -> int:
             settings.echo(f"mlci: {name} {version} is not in {stage}: nothing to demote")
             return 0
     else:
-        if stage in in_stage:
+        if stage in in_stage and not settings.dry_run:
             settings.echo(f"mlci: {name} {version} is in {stage} already")
             return 0
         order = policy.stage_order if policy else ()
         if stage in order and order.index(stage) > 0:
             before = order[order.index(stage) - 1]
-            if before not in in_stage:
+            if before not in in_stage and stage not in in_stage:
                 raise ReleaseError(f"{name} {version} must be in {before} before {stage} (promote.order: "
                                    f"{' → '.join(order)}); it is in {', '.join(in_stage) or 'no stage'}")
         verdict = _judge(settings, root, policy, registered)
@@ -76,8 +77,10 @@ def run(settings: Settings) -> int:
                       f"{'from' if settings.demote else 'to'} {stage}")
         return 0
     tag = gto.assign(root, name, version, stage, git.identity(root), demote=settings.demote)
-    _push(settings, root, tag)
+    dispatched = _push(settings, root, tag)
     settings.echo(f"mlci: created tag {tag}: {name} {version} {'leaves' if settings.demote else 'enters'} {stage}")
+    if dispatched:
+        settings.echo(f"mlci: started {settings.dispatch} for {name} {version} in {stage}")
     _outputs(settings, root, tag)
     return 0
 
@@ -142,23 +145,34 @@ def _judge(settings: Settings, root: Path, policy: Policy | None, registered: di
     return 0
 
 
-def _push(settings: Settings, root: Path, tag: str) -> None:
+def _push(settings: Settings, root: Path, tag: str) -> bool:
+    """The stage tag on GitHub, then (``--dispatch``) the deployment started: True when started.
+    Tags pushed with the job's own token start no workflow, so the promotion starts it by name."""
     from mlci import git
+    from mlci.errors import ReleaseError
 
     env = os.environ if settings.actions_env is None else settings.actions_env
     token = settings.token or env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None
     repository = env.get("GITHUB_REPOSITORY") or None
     if token is None or repository is None:
-        return
+        if settings.dispatch:
+            git.delete_tag(root, tag)
+            raise ReleaseError(f"--dispatch {settings.dispatch} needs GitHub: a token (GITHUB_TOKEN) and "
+                               "GITHUB_REPOSITORY")
+        return False
     from mlci.github.client import open_repository
-    from mlci.github.releases import push_tag
+    from mlci.github.releases import dispatch, push_tag
 
     try:
         with open_repository(token, env.get("GITHUB_API_URL"), repository) as repo:
             push_tag(repo, git.annotated_tag(root, tag))
+            if settings.dispatch:
+                dispatch(repo, settings.dispatch, {"name": settings.name, "version": settings.version,
+                                                   "stage": settings.stage})
     except BaseException:
         git.delete_tag(root, tag)  # what GitHub does not hold is not kept here either
         raise
+    return settings.dispatch is not None
 
 
 def _outputs(settings: Settings, root: Path, tag: str) -> None:

@@ -98,6 +98,18 @@ def publish(repo: Repository, tag: AnnotatedTag, title: str, body: str) -> Publi
     return Published(tag.name, release.html_url, created=True)
 
 
+@door
+def dispatch(repo: Repository, workflow: str, inputs: dict[str, str]) -> None:
+    """Start ``workflow`` (its file name or id) on the default branch with ``inputs``
+    (workflow_dispatch: the one event the job's own token may start)."""
+    from mlci.github.contents import default_branch
+
+    ref = default_branch(repo)
+    found = repo.get_workflow(int(workflow) if workflow.isdigit() else workflow)
+    if not found.create_dispatch(ref, inputs):
+        raise GitHubError(422, f"{workflow} was not started (GitHub refused the dispatch on {ref})")
+
+
 def _release(repo: Repository, tag: str) -> str | None:
     from github import UnknownObjectException
 
