@@ -39,6 +39,8 @@ TEMPLATES = "workflows-templates/*.yml"  # every reference pinned
 # every other's, and the entry can go.
 AWAITING_RELEASE: dict[str, str] = {
     "workflows-templates/mlci-release.yml": "actions/release",
+    "workflows-templates/mlci-promote.yml": "actions/promote",
+    "workflows-templates/mlci-deploy.yml": "actions/promote",
 }
 DOCS = ("README.md", "docs/*.md")  # only references already pinned
 

@@ -182,7 +182,8 @@ def release(bundle: str, dry_run: bool, bump: str | None, pr_number: int | None,
 @click.argument("name")
 @click.argument("version")
 @click.argument("stage")
-@click.option("--demote", is_flag=True, help="Take VERSION out of STAGE instead (GTO's name#stage!#N tag).")
+@click.option("--demote", is_flag=True, envvar="MLCI_DEMOTE", show_envvar=True,
+              help="Take VERSION out of STAGE instead (GTO's name#stage!#N tag).")
 @click.option("--dry-run", is_flag=True, envvar="MLCI_DRY_RUN", show_envvar=True,
               help="Judge the stage's gates (even for a version in STAGE: a deployment's re-check) and say what "
                    "it would do; write no tag.")
@@ -202,6 +203,15 @@ def promote(name: str, version: str, stage: str, demote: bool, dry_run: bool, di
 
     _exit(command.run(command.Settings(name=name, version=version, stage=stage, demote=demote, dry_run=dry_run,
                                        dispatch=dispatch or None, config=config, echo=echo)))
+
+
+@cli.command("check-ref")
+@click.argument("ref", envvar="GITHUB_REF")
+def check_ref(ref: str) -> None:
+    """What the GTO tag REF says (default: GITHUB_REF): event, name, version, stage, as gto-action's outputs."""
+    from mlci.commands import check_ref as command
+
+    _exit(command.run(command.Settings(ref=ref, echo=echo)))
 
 
 @cli.command()

@@ -96,6 +96,28 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+def parse_tag(tag: str) -> dict[str, str] | None:
+    """What a GTO tag says (its name alone, no repository needed): ``event`` (registration,
+    assignment, deassignment, deregistration, deprecation), ``name``, ``version`` and ``stage``
+    (empty where the tag has none); None for a tag that is not GTO's."""
+    from gto.constants import tag_re
+
+    found = tag_re.fullmatch(tag)
+    if not found:
+        return None
+    cancel = bool(found["cancel"])
+    if found["deprecated"]:
+        event = "deprecation"
+    elif found["stage"]:
+        event = "deassignment" if cancel else "assignment"
+    elif found["version"]:
+        event = "deregistration" if cancel else "registration"
+    else:
+        event = "creation"
+    return {"event": event, "name": found["artifact"].replace("=", ":"), "version": found["version"] or "",
+            "stage": found["stage"] or ""}
+
+
 def allowed_stages(root: str | Path) -> list[str] | None:
     """The stages ``.gto`` allows (None: it names none, so any stage is allowed)."""
     import gto.api

@@ -121,3 +121,13 @@ def test_a_check_beyond_metrics_needs_the_versions_commit(repo: Path, capsys: py
     code, _, err = run_main(["promote", "model", "v0.1.0", "staging"], capsys)
     assert code == 2 and "check out its commit first" in err
     assert sh(repo, "git", "tag", "--list", "model#*").stdout == ""
+
+
+def test_check_ref_says_what_a_tag_says_as_gto_action_does(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_main(["promote", "model", "v0.1.0", "staging"], capsys)[0] == 0
+    code, out, _ = run_main(["check-ref", "refs/tags/model#staging#1"], capsys)
+    assert code == 0 and out == "event=assignment name=model version=v0.1.0 stage=staging\n"
+    code, out, _ = run_main(["check-ref", "model@v0.1.0"], capsys)
+    assert code == 0 and out == "event=registration name=model version=v0.1.0 stage=\n"
+    code, _, err = run_main(["check-ref", "v1.0.0"], capsys)
+    assert code == 2 and "'v1.0.0' is not a GTO tag" in err

@@ -31,7 +31,7 @@ from tests.repo_helpers import init_repo
 ROOT = Path(__file__).resolve().parents[2]
 ACTIONS = sorted([ROOT / "action.yml", *ROOT.glob("actions/*/action.yml")])
 TEMPLATES = sorted((ROOT / "workflows-templates").glob("*.yml"))
-SUB_ACTIONS = ("setup", "repro", "report", "gate", "publish", "release")
+SUB_ACTIONS = ("setup", "repro", "report", "gate", "publish", "release", "promote")
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # A `uses:` line pinned by commit with its version in a comment: the form Dependabot bumps.
 PINNED = re.compile(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
@@ -86,6 +86,7 @@ def test_the_files_exist() -> None:
     assert {p.parent.name for p in ACTIONS[1:]} >= set(SUB_ACTIONS)
     assert {p.name for p in TEMPLATES} >= {
         "mlci-pull-request.yml", "mlci-pull-request-fork-safe.yml", "mlci-publish.yml", "mlci-release.yml",
+        "mlci-promote.yml", "mlci-deploy.yml",
     }
 
 
@@ -202,7 +203,7 @@ def test_every_install_step_mlci_init_writes_passes_actionlint_and_zizmor(plugin
                 text = depfiles.with_step(template.read_text(), deps, plugin)
                 (folder / f"{deps.kind}-{template.name}").write_text(text)
     written = sorted(folder.iterdir())
-    assert len(written) == 3 * len(INSTALL_STEPS)  # the three templates that install dependencies
+    assert len(written) == 4 * len(INSTALL_STEPS)  # the four templates that install dependencies
     proc = _run([_tool("actionlint"), "-oneline", *map(str, written)], cwd=tmp_path)
     assert proc.returncode == 0 and not proc.stdout.strip(), _report(proc)
     proc = _zizmor(*map(str, written), cwd=tmp_path)
