@@ -122,6 +122,7 @@ def workflows() -> dict[str, str]:
         "mlci-pull-request.yml": template("mlci-pull-request.yml"),
         "mlci-pull-request-fork-safe.yml": template("mlci-pull-request-fork-safe.yml"),
         "mlci-publish.yml": (TEMPLATES / "mlci-publish.yml").read_text(),  # as shipped
+        "mlci-release.yml": template("mlci-release.yml"),
     }
 
 
@@ -367,6 +368,38 @@ def test_the_pull_request_template_on_the_default_branch_fills_the_dvc_remote(
     assert any(p.relative_to(merged.dvc_remote).parts[0] == "runs" for p in pushed), "no run-cache entry pushed"
     assert any(p.relative_to(merged.dvc_remote).parts[0] == "files" for p in pushed), "no output pushed"
     assert {p for p in (demo.root / "remote").rglob("*") if p.is_file()} == shared_before  # the other tests' remote
+
+
+def test_the_release_template_versions_the_merged_model(github: FakeGitHub, act: Act, demo: Demo,
+                                                         tmp_path: Path) -> None:
+    """workflows-templates/mlci-release.yml on the push that merges the better model: its gates pass, so the
+    model gets its first version, GTO's tag on GitHub, and a release whose body is the model card, naming the
+    PR it came from; the step outputs are gto-action's."""
+    merged = merged_checkout(demo, IMPROVE, tmp_path / "main", REPO)
+    git(merged.path, "commit", "-q", "-am", "Use this run's DVC remote")  # a release needs a clean work tree
+    after = git(merged.path, "rev-parse", "HEAD")
+    github.add_commit(REPO, after)
+    github.add_branch(REPO, BASE_BRANCH, after)
+    github.add_pull(REPO, 21, "1" * 40, merged.before, title=IMPROVE.title)
+    github.merge_pull(REPO, 21, after, labels=["release:minor"])
+    event = events.push(repository=REPO, branch=BASE_BRANCH, before=merged.before, after=after,
+                        default_branch=BASE_BRANCH)
+    result = act.run("push", event, merged.path, merged.path / ".github/workflows/mlci-release.yml", token=TOKEN,
+                     run_id=6201)
+    assert result.returncode == 0 and "Job succeeded" in result.log, str(result)
+    assert_clean_log(result)
+    tag = github.tags(REPO)["diabetes-risk@v0.1.0"]
+    assert tag["object"]["object"]["sha"] == after and tag["object"]["message"].startswith("Registering artifact")
+    [release] = github.releases(REPO)
+    assert release["tag_name"] == "diabetes-risk@v0.1.0" and release["name"] == "diabetes-risk v0.1.0"
+    body = release["body"]
+    assert body.startswith("## diabetes-risk v0.1.0\n") and f'from #21 "{IMPROVE.title}"' in body
+    assert "passed (policy `mlci.yaml`" in body and "| model | `models/model.pkl` |" in body
+    outputs = result.set_outputs()
+    assert {k: outputs[k] for k in ("event", "name", "version", "stage", "type", "path")} == {
+        "event": "registration", "name": "diabetes-risk", "version": "v0.1.0", "stage": "", "type": "model",
+        "path": "models/model.pkl"}
+    assert outputs["release-url"] == release["html_url"]
 
 
 FORGE_BUNDLE = """\
