@@ -140,11 +140,11 @@ def _tensor(item: Mapping[str, Any], spec: TensorSpec) -> npt.NDArray[Any]:
                          f"{' in shape ' + str(list(array.shape)) if array.ndim > 1 else ''}, shape {shape} holds {size}")
     if array.size == 0:
         return np.zeros(shape, dtype=dtype)
-    return _convert(array, datatype, dtype, where).reshape(shape)
+    return _convert(array, data, datatype, dtype, where).reshape(shape)
 
 
-def _convert(array: npt.NDArray[Any], datatype: str, dtype: str, where: str) -> npt.NDArray[Any]:
-    """``array`` (as JSON gave it) as ``dtype``, when its elements are of the datatype's kind."""
+def _convert(array: npt.NDArray[Any], data: list[Any], datatype: str, dtype: str, where: str) -> npt.NDArray[Any]:
+    """``array`` (numpy's reading of ``data``) as ``dtype``, when its elements are of the datatype's kind."""
     import numpy as np
 
     kind = array.dtype.kind
@@ -159,14 +159,18 @@ def _convert(array: npt.NDArray[Any], datatype: str, dtype: str, where: str) -> 
     if datatype in _FLOATS:
         if kind not in "iuf":
             raise BadRequest(f"{where}: {datatype} data must be numbers")
-        converted = array.astype(dtype)
+        with np.errstate(over="ignore"):
+            converted = array.astype(dtype)
         if not np.isfinite(converted).all():
             raise BadRequest(f"{where}: a value is out of {datatype}'s range")
         return converted
     assert datatype in _INTEGERS
-    if kind not in "iu":
-        raise BadRequest(f"{where}: {datatype} data must be integers")
     info = np.iinfo(dtype)
+    if kind not in "iu":
+        # numpy reads [2**63, 1] as floats: integers all the same, but too large for one type
+        if kind == "f" and all(type(value) is int for value in np.array(data, dtype=object).flat):
+            raise BadRequest(f"{where}: a value is out of {datatype}'s range ({info.min} to {info.max})")
+        raise BadRequest(f"{where}: {datatype} data must be integers")
     if int(array.min()) < info.min or int(array.max()) > info.max:
         raise BadRequest(f"{where}: a value is out of {datatype}'s range ({info.min} to {info.max})")
     return array.astype(dtype)
