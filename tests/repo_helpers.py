@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,24 @@ def init_repo(path: Path, *, metrics: dict[str, Any] | None = None, params: dict
     write(path, ".gitignore", "/model.bin\n/mlci-report/\n")
     commit(path, "base")
     return path
+
+
+@contextlib.contextmanager
+def pinned_git_env() -> Iterator[None]:
+    """tests/conftest.py's pinned identity and dates, for a module fixture (which runs before the
+    autouse fixture that sets them): the environment as it was, afterwards."""
+    from tests.conftest import GIT_ENV
+
+    old = {k: os.environ.get(k) for k in GIT_ENV}
+    os.environ.update(GIT_ENV)
+    try:
+        yield
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def copy_repo(src: Path, dst: Path) -> Path:

@@ -74,14 +74,7 @@ def _load(text: str, file: str, limits: Limits, *, lines: bool) -> tuple[Any, di
     loader: _Loader | None = None
     try:
         loader = _Loader(text, limits)
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}
-        _check_size(node, file, limits)
-        found: dict[Path_, int] = {}
-        if lines:
-            _walk(node, (), found, file)
-        return loader.construct_document(node), found
+        return _document(loader, file, limits, lines=lines)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{file}:{mark.line + 1}" if mark else file
@@ -120,14 +113,7 @@ def _load_fast(text: str, file: str, limits: Limits, *, lines: bool) -> tuple[An
             if depth >= limits.depth or events > 2 * limits.nodes:
                 return None
         loader = _CLoader(text)
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}
-        _check_size(node, file, limits)
-        found: dict[Path_, int] = {}
-        if lines:
-            _walk(node, (), found, file)
-        return loader.construct_document(node), found
+        return _document(loader, file, limits, lines=lines)
     except ConfigError:
         raise  # mlci's own words on the document's nodes, the same in both paths
     except Exception:  # noqa: BLE001 - any complaint of libyaml's is said again, exactly, by the pure path
@@ -138,6 +124,20 @@ def _load_fast(text: str, file: str, limits: Limits, *, lines: bool) -> tuple[An
 
 
 _CLoader: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
+
+def _document(loader: yaml.SafeLoader | yaml.CSafeLoader, file: str, limits: Limits, *,
+              lines: bool) -> tuple[Any, dict[Path_, int]]:
+    """The loader's one document: composed, held to ``limits`` with its aliases counted, its
+    lines recorded (``lines``), then constructed."""
+    node = loader.get_single_node()
+    if node is None:
+        return None, {}
+    _check_size(node, file, limits)
+    found: dict[Path_, int] = {}
+    if lines:
+        _walk(node, (), found, file)
+    return loader.construct_document(node), found
 
 
 class _Beyond(yaml.composer.ComposerError):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import run_main
-from tests.repo_helpers import commit, copy_repo, init_repo, sh, write
+from tests.repo_helpers import commit, copy_repo, init_repo, pinned_git_env, sh, write
 
 GOOD_POLICY = "version: 1\nmetrics:\n  accuracy: {min: 0.5}\n"
 
@@ -27,19 +27,9 @@ def bomb(levels: int = 7, width: int = 10) -> str:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import GIT_ENV
-
-    old = {k: os.environ.get(k) for k in GIT_ENV}
-    os.environ.update(GIT_ENV)
-    try:
+    with pinned_git_env():
         path = init_repo(tmp_path_factory.mktemp("hostile") / "repo")
         sh(path, "git", "checkout", "-q", "-b", "feature")
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return path
 
 

@@ -3,7 +3,6 @@ the other, the merged PR's bump, and two runs racing for one version number."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,8 @@ import pytest
 from mlci.commands import release as command
 from mlci.errors import MlciError
 from tests.cli import run_main
-from tests.integration.test_release import WITH_ARTIFACT
-from tests.repo_helpers import commit, copy_repo, dvc, init_repo, sh, write
+from tests.integration.test_release import released_template
+from tests.repo_helpers import commit, copy_repo, dvc, sh, write
 
 REPO = "acme/churn"
 TOKEN = "ghs_release_token_0123456789"
@@ -21,22 +20,7 @@ TOKEN = "ghs_release_token_0123456789"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import GIT_ENV
-
-    old = {k: os.environ.get(k) for k in GIT_ENV}
-    os.environ.update(GIT_ENV)
-    try:
-        path = init_repo(tmp_path_factory.mktemp("release-gh") / "repo")
-        write(path, "dvc.yaml", WITH_ARTIFACT)
-        dvc(path, "repro", "-q")
-        commit(path, "the first model")
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    return path
+    return released_template(tmp_path_factory.mktemp("release-gh") / "repo")
 
 
 @pytest.fixture

@@ -10,25 +10,13 @@ import pytest
 
 from mlci.context import RunContext
 from mlci.errors import DvcError, GitError, MlciError
-from tests.repo_helpers import build_report, commit, copy_repo, init_repo, sh, write
+from tests.repo_helpers import build_report, commit, copy_repo, init_repo, pinned_git_env, sh, write
 
 
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import GIT_ENV
-
-    import os
-
-    old = {k: os.environ.get(k) for k in GIT_ENV}
-    os.environ.update(GIT_ENV)
-    try:
+    with pinned_git_env():
         return init_repo(tmp_path_factory.mktemp("template") / "repo")
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture

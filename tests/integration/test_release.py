@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,28 +10,23 @@ from pathlib import Path
 import pytest
 
 from tests.cli import run_main
-from tests.repo_helpers import DVC_YAML, commit, copy_repo, dvc, init_repo, sh, write
+from tests.repo_helpers import DVC_YAML, commit, copy_repo, dvc, init_repo, pinned_git_env, sh, write
 
 WITH_ARTIFACT = {**DVC_YAML, "artifacts": {"model": {"path": "model.bin", "type": "model", "desc": "The model"}}}
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import GIT_ENV
+    return released_template(tmp_path_factory.mktemp("release") / "repo")
 
-    old = {k: os.environ.get(k) for k in GIT_ENV}
-    os.environ.update(GIT_ENV)
-    try:
-        path = init_repo(tmp_path_factory.mktemp("release") / "repo")
+
+def released_template(path: Path) -> Path:
+    """A repository whose dvc.yaml declares its model as an artifact, the pipeline run and committed."""
+    with pinned_git_env():
+        init_repo(path)
         write(path, "dvc.yaml", WITH_ARTIFACT)
         dvc(path, "repro", "-q")
         commit(path, "the first model")
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return path
 
 
