@@ -111,6 +111,12 @@ def status_paths(cwd: str | Path) -> list[str]:
     return paths
 
 
+def changed_tracked(cwd: str | Path) -> list[str]:
+    """Tracked files that differ from HEAD, in the work tree or the index (untracked ones left out)."""
+    _, out, _ = _git(cwd, "status", "--porcelain", "-z", "--untracked-files=no", "--no-renames")
+    return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+
+
 def show_file(cwd: str | Path, sha: str, path: str) -> str | None:
     """The content of ``path`` (relative to the repository root) at ``sha``; None when absent.
     UnicodeDecodeError when it is not UTF-8: the caller names the file."""

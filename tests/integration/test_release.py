@@ -107,6 +107,11 @@ def test_a_commit_that_leaves_the_model_alone_gets_no_version(repo: Path, capsys
     assert tags(repo) == ["model@v0.1.0"]
 
 
+def test_an_untracked_file_is_not_the_commits_and_does_not_stop_it(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo, "pip-log.txt", "an installer's leftovers\n")
+    assert release(capsys)[0] == 0 and tags(repo) == ["model@v0.1.0"]
+
+
 def test_dry_run_prints_the_tag_and_card_and_creates_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = release(capsys, "--dry-run")
     assert code == 0 and out.startswith("mlci: would create tag model@v0.1.0")
@@ -123,7 +128,7 @@ def test_failed_gates_release_nothing(repo: Path, capsys: pytest.CaptureFixture[
 
 
 @pytest.mark.parametrize(("change", "needle"), [
-    (lambda repo: write(repo, "scratch.txt", "x\n"), "the work tree has changes not in"),
+    (lambda repo: write(repo, "train.py", "# edited\n"), "the work tree has changes not in"),
     (lambda repo: (write(repo, "mlci.yaml", "version: 1\nrelease:\n  artifacts: [modle]\n"), commit(repo, "p")),
      "mlci.yaml:2: release.artifacts: 'modle' is not an artifact of dvc.yaml (it declares model)"),
     (lambda repo: (write(repo, "mlci.yaml", "version: 1\nrelease:\n  first_version: 1.0\n"), commit(repo, "p")),

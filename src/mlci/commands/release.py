@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import platform
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,9 +21,15 @@ from pathlib import Path
 
 from mlci.commands import DEFAULT_OUT, Echo, echo
 from mlci.release.bump import Part
+from mlci.release.plan import Merged
+from mlci.release.spec import ReleaseSpec
 
 if TYPE_CHECKING:
     from mlci.github.client import Repository
+    from mlci.release.lineage import Entry
+    from mlci.release.plan import Decision
+    from mlci.release.records import Artifact
+    from mlci.report import Report
 
 # The libraries a model card names when the environment has them: the stack that trains and serves.
 KEY_LIBRARIES = ("dvc", "scikit-learn", "xgboost", "lightgbm", "torch", "tensorflow", "onnx", "onnxruntime",
@@ -47,52 +53,23 @@ class Settings:
 
 def run(settings: Settings) -> int:
     """0 when every artifact is released or has nothing to release; 1 when the commit's gates failed."""
-    from mlci import compare, dvc, git, gto
+    from mlci import dvc, git, gto
     from mlci.bundle import read_bundle
-    from mlci.config import load_policy
-    from mlci.errors import ReleaseError
     from mlci.release import bump as bumps
     from mlci.release import lineage
-    from mlci.release.plan import Merged, decide
+    from mlci.release.plan import decide
     from mlci.release.ship import ship
-    from mlci.render.card import Card, model_card
-    from mlci.safeload import read_text
-    from mlci.yamlfile import POLICY_LIMITS
 
     root = git.toplevel(settings.cwd)
     commit = git.rev_parse(root, "HEAD")
     report = read_bundle(settings.bundle)
-    if report.context.head.sha != commit:
-        raise ReleaseError(f"{settings.bundle}: its report is of {str(report.context.head.sha)[:7]}, not of HEAD "
-                           f"({commit[:7]}); run `mlci report` on this commit first")
-    bundle_path = Path(settings.bundle).resolve()
-    dirty = [p for p in git.status_paths(root) if not _within(root / p, bundle_path)]
-    if dirty:
-        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-        raise ReleaseError(f"the work tree has changes not in {commit[:7]} ({shown}): a version names a commit, "
-                           "so release from a clean checkout")
+    _refuse_another_commit(settings, root, commit, report)
     if report.verdict == "fail":  # None: no policy, so no gate to pass
         failed = [g for g in report.gates if g.blocking]
         settings.echo(f"mlci: no release: the gates failed on {commit[:7]} "
                       f"({'; '.join(f'{g.subject}: {g.reason}' for g in failed[:5]) or report.verdict})")
         return 1
-
-    config = settings.config or "mlci.yaml"
-    try:
-        policy = load_policy(read_text(Path(root, config), POLICY_LIMITS.bytes), config)
-    except FileNotFoundError:
-        policy = load_policy("version: 1\n", config)
-    spec = policy.release
-    declared = gto.declared(root)
-    names = {a.name: a for a in declared}
-    chosen = declared
-    if spec.artifacts is not None:
-        unknown = [n for n in spec.artifacts if n not in names]
-        if unknown:
-            where = f"{config}:{spec.line}" if spec.line else config
-            raise ReleaseError(f"{where}: release.artifacts: {unknown[0]!r} is not an artifact of dvc.yaml "
-                               f"(it declares {', '.join(names) or 'none'}); `dvc artifacts get` finds only those")
-        chosen = [names[n] for n in spec.artifacts]
+    spec, chosen = _artifacts(root, settings.config or "mlci.yaml")
     if not chosen:
         settings.echo("mlci: nothing to release: dvc.yaml declares no artifacts (add an `artifacts:` section)")
         return 0
@@ -101,17 +78,12 @@ def run(settings: Settings) -> int:
     token = settings.token or env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None
     repository = report.context.repository or env.get("GITHUB_REPOSITORY") or None
     online = token is not None and repository is not None and not settings.dry_run
+    shipped = []
     with _github(token, env.get("GITHUB_API_URL"), repository) if online else nullcontext() as repo:
-        merged = Merged(number=settings.pr_number, title=settings.pr_title, labels=settings.labels)
-        if repo is not None and settings.pr_number is None and not settings.pr_title and not settings.labels:
-            from mlci.github.releases import merged_pr
-
-            merged = merged_pr(repo, commit) or merged
+        merged = _merged(settings, repo, commit)
         bump = bumps.Bump(settings.bump, "--bump") if settings.bump else bumps.choose(merged.labels, merged.title,
                                                                                        merged.body)
         now = lineage.entries(root, commit)
-        environment = _environment()
-        shipped = []
         dvc_repo = dvc.open_repo(root)
         try:
             for artifact in chosen:
@@ -124,20 +96,7 @@ def run(settings: Settings) -> int:
                     settings.echo(f"mlci: {artifact.name}: no new version: {decision.reason}")
                     continue
                 assert decision.version is not None
-                base = decision.previous.commit if decision.previous else commit
-                before, after = dvc.read_sides(dvc_repo, base, commit)
-
-                def card(version: str, tag: str) -> str:
-                    return model_card(Card(
-                        artifact=artifact, version=version, tag=tag, commit=commit,
-                        previous=decision.previous.version if decision.previous else None, bump=decision.reason,
-                        merged=merged if merged.number is not None else None,
-                        metrics=tuple(compare.compare_metrics(before.metrics, after.metrics)),
-                        gates=report.gates, policy_file=report.policy.file if report.policy else None,
-                        params=tuple(compare.compare_params(after.params, after.params)),
-                        lineage=lineage.summary(now), environment=environment, repository=repository,
-                        server_url=report.context.server_url or "https://github.com"))
-
+                card = _card_maker(dvc_repo, report, decision, commit, merged, now, repository)
                 if settings.dry_run:
                     tag = gto.tag_name(artifact.name, decision.version)
                     settings.echo(f"mlci: would create tag {tag} at {commit[:7]} ({decision.reason})")
@@ -155,6 +114,83 @@ def run(settings: Settings) -> int:
     if shipped:
         _outputs(env, shipped)
     return 0
+
+
+def _refuse_another_commit(settings: Settings, root: Path, commit: str, report: Report) -> None:
+    """A version names a commit: the bundle must be this commit's, and no tracked file changed
+    since (untracked files, such as an installer's leftovers, are not the commit's either way)."""
+    from mlci import git
+    from mlci.errors import ReleaseError
+
+    if report.context.head.sha != commit:
+        raise ReleaseError(f"{settings.bundle}: its report is of {str(report.context.head.sha)[:7]}, not of HEAD "
+                           f"({commit[:7]}); run `mlci report` on this commit first")
+    bundle = Path(settings.bundle).resolve()
+    dirty = [p for p in git.changed_tracked(root) if not _within(root / p, bundle)]
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        raise ReleaseError(f"the work tree has changes not in {commit[:7]} ({shown}): a version names a commit, "
+                           "so release from a clean checkout")
+
+
+def _artifacts(root: Path, config: str) -> tuple[ReleaseSpec, list[Artifact]]:
+    """The policy's release settings and the artifacts they choose (default: all of dvc.yaml's)."""
+    from mlci import gto
+    from mlci.config import load_policy
+    from mlci.errors import ReleaseError
+    from mlci.safeload import read_text
+    from mlci.yamlfile import POLICY_LIMITS
+
+    try:
+        spec = load_policy(read_text(Path(root, config), POLICY_LIMITS.bytes), config).release
+    except FileNotFoundError:
+        spec = ReleaseSpec()
+    declared = gto.declared(root)
+    if spec.artifacts is None:
+        return spec, declared
+    names = {a.name: a for a in declared}
+    unknown = [n for n in spec.artifacts if n not in names]
+    if unknown:
+        where = f"{config}:{spec.line}" if spec.line else config
+        raise ReleaseError(f"{where}: release.artifacts: {unknown[0]!r} is not an artifact of dvc.yaml "
+                           f"(it declares {', '.join(names) or 'none'}); `dvc artifacts get` finds only those")
+    return spec, [names[n] for n in spec.artifacts]
+
+
+def _merged(settings: Settings, repo: Repository | None, commit: str) -> Merged:
+    """The PR the commit came from: as the options say, else as GitHub says, else none known."""
+    given = Merged(number=settings.pr_number, title=settings.pr_title, labels=settings.labels)
+    if repo is None or settings.pr_number is not None or settings.pr_title or settings.labels:
+        return given
+    from mlci.github.releases import merged_pr
+
+    return merged_pr(repo, commit) or given
+
+
+def _card_maker(dvc_repo: Any, report: Report, decision: Decision, commit: str, merged: Merged,
+                now: list[Entry], repository: str | None) -> Callable[[str, str], str]:
+    """The model card of ``decision``'s version, for the version and tag it ends up with: metrics
+    against the previous version's commit (its own values for a first version)."""
+    from mlci import compare, dvc
+    from mlci.release import lineage
+    from mlci.render.card import Card, model_card
+
+    base = decision.previous.commit if decision.previous else commit
+    before, after = dvc.read_sides(dvc_repo, base, commit)
+    environment = _environment()
+
+    def card(version: str, tag: str) -> str:
+        return model_card(Card(
+            artifact=decision.artifact, version=version, tag=tag, commit=commit,
+            previous=decision.previous.version if decision.previous else None, bump=decision.reason,
+            merged=merged if merged.number is not None else None,
+            metrics=tuple(compare.compare_metrics(before.metrics, after.metrics)),
+            gates=report.gates, policy_file=report.policy.file if report.policy else None,
+            params=tuple(compare.compare_params(after.params, after.params)),
+            lineage=lineage.summary(now), environment=environment, repository=repository,
+            server_url=report.context.server_url or "https://github.com"))
+
+    return card
 
 
 @contextmanager
