@@ -20,7 +20,8 @@ class Classifier:
     labels: np.ndarray  # scikit-learn's predict
     probabilities: np.ndarray  # scikit-learn's predict_proba
     onnx_labels: np.ndarray  # onnxruntime's, in-process: what the server must answer
-    onnx_probabilities: np.ndarray  # float32, [rows, classes]
+    onnx_probabilities: np.ndarray  # float32, [rows, classes], from one run on all the rows
+    row_probabilities: np.ndarray  # the same, one run per row (the last bit can differ from a batch's)
 
 
 def classifier(folder: Path, name: str = "iris", *, zipmap: bool = True) -> Classifier:
@@ -41,9 +42,12 @@ def classifier(folder: Path, name: str = "iris", *, zipmap: bool = True) -> Clas
     path.write_bytes(onnx.SerializeToString())
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     labels, probabilities = session.run(None, {"X": X_test})
+    rows = [session.run(None, {"X": X_test[i:i + 1]})[1] for i in range(len(X_test))]
     if zipmap:
         probabilities = np.array([[row[k] for k in row] for row in probabilities], dtype=np.float32)
-    return Classifier(path, X_test, model.predict(X_test), model.predict_proba(X_test), labels, probabilities)
+        rows = [np.array([[row[k] for k in row] for row in one], dtype=np.float32) for one in rows]
+    return Classifier(path, X_test, model.predict(X_test), model.predict_proba(X_test), labels, probabilities,
+                      np.concatenate(rows))
 
 
 def typed_model(folder: Path) -> Path:
