@@ -205,6 +205,32 @@ def promote(name: str, version: str, stage: str, demote: bool, dry_run: bool, di
                                        dispatch=dispatch or None, config=config, echo=echo)))
 
 
+@cli.command()
+@click.argument("model_path", type=click.Path(dir_okay=False))
+@click.option("--name", help="The model's name in the API's paths. Default: the file's stem (model.onnx: model).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (0.0.0.0 in a container).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="The port (0: any free one).")
+@click.option("--version", "model_version", help="The model's version in V2's metadata and paths. Default: none.")
+@click.option("--max-request-bytes", default=16 * 1024 * 1024, show_default=True, type=click.IntRange(min=1),
+              help="A larger request body is refused with 413.")
+@click.option("--shutdown-timeout", default=30, show_default=True, type=click.IntRange(min=0),
+              help="Seconds a shutdown (SIGTERM) waits for the requests in flight.")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def serve(model_path: str, name: str | None, host: str, port: int, model_version: str | None,
+          max_request_bytes: int, shutdown_timeout: int, log_level: str) -> None:
+    """Serve an ONNX model behind the Open Inference Protocol's REST API (KServe V2): /v2/health/live|ready,
+    /v2/models/NAME[/ready], POST /v2/models/NAME/infer, and Prometheus /metrics. Needs mlci[serve].
+
+    JSON access logs on standard error; SIGTERM answers the requests in flight, then exits 0.
+    """
+    from mlci.commands import serve as command
+
+    _exit(command.run(command.Settings(model_path=model_path, name=name, host=host, port=port, version=model_version,
+                                       max_request_bytes=max_request_bytes, shutdown_timeout_s=shutdown_timeout,
+                                       log_level=log_level.upper(), echo=echo)))
+
+
 @cli.command("check-ref")
 @click.argument("ref", envvar="GITHUB_REF")
 def check_ref(ref: str) -> None:
