@@ -123,6 +123,7 @@ def workflows() -> dict[str, str]:
         "mlci-pull-request-fork-safe.yml": template("mlci-pull-request-fork-safe.yml"),
         "mlci-publish.yml": (TEMPLATES / "mlci-publish.yml").read_text(),  # as shipped
         "mlci-release.yml": template("mlci-release.yml"),
+        "mlci-promote.yml": (TEMPLATES / "mlci-promote.yml").read_text(),  # as shipped: it installs nothing
     }
 
 
@@ -400,6 +401,33 @@ def test_the_release_template_versions_the_merged_model(github: FakeGitHub, act:
         "event": "registration", "name": "diabetes-risk", "version": "v0.1.0", "stage": "", "type": "model",
         "path": "models/model.pkl"}
     assert outputs["release-url"] == release["html_url"]
+
+
+def test_the_promote_template_moves_a_version_into_staging_and_starts_the_deployment(
+        github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
+    """workflows-templates/mlci-promote.yml, run by hand (workflow_dispatch) for a released version: GTO's
+    stage tag on GitHub, pointing at the version's commit, and mlci-deploy.yml started with the version and
+    stage, since the tag pushed with the job's own token starts no workflow."""
+    merged = merged_checkout(demo, IMPROVE, tmp_path / "main", REPO)
+    git(merged.path, "commit", "-q", "-am", "Use this run's DVC remote")
+    after = git(merged.path, "rev-parse", "HEAD")
+    github.add_commit(REPO, after)
+    github.add_branch(REPO, BASE_BRANCH, after)
+    git(merged.path, "tag", "-a", "-m", "Registering artifact diabetes-risk version v0.1.0", "diabetes-risk@v0.1.0")
+    inputs = {"name": "diabetes-risk", "version": "v0.1.0", "stage": "staging", "demote": False}
+    event = events.workflow_dispatch(repository=REPO, workflow_path=".github/workflows/mlci-promote.yml",
+                                     inputs=inputs, branch=BASE_BRANCH, default_branch=BASE_BRANCH)
+    result = act.run("workflow_dispatch", event, merged.path, merged.path / ".github/workflows/mlci-promote.yml",
+                     token=TOKEN, run_id=6301)
+    assert result.returncode == 0 and "Job succeeded" in result.log, str(result)
+    assert_clean_log(result)
+    tag = github.tags(REPO)["diabetes-risk#staging#1"]
+    assert tag["object"]["object"]["sha"] == after
+    assert github.dispatches(REPO) == [{"repo": REPO, "workflow": "mlci-deploy.yml", "ref": BASE_BRANCH,
+                                        "inputs": {"name": "diabetes-risk", "version": "v0.1.0", "stage": "staging"}}]
+    outputs = result.set_outputs()
+    assert {k: outputs[k] for k in ("event", "name", "version", "stage")} == {
+        "event": "assignment", "name": "diabetes-risk", "version": "v0.1.0", "stage": "staging"}
 
 
 FORGE_BUNDLE = """\

@@ -115,3 +115,14 @@ def push(*, repository: str, branch: str, before: str, after: str, default_branc
     for commit in [event["head_commit"], *event["commits"]]:
         commit["id"] = after
     return event
+
+
+def workflow_dispatch(*, repository: str, workflow_path: str, inputs: dict[str, Any], branch: str,
+                      default_branch: str) -> dict[str, Any]:
+    """``workflow_dispatch`` of ``workflow_path`` on ``branch`` with ``inputs`` (Run workflow's form)."""
+    data = json.loads((EVENTS / "workflow_dispatch.json").read_text())
+    was = data["repository"]["full_name"]
+    event = _example("workflow_dispatch.json", was, repository)
+    event.update({"inputs": dict(inputs), "ref": f"refs/heads/{branch}", "workflow": workflow_path})
+    event["repository"]["default_branch"] = default_branch
+    return event
