@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -569,3 +571,137 @@ def test_serving_imports_nothing_of_the_serve_package_until_it_runs() -> None:
             "print(sorted(m for m in sys.modules if m.startswith(('mlci.serve', 'uvicorn', 'onnxruntime', 'numpy'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ}).stdout
     assert out.strip() == "[]"
+
+
+# -- the image, built and run with podman from a local base, without network ------------------------
+#
+# Debian's podman (apt-get install podman runc) builds and runs images here, as root, with three
+# settings this machine needs: runc (crun refuses cgroups in hybrid mode), ulimits below the
+# current ones (raising them needs CAP_SYS_RESOURCE, which root lacks here) and no network for the
+# build (no registry is reachable). The base is made locally from this interpreter's own
+# installation (its folder, the shared libraries it and its extension modules link to, a shell),
+# imported with `podman import`; the wheels come from a wheelhouse in the build context, as the
+# Dockerfile allows (PIP_NO_INDEX=1), downloaded first by pip on the host.
+
+PODMAN_RUN = ["--runtime", "runc"]
+ULIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+
+
+def _podman(*args: str, timeout: float = 600, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    podman = shutil.which("podman")
+    assert podman, "podman is not installed: apt-get install podman runc (.ci/run must install them)"
+    proc = subprocess.run([podman, *PODMAN_RUN, *args], capture_output=True, text=True, timeout=timeout, input=input)
+    if check:
+        assert proc.returncode == 0, f"podman {' '.join(args)}: {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def _linked(paths: list[Path]) -> set[Path]:
+    """The shared libraries ``paths`` load (ldd's answer), and the loader."""
+    found: set[Path] = set()
+    for path in paths:
+        proc = subprocess.run(["ldd", str(path)], capture_output=True, text=True)
+        for line in proc.stdout.splitlines():
+            parts = line.split("=>")[-1].split()
+            if parts and parts[0].startswith("/"):
+                found.add(Path(parts[0]))
+    return found
+
+
+def _local_python_base(folder: Path, tag: str) -> str:
+    """An image of this interpreter's installation, made without any registry."""
+    prefix = Path(sys.base_prefix).resolve()
+    rootfs = folder / "rootfs"
+    ignore = shutil.ignore_patterns("test", "tests", "idle_test", "__pycache__", "*.a", "tkinter", "idlelib", "turtledemo")
+    shutil.copytree(prefix, rootfs / prefix.relative_to("/"), ignore=ignore, symlinks=True)
+    site = rootfs / prefix.relative_to("/") / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    for entry in site.iterdir():  # pip only: what the image installs comes from the wheelhouse
+        if not entry.name.startswith("pip"):
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    elves = [p for p in (rootfs / prefix.relative_to("/")).rglob("*") if p.is_file() and (p.suffix == ".so" or ".so." in p.name or p.parent.name == "bin")]
+    shell = Path("/bin/sh").resolve()
+    # What manylinux wheels (onnxruntime, numpy) may link to and expect of the system: glibc's parts, libstdc++
+    system = ("/libc.so.6", "/libm.so.6", "/libpthread.so.0", "/libdl.so.2", "/librt.so.1", "/libutil.so.1",
+              "/libstdc++.so.6", "/libgcc_s.so.1", "/libz.so.1")
+    cxx = [Path(p) for p in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout.split()
+           if p.endswith(system) and "/lib32/" not in p and "/libx32/" not in p]
+    for library in {*_linked([*elves, shell, *cxx]), *cxx, shell}:
+        target = rootfs / library.relative_to("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(library.resolve(), target)
+    (rootfs / "bin" / "sh").parent.mkdir(exist_ok=True)
+    if not (rootfs / "bin" / "sh").exists():
+        shutil.copy2(shell, rootfs / "bin" / "sh")
+    for name in ("tmp", "etc"):
+        (rootfs / name).mkdir(exist_ok=True)
+    (rootfs / "tmp").chmod(0o1777)
+    (rootfs / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    archive = folder / "base.tar"
+    subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
+    shutil.rmtree(rootfs)
+    _podman("import", "--change", f"ENV PATH={prefix}/bin:/usr/bin:/bin", str(archive), tag)
+    return tag
+
+
+def _wheelhouse(folder: Path) -> Path:
+    """The Dockerfile's pinned packages (pip download) and mlci's own wheel, built from this tree."""
+    wheels = folder / "wheels"
+    dockerfile = (ROOT / "src" / "mlci" / "serve" / "Dockerfile").read_text()
+    pins = sorted(set(re.findall(r'"([A-Za-z0-9_.-]+==[0-9.]+)"', dockerfile)))
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--dest", str(wheels), *pins],
+                   check=True, timeout=600)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(ROOT)],
+                   check=True, timeout=600)
+    return wheels
+
+
+# Run inside the container (it has no network but its own loopback): one request, the answer printed.
+ASK = """
+import sys, urllib.request
+request = urllib.request.Request("http://127.0.0.1:8080" + sys.argv[1], data=sys.stdin.buffer.read() or None,
+                                 headers={"Content-Type": "application/json"})
+print(urllib.request.urlopen(request, timeout=10).read().decode())
+"""
+
+
+def test_the_image_builds_from_a_local_base_and_serves_with_podman(iris: Classifier, tmp_path: Path) -> None:
+    from mlci import __version__
+
+    base = _local_python_base(tmp_path, f"localhost/mlci-test-python:{time.monotonic_ns()}")
+    context = tmp_path / "context"
+    context.mkdir()
+    _wheelhouse(context)
+    shutil.copy(ROOT / "src" / "mlci" / "serve" / "Dockerfile", context / "Dockerfile")
+    shutil.copy(iris.path, context / "iris.onnx")
+    image = f"localhost/mlci-serve-test:{time.monotonic_ns()}"
+    name = f"mlci-serve-test-{time.monotonic_ns()}"
+    try:
+        # --format docker: OCI images have no HEALTHCHECK (Docker's format does, and podman keeps it)
+        _podman("build", "--format", "docker", "--network=none", *ULIMITS, "--build-arg", f"BASE_IMAGE={base}",
+                "--build-arg", "PIP_NO_INDEX=1", "--build-arg", f"MLCI_VERSION={__version__}",
+                "--build-arg", "MODEL=iris.onnx", "--build-arg", "MODEL_NAME=iris", "-t", image, str(context), timeout=900)
+        _podman("run", "-d", "--name", name, "--network=none", *ULIMITS, image)  # as the image says: port 8080, no arguments
+
+        def ask(path: str, body: str = "") -> Any:
+            return json.loads(_podman("exec", "-i", name, "python", "-c", ASK, path, input=body).stdout)
+
+        deadline = time.monotonic() + 60
+        while _podman("exec", name, "python", "-c", ASK, "/v2/health/ready", check=False).returncode != 0:
+            assert time.monotonic() < deadline, _podman("logs", name, check=False).stderr
+            time.sleep(0.3)
+        metadata = ask("/v2/models/iris")
+        check(metadata, "metadata_model_response")
+        assert metadata["name"] == "iris"
+        answer = ask("/v2/models/iris/infer", json.dumps(infer_body(iris.X)))
+        check(answer, "inference_response")
+        assert answer["outputs"][0]["data"] == iris.onnx_labels.tolist()
+        health = _podman("healthcheck", "run", name, check=False)
+        assert health.returncode == 0, f"healthcheck: {health.returncode} {health.stdout} {health.stderr}"
+        assert _podman("exec", name, "python", "-c", "import os; print(os.getuid())").stdout.strip() == "10001"
+        _podman("stop", "--time", "30", name)
+        assert _podman("inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip() == "0"
+        logs = _podman("logs", name).stderr.splitlines()
+        assert any(json.loads(line).get("path") == "/v2/models/iris/infer" for line in logs if line.startswith("{"))
+    finally:
+        _podman("rm", "-f", name, check=False)
+        _podman("rmi", "-f", image, base, check=False)

@@ -17,7 +17,7 @@ from mlci.commands import Echo, echo
 
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024  # 16 MiB, as mlci.serve.app's own default
 # The modules mlci[serve] brings (import names), looked for before anything is imported.
-SERVE_MODULES = ("onnxruntime", "numpy", "starlette", "uvicorn", "httptools", "orjson", "prometheus_client")
+SERVE_MODULES = ("onnxruntime", "numpy", "uvicorn", "httptools", "orjson", "prometheus_client")
 
 
 @dataclass(frozen=True)
