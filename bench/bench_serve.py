@@ -55,12 +55,6 @@ THROUGHPUT_REQUESTS = {1: 2500, 100: 1000}  # per client
 CLIENTS = 4
 PY = sys.executable
 
-LAUNCH_MLCI = """
-import json, sys
-from mlci.commands.serve import Settings, run
-sys.exit(run(Settings(**json.loads(sys.argv[1]))))
-"""
-
 KSERVE_SERVER = '''
 """The same model in KServe's Python ModelServer (V2 REST only)."""
 import sys
@@ -250,8 +244,8 @@ def main() -> None:
         ports = {"mlci": free_port(), "kserve": free_port()}
         mlci_log = (folder / "mlci.log").open("wb")
         kserve_log = (folder / "kserve.log").open("wb")
-        settings = json.dumps({"model_path": str(model), "name": "diabetes", "port": ports["mlci"]})
-        procs.append(subprocess.Popen([PY, "-c", LAUNCH_MLCI, settings], stdout=subprocess.DEVNULL, stderr=mlci_log))
+        procs.append(subprocess.Popen([PY, "-m", "mlci", "serve", str(model), "--name", "diabetes", "--port", str(ports["mlci"])],
+                                      stdout=subprocess.DEVNULL, stderr=mlci_log))
         procs.append(subprocess.Popen([str(kserve_python), str(folder / "kserve_server.py"), "diabetes", str(model),
                                        str(ports["kserve"])], stdout=kserve_log, stderr=kserve_log, cwd=folder))
         wait_ready(ports["mlci"], "diabetes", procs[0])

@@ -1,5 +1,5 @@
 """mlci serve through real HTTP on loopback: a real model (LogisticRegression on iris, exported with
-skl2onnx) served by the command in its own process, on a free port it chooses and prints.
+skl2onnx) served by `mlci serve` in its own process, on a free port it chooses and prints.
 
 Requests and answers are checked against the Open Inference Protocol's own OpenAPI description,
 vendored in tests/fixtures/oip (its README names the source). Then every bad input, a load of
@@ -39,17 +39,14 @@ from tests.unit.serve.models import Classifier, classifier, infer_body
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = yaml.safe_load((ROOT / "tests" / "fixtures" / "oip" / "open_inference_rest.yaml").read_text())
 START_TIMEOUT_S = 60
-# The command as cli.py calls it: its Settings, then run; an MlciError is one line and its exit code.
-LAUNCH = """
-import json, sys
-from mlci.commands.serve import Settings, run
-from mlci.errors import MlciError
-try:
-    sys.exit(run(Settings(**json.loads(sys.argv[1]))))
-except MlciError as exc:
-    print(f"mlci: error: {exc}", file=sys.stderr)
-    sys.exit(exc.exit_code)
-"""
+# The command line's names of the Settings the tests give.
+OPTIONS = {"name": "--name", "version": "--version", "max_request_bytes": "--max-request-bytes"}
+
+
+def serve_command(model: Path, **settings: Any) -> list[str]:
+    """``mlci serve MODEL --port 0 ...``, as a user types it."""
+    options = [item for key, value in settings.items() for item in (OPTIONS[key], str(value))]
+    return [sys.executable, "-m", "mlci", "serve", str(model), "--port", "0", *options]
 
 
 def check(instance: Any, schema: str) -> None:
@@ -87,9 +84,8 @@ class Served:
 def start(model: Path, folder: Path, **settings: Any) -> Served:
     """``mlci serve`` on ``model`` in its own process, on a free port; ready when this returns."""
     log = folder / f"serve-{time.monotonic_ns()}.log"
-    args = json.dumps({"model_path": str(model), "port": 0, **settings})
     with log.open("w") as stderr:  # a file, not a pipe: 10,000 log lines must never block the server
-        proc = subprocess.Popen([sys.executable, "-c", LAUNCH, args], stdout=subprocess.PIPE, stderr=stderr, text=True)
+        proc = subprocess.Popen(serve_command(model, **settings), stdout=subprocess.PIPE, stderr=stderr, text=True)
     assert proc.stdout is not None
     ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT_S)
     line = proc.stdout.readline() if ready else ""
@@ -560,8 +556,8 @@ def test_the_command_s_mistakes_are_one_line_and_exit_2(tmp_path: Path, iris: Cl
 
 
 def test_a_port_in_use_is_exit_2_from_the_process(server: Served, iris: Classifier, tmp_path: Path) -> None:
-    args = json.dumps({"model_path": str(iris.path), "port": _port(server)})
-    proc = subprocess.run([sys.executable, "-c", LAUNCH, args], capture_output=True, text=True, timeout=60)
+    command = [*serve_command(iris.path)[:-2], "--port", str(_port(server))]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.strip() == f"mlci: error: cannot listen on 127.0.0.1:{_port(server)}: Address already in use"
 
