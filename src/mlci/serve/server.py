@@ -132,6 +132,9 @@ class DrainingProtocol(HttpToolsProtocol):
     draining = False
 
     def shutdown(self) -> None:
+        if not hasattr(self, "timeout_keep_alive_handler"):  # a uvicorn this was not written for: its own way
+            super().shutdown()
+            return
         self.draining = True
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.keep_alive = False  # the request in flight is answered, then the connection closes
