@@ -27,8 +27,8 @@ model's own tensors (``protocol`` makes them by hand in any case); and a one-row
 about 10 µs of onnxruntime, so a framework's per-request cost is most of the latency. Measured
 in-process on this module's first version, written on Starlette (the framework FastAPI is built
 on): 228 µs per one-row request, against 18 µs for the model's run, the rest in routing, request
-and response objects; the same request through this module takes a fraction of that (the
-benchmark in bench/bench_serve.py has the figures). Eight routes need no router.
+and response objects; the same request through this module takes about 105 µs (bench/README.md
+has the breakdown, and bench/bench_serve.py the figures over HTTP against KServe's server). Eight routes need no router.
 
 A request is answered on the event loop when its body is small (up to :data:`INLINE_BYTES`),
 since handing it to a thread costs more than the work; a larger one is parsed, run and written
