@@ -207,7 +207,8 @@ def promote(name: str, version: str, stage: str, demote: bool, dry_run: bool, di
 
 @cli.command()
 @click.argument("model_path", type=click.Path(dir_okay=False))
-@click.option("--name", help="The model's name in the API's paths. Default: the file's stem (model.onnx: model).")
+@click.option("--name", envvar="MLCI_MODEL_NAME", show_envvar=True,
+              help="The model's name in the API's paths. Default: the file's stem (model.onnx: model).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (0.0.0.0 in a container).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="The port (0: any free one).")
 @click.option("--version", "model_version", help="The model's version in V2's metadata and paths. Default: none.")
