@@ -52,7 +52,7 @@ def ship(root: str | Path, decision: Decision, commit: str, bump: Bump, first: s
             return Shipped(tag, version, published.release_url, note)
         except releases.TagTaken:
             git.delete_tag(root, tag)
-            remote = releases.remote_versions(repo, f"{gto.tag_name(name, 'v')}")
+            remote = releases.remote_versions(repo, gto.tag_name(name, "v"))
             mine = [t for t, c in remote.items() if c == commit]
             if mine:  # another run of this very commit got there first
                 return Shipped(mine[0], mine[0].rsplit("@", 1)[1], None, "registered by another run of this commit")
