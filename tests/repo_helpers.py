@@ -106,6 +106,14 @@ def copy_repo(src: Path, dst: Path) -> Path:
     return dst
 
 
+def working_copy(template: Path, tmp_path: Path, monkeypatch: Any) -> Path:
+    """A copy of a module's ``template`` repository under ``tmp_path``, made the current directory
+    for the test (``monkeypatch``: pytest's, which changes it back)."""
+    path = copy_repo(template, tmp_path / "repo")
+    monkeypatch.chdir(path)
+    return path
+
+
 def env_without_github(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env.update(extra)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import run_main
-from tests.repo_helpers import commit, copy_repo, init_repo, pinned_git_env, sh, write
+from tests.repo_helpers import commit, init_repo, pinned_git_env, sh, working_copy, write
 
 GOOD_POLICY = "version: 1\nmetrics:\n  accuracy: {min: 0.5}\n"
 
@@ -35,9 +35,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def repo(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = copy_repo(template, tmp_path / "repo")
-    monkeypatch.chdir(path)
-    return path
+    return working_copy(template, tmp_path, monkeypatch)
 
 
 def limited(memory: int = 2 << 30) -> None:

@@ -12,7 +12,7 @@ from mlci.commands import release as command
 from mlci.errors import MlciError
 from tests.cli import run_main
 from tests.integration.test_release import released_template
-from tests.repo_helpers import commit, copy_repo, dvc, sh, write
+from tests.repo_helpers import commit, dvc, sh, working_copy, write
 
 REPO = "acme/churn"
 TOKEN = "ghs_release_token_0123456789"
@@ -25,8 +25,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def repo(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = copy_repo(template, tmp_path / "repo")
-    monkeypatch.chdir(path)
+    path = working_copy(template, tmp_path, monkeypatch)
     assert run_main(["report"], capsys)[0] == 0
     return path
 

@@ -10,7 +10,7 @@ import pytest
 
 from mlci.context import RunContext
 from mlci.errors import DvcError, GitError, MlciError
-from tests.repo_helpers import build_report, commit, copy_repo, init_repo, pinned_git_env, sh, write
+from tests.repo_helpers import build_report, commit, init_repo, pinned_git_env, sh, working_copy, write
 
 
 @pytest.fixture(scope="session")
@@ -21,9 +21,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def repo(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = copy_repo(template, tmp_path / "repo")
-    monkeypatch.chdir(path)
-    return path
+    return working_copy(template, tmp_path, monkeypatch)
 
 
 def rows(report, kind="metrics"):  # type: ignore[no-untyped-def]

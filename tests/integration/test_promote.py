@@ -8,7 +8,7 @@ import pytest
 
 from tests.cli import run_main
 from tests.integration.test_release import gto_show, release, retrain, tags, template  # noqa: F401 - the fixture
-from tests.repo_helpers import commit, copy_repo, sh, write
+from tests.repo_helpers import commit, sh, working_copy, write
 
 POLICY = """\
 version: 1
@@ -25,8 +25,7 @@ promote:
 def repo(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
          capsys: pytest.CaptureFixture[str]) -> Path:
     """The first model released as v0.1.0 (accuracy 0.7), with a policy whose prod floor is 0.8."""
-    path = copy_repo(template, tmp_path / "repo")
-    monkeypatch.chdir(path)
+    path = working_copy(template, tmp_path, monkeypatch)
     write(path, "mlci.yaml", POLICY)
     commit(path, "the promotion policy")
     assert release(capsys, "--bump", "patch")[0] == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import run_main
-from tests.repo_helpers import DVC_YAML, commit, copy_repo, dvc, init_repo, pinned_git_env, sh, write
+from tests.repo_helpers import DVC_YAML, commit, dvc, init_repo, pinned_git_env, sh, working_copy, write
 
 WITH_ARTIFACT = {**DVC_YAML, "artifacts": {"model": {"path": "model.bin", "type": "model", "desc": "The model"}}}
 
@@ -32,9 +32,7 @@ def released_template(path: Path) -> Path:
 
 @pytest.fixture
 def repo(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = copy_repo(template, tmp_path / "repo")
-    monkeypatch.chdir(path)
-    return path
+    return working_copy(template, tmp_path, monkeypatch)
 
 
 def release(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
