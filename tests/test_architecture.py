@@ -145,7 +145,9 @@ def rule_only_proc_runs_processes() -> list[str]:
 
 
 def rule_only_git_and_dvc_use_proc() -> list[str]:
-    return [m for m in graph() if m not in ("mlci.git", "mlci.dvc", "mlci.proc") and "mlci.proc" in internal(m)]
+    """And the serving check's measurement, which starts the server it asks (proc.background)."""
+    users = ("mlci.git", "mlci.dvc", "mlci.proc", "mlci.checks.serving.measure")
+    return [m for m in graph() if m not in users and "mlci.proc" in internal(m)]
 
 
 def rule_core_never_renders() -> list[str]:

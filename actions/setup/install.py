@@ -111,8 +111,9 @@ def pr_base_sha(event_path: str | None) -> str | None:
     return sha if isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{40}", sha) else None
 
 
-def policy_extras(workdir: Path, config: str | None, base_sha: str | None) -> list[str]:
-    """The extras the policy asks for, read by mlci's own code from this checkout."""
+def policy_extras(workdir: Path, config: str | None, base_sha: str | None, stage: str | None = None) -> list[str]:
+    """The extras the policy asks for (with ``stage``, that stage's checks' too), read by mlci's own
+    code from this checkout."""
     try:
         import yaml  # noqa: F401 - mlci's reader needs it
     except ImportError:
@@ -124,7 +125,7 @@ def policy_extras(workdir: Path, config: str | None, base_sha: str | None) -> li
     sys.path.insert(0, str(ROOT / "src"))
     from mlci.extras import for_project
 
-    found, notes = for_project(workdir, config, base_sha=base_sha)
+    found, notes = for_project(workdir, config, base_sha=base_sha, stage=stage)
     for note in notes:
         say(f"{note} (mlci reports it; the install goes on with what could be read)")
     return found
@@ -149,7 +150,8 @@ def plan(env: dict[str, str]) -> dict[str, str]:
     asked = parse_extras(env.get("MLCI_EXTRAS", ""))
     workdir = Path(env.get("GITHUB_WORKSPACE") or ".", env.get("MLCI_WORKING_DIRECTORY") or ".")
     if asked is None:
-        extras = policy_extras(workdir, env.get("MLCI_CONFIG") or None, pr_base_sha(env.get("GITHUB_EVENT_PATH")))
+        extras = policy_extras(workdir, env.get("MLCI_CONFIG") or None, pr_base_sha(env.get("GITHUB_EVENT_PATH")),
+                               env.get("MLCI_STAGE") or None)
         why = "as the policy asks" if extras else "none: the policy asks for none"
     else:
         extras, why = asked, "as the extras input says"

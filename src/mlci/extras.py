@@ -26,10 +26,14 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "fairness": ("pandas", "fairlearn", "sklearn"),
     "onnx": ("pandas", "onnxruntime", "skl2onnx"),
     "parquet": ("pyarrow",),
+    "serve": ("onnxruntime", "numpy", "uvicorn", "httptools", "orjson", "prometheus_client"),
     "demo": ("pandas", "pandera", "fairlearn", "sklearn"),
 }
-# The checks of mlci.yaml (keys under `checks:`) that need an extra.
-CHECK_EXTRAS: dict[str, str] = {"data": "data", "fairness": "fairness", "runtime": "onnx"}
+# The checks of mlci.yaml (keys under `checks:`) that need extras. The serving check reads its
+# sample and runs the model offline (onnx), and starts mlci serve unless given a command (serve:
+# installed for every serving check, as the install step does not read commands).
+CHECK_EXTRAS: dict[str, tuple[str, ...]] = {"data": ("data",), "fairness": ("fairness",), "runtime": ("onnx",),
+                                            "serving": ("onnx", "serve")}
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
@@ -53,20 +57,28 @@ def require(extra: str, what: str) -> None:
         raise MissingExtra(hint(extra, what))
 
 
-def for_policy(data: Any) -> list[str]:
+def for_policy(data: Any, stage: str | None = None) -> list[str]:
     """The extras a parsed mlci.yaml needs, in a stable order.
 
     ``data`` is the file as YAML gave it, valid or not: a section this cannot make
     sense of needs nothing, and loading the policy later says what is wrong with it.
-    Parquet files named anywhere under ``checks:`` add the parquet extra.
+    Parquet files named anywhere under ``checks:`` add the parquet extra. With ``stage``
+    (a promotion or a deployment to it), the checks of ``promote.stages.STAGE`` count too.
     """
-    checks = data.get("checks") if isinstance(data, Mapping) else None
-    if not isinstance(checks, Mapping):
-        return []
-    wanted = {CHECK_EXTRAS[key] for key, value in checks.items()
-              if key in CHECK_EXTRAS and value not in (None, False, [], {})}
-    if any(text.lower().endswith(PARQUET_SUFFIXES) for text in _strings(checks.values())):
-        wanted.add("parquet")
+    sections = [data.get("checks") if isinstance(data, Mapping) else None]
+    if stage is not None:
+        promote = data.get("promote") if isinstance(data, Mapping) else None
+        stages = promote.get("stages") if isinstance(promote, Mapping) else None
+        at_stage = stages.get(stage) if isinstance(stages, Mapping) else None
+        sections.append(at_stage.get("checks") if isinstance(at_stage, Mapping) else None)
+    wanted: set[str] = set()
+    for checks in sections:
+        if not isinstance(checks, Mapping):
+            continue
+        wanted.update(extra for key, value in checks.items() if key in CHECK_EXTRAS and value not in (None, False, [], {})
+                      for extra in CHECK_EXTRAS[key])
+        if any(text.lower().endswith(PARQUET_SUFFIXES) for text in _strings(checks.values())):
+            wanted.add("parquet")
     return sorted(wanted)
 
 
@@ -83,7 +95,8 @@ def _strings(values: Iterable[Any]) -> Iterable[str]:
             stack.extend(value)
 
 
-def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | None = None) -> tuple[list[str], list[str]]:
+def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | None = None,
+                stage: str | None = None) -> tuple[list[str], list[str]]:
     """The extras the project's policy needs, and notes on what could not be read.
 
     Both copies count that may apply (on a PR the base's applies unless it says
@@ -117,7 +130,7 @@ def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | N
     notes = []
     for shown, text in texts:
         try:
-            wanted.update(for_policy(read_yaml(text, shown)))
+            wanted.update(for_policy(read_yaml(text, shown), stage))
         except MlciError as exc:
             notes.append(str(exc))
     return sorted(wanted), notes

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from mlci.errors import CommandFailed
 
@@ -53,6 +57,54 @@ def run_bytes(
     if check and proc.returncode != 0:
         raise CommandFailed(list(cmd), proc.returncode, shown(proc.stderr or proc.stdout))
     return proc.returncode, proc.stdout, proc.stderr
+
+
+class Background:
+    """A program started by :func:`background`: whether it has exited, and what it printed last."""
+
+    def __init__(self, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+        self._process, self._log = process, log
+
+    def exit_code(self) -> int | None:
+        """None while it runs."""
+        return self._process.poll()
+
+    def last_line(self) -> str:
+        """The last line it printed (either stream), at most 500 characters; "it printed nothing"."""
+        self._log.flush()
+        self._log.seek(0, os.SEEK_END)
+        self._log.seek(max(0, self._log.tell() - 20_000))
+        lines = [line.strip() for line in shown(self._log.read()).splitlines() if line.strip()]
+        return lines[-1][:500] if lines else "it printed nothing"
+
+
+@contextmanager
+def background(cmd: Sequence[str], *, cwd: str | Path | None = None, stop_timeout_s: float = 30.0) -> Iterator[Background]:
+    """``cmd`` running while the block runs (a server), in a session of its own, its output kept in
+    a temporary file; then SIGTERM to its whole session, and SIGKILL after ``stop_timeout_s``.
+    CommandFailed when it cannot be started."""
+    with tempfile.TemporaryFile(mode="w+b") as log:
+        try:
+            process = subprocess.Popen(list(cmd), cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as exc:
+            raise CommandFailed(list(cmd), 127, f"{cmd[0]}: {exc.strerror or exc}") from exc
+        try:
+            yield Background(process, log)
+        finally:
+            _stop(process, stop_timeout_s)
+
+
+def _stop(process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    try:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        process.wait()
 
 
 def shown(data: bytes) -> str:

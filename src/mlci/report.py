@@ -35,7 +35,7 @@ MetricStatus = Literal["changed", "unchanged", "added", "removed"]
 
 
 GateStatus = Literal["pass", "fail", "warn", "skipped"]
-GateKind = Literal["pipeline", "metric", "reproducible", "data", "fairness", "runtime"]
+GateKind = Literal["pipeline", "metric", "reproducible", "data", "fairness", "runtime", "serving"]
 
 
 @dataclass(frozen=True)

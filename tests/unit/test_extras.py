@@ -42,8 +42,8 @@ def test_every_module_of_an_extra_comes_from_that_extras_packages() -> None:
     for extra, modules in EXTRAS.items():
         assert extra in declared, f"pyproject.toml has no extra {extra!r}"
         for module in modules:
-            dists = {d.lower() for d in sources.get(module, [])}
-            assert dists & declared[extra], f"{module} (from {dists}) is not in mlci[{extra}]: {declared[extra]}"
+            dists = {re.sub(r"[-_.]+", "-", d).lower() for d in sources.get(module, [])}  # PEP 503 names
+            assert dists & {re.sub(r"[-_.]+", "-", d) for d in declared[extra]}, f"{module} (from {dists}) is not in mlci[{extra}]: {declared[extra]}"
 
 
 def test_the_core_brings_none_of_the_checks_libraries() -> None:

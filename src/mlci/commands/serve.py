@@ -9,15 +9,12 @@ which needs the extra ``mlci[serve]``.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.commands import Echo, echo
 
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024  # 16 MiB, as mlci.serve.app's own default
-# The modules mlci[serve] brings (import names), looked for before anything is imported.
-SERVE_MODULES = ("onnxruntime", "numpy", "uvicorn", "httptools", "orjson", "prometheus_client")
 
 
 @dataclass(frozen=True)
@@ -35,9 +32,9 @@ class Settings:
 
 def run(settings: Settings) -> int:
     """Serve until SIGTERM or SIGINT: 0 once the requests in flight are answered."""
-    from mlci.extras import MissingExtra, hint
+    from mlci.extras import MissingExtra, hint, missing_modules
 
-    missing = [name for name in SERVE_MODULES if importlib.util.find_spec(name) is None]
+    missing = missing_modules("serve")  # looked for before anything is imported
     if missing:
         raise MissingExtra(f"{hint('serve', 'mlci serve')} (missing: {', '.join(missing)})")
     from mlci.serve import ServeError, model, server

@@ -28,7 +28,7 @@ def judge(spec: RuntimeSpec, timings: Timings, evidence: Evidence) -> list[GateR
 
 
 @dataclass(frozen=True)
-class _Measure:
+class Measure:
     """One measured number against its limit: a row of the table, a part of the reason."""
 
     name: str  # "p95", "size"
@@ -56,9 +56,9 @@ def _result(spec: RuntimeSpec, size: int, latency: Latency | None, budget_s: flo
     measures = [size_measure]
     facts: list[tuple[str, Any]] = [("size_bytes", size)]
     if latency is not None:
-        p50 = _ms_measure("p50", latency.p50_ms, spec.max_p50_ms)
-        p95 = _ms_measure("p95", latency.p95_ms, spec.max_p95_ms)
-        rate = _rate_measure(latency.throughput, spec.min_throughput)
+        p50 = ms_measure("p50", latency.p50_ms, spec.max_p50_ms)
+        p95 = ms_measure("p95", latency.p95_ms, spec.max_p95_ms)
+        rate = rate_measure(latency.throughput, spec.min_throughput)
         measures = [p95, p50, rate, size_measure]
         facts += [("p50_ms", latency.p50_ms), ("p95_ms", latency.p95_ms), ("throughput", latency.throughput)]
     failed = [m for m in measures if m.failed]
@@ -80,30 +80,30 @@ def _result(spec: RuntimeSpec, size: int, latency: Latency | None, budget_s: flo
     )
 
 
-def _size_measure(size: int, limit: int | None) -> _Measure:
+def _size_measure(size: int, limit: int | None) -> Measure:
     binary = limit is not None and is_binary(limit)
     shown = format_size(size, binary=binary)
     if limit is None:
-        return _Measure("size", shown, None, False, shown, False)
+        return Measure("size", shown, None, False, shown, False)
     limit_shown = format_size(limit, binary=binary)
     past = f"{size:,} B" if shown == limit_shown else shown
-    return _Measure("size", shown, f"max {limit_shown}", size > limit, past, False)
+    return Measure("size", shown, f"max {limit_shown}", size > limit, past, False)
 
 
-def _ms_measure(name: str, value: float, limit: float | None) -> _Measure:
+def ms_measure(name: str, value: float, limit: float | None) -> Measure:
     shown = f"{format_ms(value)} ms"
     if limit is None:
-        return _Measure(name, shown, None, False, shown, True)
+        return Measure(name, shown, None, False, shown, True)
     past = f"{_visible(value, limit, format_ms, above=True)} ms"
-    return _Measure(name, shown, f"max {format_exact(limit, grouped=True)} ms", value > limit, past, True)
+    return Measure(name, shown, f"max {format_exact(limit, grouped=True)} ms", value > limit, past, True)
 
 
-def _rate_measure(value: float, limit: float | None) -> _Measure:
+def rate_measure(value: float, limit: float | None) -> Measure:
     shown = f"{format_rate(value)} rows/s"
     if limit is None:
-        return _Measure("throughput", shown, None, False, shown, False)
+        return Measure("throughput", shown, None, False, shown, False)
     past = f"{_visible(value, limit, format_rate, above=False)} rows/s"
-    return _Measure("throughput", shown, f"min {format_exact(limit, grouped=True)} rows/s", value < limit, past, False)
+    return Measure("throughput", shown, f"min {format_exact(limit, grouped=True)} rows/s", value < limit, past, False)
 
 
 # ---------------------------------------------------------------- formatting

@@ -25,10 +25,10 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mlci.checks.base import Workspace
-from mlci.checks.runtime.spec import Latency, RuntimeSpec, Timings, _sample_format
+from mlci.checks.runtime.spec import Latency, RuntimeSpec, Timings, sample_format
 from mlci.checks.tables import first_line, read_table
 from mlci.errors import CheckError
 from mlci.extras import require
@@ -38,6 +38,21 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TIME_BUDGET_S = 30.0  # wall-clock bound of one latency measurement
+
+
+class Feeds(Protocol):
+    """What the sample's rows are read by: the model, the sample and its columns, the batch size
+    (a runtime spec, a serving spec)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def sample(self) -> str | None: ...
+    @property
+    def columns(self) -> tuple[str, ...] | None: ...
+    @property
+    def batch_size(self) -> int: ...
+
 
 # ONNX tensor element types to numpy dtype names
 _ELEMENT_TYPES = {
@@ -79,10 +94,10 @@ def _measure(spec: RuntimeSpec, root: Path, budget_s: float) -> Latency:
 
     assert spec.sample is not None
     deadline = time.perf_counter() + budget_s
-    session = _session(ort, root / spec.model, spec.model)
-    name, element_type, shape = _first_input(session, spec.model)
-    data = _rows(_read_sample(root / spec.sample, spec), spec, element_type, shape)
-    _check_shape(data, shape, name, spec)
+    session = open_session(ort, root / spec.model, spec.model)
+    name, element_type, shape = first_input(session, spec.model)
+    data = input_rows(read_sample(root / spec.sample, spec), spec, element_type, shape)
+    check_shape(data, shape, name, spec)
     durations = _time_runs(lambda batch: session.run(None, {name: batch}), data, spec, deadline)
     ms = np.asarray(durations, dtype=np.float64) / 1e6
     p50, p95 = (round(float(x), 6) for x in np.percentile(ms, [50, 95]))  # to the nanosecond
@@ -91,7 +106,7 @@ def _measure(spec: RuntimeSpec, root: Path, budget_s: float) -> Latency:
     return Latency(p50, p95, throughput, len(durations), len(durations) < spec.runs)
 
 
-def _session(ort: Any, path: Path, shown: str) -> Any:
+def open_session(ort: Any, path: Path, shown: str) -> Any:
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1  # stable, comparable numbers on shared CI runners
     options.inter_op_num_threads = 1
@@ -102,7 +117,7 @@ def _session(ort: Any, path: Path, shown: str) -> Any:
         raise CheckError(f"{shown}: cannot load as an ONNX model: {first_line(exc)}") from None
 
 
-def _first_input(session: Any, shown: str) -> tuple[str, str, tuple[int | None, ...]]:
+def first_input(session: Any, shown: str) -> tuple[str, str, tuple[int | None, ...]]:
     """The name, numpy dtype name and shape (None for a free dimension) of the model's only input."""
     inputs = session.get_inputs()
     if len(inputs) != 1:
@@ -119,13 +134,13 @@ def _first_input(session: Any, shown: str) -> tuple[str, str, tuple[int | None, 
 # ---------------------------------------------------------------- the sample
 
 
-def _read_sample(path: Path, spec: RuntimeSpec) -> pd.DataFrame | npt.NDArray[Any]:
+def read_sample(path: Path, spec: Feeds) -> pd.DataFrame | npt.NDArray[Any]:
     """The sample as a DataFrame (CSV, Parquet) or an array (.npy)."""
     import numpy as np
 
     shown = str(spec.sample)
-    if _sample_format(shown) != "npy":
-        return read_table(path, shown, _sample_format(shown) or "csv")
+    if sample_format(shown) != "npy":
+        return read_table(path, shown, sample_format(shown) or "csv")
     if not path.is_file():
         raise CheckError(f"{shown}: file not found" if not path.exists() else f"{shown}: not a file")
     try:
@@ -134,8 +149,8 @@ def _read_sample(path: Path, spec: RuntimeSpec) -> pd.DataFrame | npt.NDArray[An
         raise CheckError(f"{shown}: cannot read: {first_line(exc).replace(str(path), shown)}") from None
 
 
-def _rows(
-    sample: pd.DataFrame | npt.NDArray[Any], spec: RuntimeSpec, dtype: str, shape: tuple[int | None, ...]
+def input_rows(
+    sample: pd.DataFrame | npt.NDArray[Any], spec: Feeds, dtype: str, shape: tuple[int | None, ...]
 ) -> npt.NDArray[Any]:
     """The model's input rows, cast to its element type; at least one row.
 
@@ -155,7 +170,7 @@ def _rows(
     return values
 
 
-def _frame_values(frame: pd.DataFrame, spec: RuntimeSpec, dtype: str) -> npt.NDArray[Any]:
+def _frame_values(frame: pd.DataFrame, spec: Feeds, dtype: str) -> npt.NDArray[Any]:
     from pandas.api import types
 
     shown = str(spec.sample)
@@ -202,7 +217,7 @@ def _cast(values: npt.NDArray[Any], dtype: str, shown: str) -> npt.NDArray[Any]:
         raise CheckError(f"{shown}: cannot convert to {_onnx_type(dtype)}: {first_line(exc)}") from None
 
 
-def _check_shape(data: npt.NDArray[Any], shape: tuple[int | None, ...], name: str, spec: RuntimeSpec) -> None:
+def check_shape(data: npt.NDArray[Any], shape: tuple[int | None, ...], name: str, spec: Feeds) -> None:
     """The sample's rows fit the model input: same rank and fixed dimensions, batch size allowed."""
     shown = str(spec.sample)
     if not shape:
@@ -211,7 +226,7 @@ def _check_shape(data: npt.NDArray[Any], shape: tuple[int | None, ...], name: st
     got = data.shape[1:]
     if len(got) == len(want) == 1:
         if want[0] is not None and got[0] != want[0]:
-            hint = "" if spec.columns is not None or _sample_format(shown) == "npy" else " (choose them with columns)"
+            hint = "" if spec.columns is not None or sample_format(shown) == "npy" else " (choose them with columns)"
             raise CheckError(f"{shown}: {got[0]:,} features, but model input {name!r} takes {want[0]:,}{hint}")
     elif len(got) != len(want) or any(w is not None and g != w for g, w in zip(got, want, strict=True)):
         raise CheckError(f"{shown}: rows of shape {_dims(got)}, but model input {name!r} takes {_dims(want)}")
@@ -229,19 +244,19 @@ def _time_runs(
     for i in range(spec.warmup):
         if time.perf_counter() >= deadline:
             break
-        _call(run, _batch(data, i, spec.batch_size), spec.model)
+        _call(run, batch_at(data, i, spec.batch_size), spec.model)
     durations: list[int] = []
     for i in range(spec.warmup, spec.warmup + spec.runs):
         if durations and time.perf_counter() >= deadline:
             break
-        batch = _batch(data, i, spec.batch_size)
+        batch = batch_at(data, i, spec.batch_size)
         start = time.perf_counter_ns()
         _call(run, batch, spec.model)
         durations.append(time.perf_counter_ns() - start)
     return durations
 
 
-def _batch(data: npt.NDArray[Any], index: int, size: int) -> npt.NDArray[Any]:
+def batch_at(data: npt.NDArray[Any], index: int, size: int) -> npt.NDArray[Any]:
     """The ``index``-th batch of ``size`` rows, cycling through the rows in order."""
     import numpy as np
 

@@ -94,7 +94,7 @@ class RuntimeSpec:
         if len(set(self.columns)) != len(self.columns):
             twice = sorted({c for c in self.columns if self.columns.count(c) > 1})
             raise ConfigError(f"{where}.columns: listed twice: {', '.join(twice)}")
-        if self.sample is not None and _sample_format(self.sample) == "npy":
+        if self.sample is not None and sample_format(self.sample) == "npy":
             raise ConfigError(f"{where}.columns: a .npy sample has no column names; remove columns or use a CSV")
 
 
@@ -104,7 +104,7 @@ def _check_paths(data: Mapping[str, Any], where: str) -> None:
         if path is not None and PurePath(str(path)).is_absolute():
             raise ConfigError(f"{where}.{key}: must be relative to the project root, got {path!r}")
     sample = data.get("sample")
-    if sample is not None and _sample_format(str(sample)) is None:
+    if sample is not None and sample_format(str(sample)) is None:
         raise ConfigError(f"{where}.sample: expected a .csv, .parquet or .npy file, got {sample!r}")
 
 
@@ -140,7 +140,7 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _sample_format(path: str) -> str | None:
+def sample_format(path: str) -> str | None:
     return SAMPLE_FORMATS.get(PurePath(path).suffix.lower())
 
 
