@@ -92,6 +92,11 @@ OPERATIONS: list[str] = [
     "GET /repos/{owner}/{repo}/releases/{release_id}",
     "PATCH /repos/{owner}/{repo}/releases/{release_id}",
     "DELETE /repos/{owner}/{repo}/releases/{release_id}",
+    # release.assets: the artifact's file on its release (sent to the release's upload_url, GitHub's uploads
+    # server), the assets a release has (a re-run uploads only those it lacks), and an unfinished one removed.
+    "POST /repos/{owner}/{repo}/releases/{release_id}/assets",
+    "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
+    "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}",
 ]
 
 # Components the fake needs beyond what the operations reference: GitHub answers 401/403/404/422 on

@@ -7,12 +7,13 @@ Tests drive it through the real PyGithub client::
 
 It serves the operations in ``OPERATIONS`` of tests/contract/extract_openapi.py, keeps
 state (repositories, pull requests, issue comments, check runs, commit statuses, git
-refs and annotated tag objects, releases, a rate limit) and behaves as GitHub does where
+refs and annotated tag objects, releases and their assets, a rate limit) and behaves as GitHub does where
 mlci cares: pagination with GitHub's ``link`` header, the 65,536-character comment
 limit, the 50-annotation and 65,535-character check run limits, annotations appended on
 update, read-only tokens (a fork PR's GITHUB_TOKEN) refused on writes, tag objects with
 the SHA git computes (``git_tag_text``: the message as sent, no newline added), a
-release creating its missing tag, GitHub's headers and error bodies.
+release creating its missing tag, one asset of a name per release (422 already_exists),
+GitHub's headers and error bodies.
 
 Contract validation
 -------------------
@@ -59,6 +60,21 @@ Where GitHub and its description part ways (the fake follows GitHub)
 - Path parameters marked ``x-multi-segment`` (a git ref "tags/model@v1.0.0", a file path,
   a release's tag) match slashes, as GitHub does; PyGithub's get_git_ref sends them unescaped.
 - git/list-matching-refs declares no ``per_page``/``page``: it answers every match at once.
+- repos/upload-release-asset declares its body as ``application/octet-stream`` only, while its own text
+  (and GitHub) take the asset's media type as the ``Content-Type`` ("For example: application/zip"): any
+  ``type/subtype`` is accepted for that raw body, none is a violation, and the asset keeps the type sent.
+- An upload that fails upstream "may leave an empty asset with a state of ``starter``", says that text, but
+  ``release-asset.state`` is ``uploaded`` or ``open``: an unfinished asset (``add_asset(..., state="open")``)
+  is shown as ``open``, which the schema allows.
+
+Servers
+-------
+The description serves most operations from ``https://api.github.com``; repos/upload-release-asset is
+served from ``https://uploads.github.com``, the origin of a release's ``upload_url``. The fake serves
+both on its one origin, the uploads server under ``/api/uploads`` (``SERVER_PREFIXES``), as GitHub
+Enterprise Server does (``https://HOST/api/uploads``); a release's ``upload_url`` points there. A request
+is routed only to operations of the server its path prefix names: an upload sent to the API's origin
+(not through ``upload_url``) is a violation, as is an API call under ``/api/uploads``.
 
 State API for tests
 -------------------
@@ -70,6 +86,8 @@ State API for tests
 ``add_branch(repo, name, sha)`` (a release without ``target_commitish`` tags the default branch's head),
 ``add_tag(repo, name, commit_sha, message=None)`` (lightweight, or annotated with a message),
 ``tags(repo)`` (name -> {"sha": the ref's target, "object": the tag object or None}), ``releases(repo)``,
+``assets(repo, tag)`` (the release's assets with their bytes: name, size, content_type, label, state, content),
+``add_asset(repo, tag, name, content, state="uploaded")`` (one uploaded earlier; "open": an unfinished one),
 ``requests`` ((method, path with query, status) seen; status 0 for a dropped connection),
 ``reset_requests()``, ``violations``, ``rate_limit`` (5000; lower it to exhaust it). Add state after
 ``start()``: the JSON it returns names the server's URL.
@@ -128,6 +146,12 @@ SECONDARY_RATE_LIMIT_DOCS = ("https://docs.github.com/free-pro-team@latest/rest/
 # the operation's first tag, else contents=write (git refs and tags, releases).
 WRITE_PERMISSIONS = {"issues": "issues=write; pull_requests=write", "checks": "checks=write",
                      "repos/create-commit-status": "statuses=write"}
+# Where the fake serves each server of the description: the API at its root, the uploads server (a release's
+# upload_url) under a prefix, as GitHub Enterprise Server lays them out on one host.
+API_SERVER = "https://api.github.com"
+UPLOADS_SERVER = "https://uploads.github.com"
+SERVER_PREFIXES = {API_SERVER: "", UPLOADS_SERVER: "/api/uploads"}
+MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*(\s*;.*)?$")
 
 
 # --- Formats ---------------------------------------------------------------------------------------------------------
@@ -178,8 +202,9 @@ def _int_range(bits: int) -> Callable[[object], bool]:
 for _name, _check in (("date-time", _is_date_time), ("date", _is_date), ("uri", _is_uri), ("email", _is_email),
                       ("int32", _int_range(32)), ("int64", _int_range(64))):
     FORMATS.checks(_name)(_check)
-# Formats in the subset that carry no check: "uri-template" (a URL with {placeholders}), "timestamp".
-UNCHECKED_FORMATS = {"uri-template", "timestamp"}
+# Formats in the subset that carry no check: "uri-template" (a URL with {placeholders}), "timestamp", "binary" (an
+# asset's raw bytes: a request body that is not JSON, so no value to check).
+UNCHECKED_FORMATS = {"uri-template", "timestamp", "binary"}
 
 
 # --- The validators --------------------------------------------------------------------------------------------------
@@ -225,6 +250,13 @@ class Route:
     regex: re.Pattern[str]
     operation: dict[str, Any]
     at: str  # the operation's pointer
+    server: str = API_SERVER  # the operation's own server, else the description's
+
+    @property
+    def binary_body(self) -> bool:
+        """The operation takes a raw body (an asset's bytes), not JSON."""
+        content = self.operation.get("requestBody", {}).get("content", {})
+        return bool(content) and "application/json" not in content
 
     @property
     def operation_id(self) -> str:
@@ -256,7 +288,13 @@ class Contract:
                     regex = re.compile("^" + re.sub(
                         r"\\\{(\w+)\\\}", lambda m: f"(?P<{m[1]}>{'.+' if m[1] in multi else '[^/]+'})",
                         re.escape(template)) + "$")
-                    routes.append(Route(method.upper(), template, regex, operation, pointer("paths", template, method)))
+                    servers = operation.get("servers") or item.get("servers") or self.doc.get("servers") or []
+                    server = str(servers[0]["url"]) if servers else API_SERVER
+                    if server not in SERVER_PREFIXES:
+                        raise ValueError(f"{method.upper()} {template} is served by {server}, which the fake does not "
+                                         "serve: add it to SERVER_PREFIXES")
+                    routes.append(Route(method.upper(), template, regex, operation, pointer("paths", template, method),
+                                        server))
         # The most literal template first, should two ever match one path.
         self.routes = sorted(routes, key=lambda r: -len(re.sub(r"\{\w+\}", "", r.template)))
 
@@ -334,6 +372,8 @@ class Contract:
         elif body is None:
             if request_body.get("required"):
                 problems.append("the request body is required")
+        elif route.binary_body:
+            pass  # raw bytes (`format: binary`): any; their Content-Type is checked where the body is read
         else:
             at = route.at + "/requestBody/content/" + pointer("application/json")[2:] + "/schema"
             for error in self.errors(at, body, writing=True):
@@ -508,7 +548,7 @@ class FakeGitHub:
         self._ids = {kind: itertools.count(start) for kind, start in
                      (("repo", 1_296_269), ("pull", 1_934_000_001), ("comment", 2_700_000_001),
                       ("check_run", 30_000_000_001), ("check_suite", 28_000_000_001), ("status", 34_000_000_001),
-                      ("release", 160_000_001))}
+                      ("release", 160_000_001), ("asset", 210_000_001))}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
@@ -699,6 +739,22 @@ class FakeGitHub:
             return [self._release_json(r) for r in sorted(self._releases.values(), key=lambda r: r["id"])
                     if r["repo"] == repo]
 
+    def assets(self, repo: str, tag: str) -> list[dict[str, Any]]:
+        """The assets of ``tag``'s published release, oldest first, as the API shows them, plus ``content``:
+        the bytes uploaded."""
+        with self._lock:
+            release = self._published_release(repo, tag)
+            return [{**self._asset_json(release, asset), "content": asset["content"]} for asset in release["assets"]]
+
+    def add_asset(self, repo: str, tag: str, name: str, content: bytes, *, state: str = "uploaded",
+                  content_type: str = "application/octet-stream") -> dict[str, Any]:
+        """Seed an asset on ``tag``'s published release, as if uploaded earlier; ``state="open"``: an upload that
+        never finished (GitHub's "starter" asset, see the module's doc). Returns it as ``assets`` shows it."""
+        with self._lock:
+            release = self._published_release(repo, tag)
+            asset = self._new_asset(release, kept_asset_name(name), content, content_type, BOT, None, state)
+            return {**self._asset_json(release, asset), "content": content}
+
     def reset_requests(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -787,6 +843,9 @@ class FakeGitHub:
 
     def _serve(self, method: str, path: str, query_string: str, headers: Any, raw: bytes) -> Reply:
         request_path = path
+        server = next((name for name, prefix in SERVER_PREFIXES.items()
+                       if prefix and (path == prefix or path.startswith(prefix + "/"))), API_SERVER)
+        path = path[len(SERVER_PREFIXES[server]):]
         alias = re.match(r"^/repositories/(\d+)(/.*)?$", path)
         if alias:  # GitHub's link headers use the repository id form
             repo = next((r for r in self._repos.values() if r.id == int(alias.group(1))), None)
@@ -802,10 +861,20 @@ class FakeGitHub:
         pairs = urllib.parse.parse_qsl(query_string, keep_blank_values=True)
         query = dict(pairs)
         where = f"{method} {request_path} -> {route.label}"
+        if route.server != server:
+            through = " (through the release's upload_url)" if route.server == UPLOADS_SERVER else ""
+            return self._violation(f"{where}: sent to {server}, but the operation is served by {route.server}"
+                                   f"{through}")
         if len(query) != len(pairs):
             return self._violation(f"{where}: a query parameter is repeated: {query_string}")
         body: Any = None
-        if raw:
+        if route.binary_body:
+            content_type = headers.get("Content-Type", "")
+            if not MEDIA_TYPE.match(content_type):
+                return self._violation(f"{where}: a raw body needs the media type of its data as Content-Type, "
+                                       f"got {content_type!r}")
+            body = raw if raw else None
+        elif raw:
             try:
                 body = json.loads(raw)
             except ValueError as e:
@@ -854,7 +923,8 @@ class FakeGitHub:
         if limits:
             return error(422, "Invalid request.\n\n" + "\n".join(limit_message(e) for e in limits))
         handler = getattr(self, "_op_" + re.sub(r"\W", "_", route.operation_id))
-        reply: Reply = handler(repo=repo, params=params, query=query, body=body, token=token, error=error)
+        reply: Reply = handler(repo=repo, params=params, query=query, body=body, token=token, error=error,
+                               headers=headers)
         reply.headers = {**self._headers(), **reply.headers}
         if route.method == "GET" and reply.status == 200:
             digest = hashlib.sha256(json.dumps(reply.body, sort_keys=True).encode()).hexdigest()
@@ -1169,7 +1239,7 @@ class FakeGitHub:
                    "target_commitish": body.get("target_commitish") or repo.default_branch,
                    "name": body.get("name"), "body": body.get("body"), "draft": body.get("draft", False),
                    "prerelease": body.get("prerelease", False), "make_latest": body.get("make_latest", "true"),
-                   "author": token.login, "created_at": now, "updated_at": now, "published_at": None}
+                   "author": token.login, "created_at": now, "updated_at": now, "published_at": None, "assets": []}
         refused = self._tag_release(repo, release, error)
         if refused:
             return refused
@@ -1217,12 +1287,51 @@ class FakeGitHub:
 
     def _op_repos_delete_release(self, *, repo: Repo, params: dict[str, str], token: Token, error: ErrorReply,
                                  **_: Any) -> Reply:
-        """The release goes; its tag stays (as on GitHub: deleting a release does not delete the tag)."""
+        """The release goes, its assets with it; its tag stays (as on GitHub: deleting a release does not
+        delete the tag)."""
         release = self._find_release(repo, params, token)
         if release is None:
             return error(404, "Not Found")
         del self._releases[release["id"]]
         return Reply(204)
+
+    def _op_repos_upload_release_asset(self, *, repo: Repo, params: dict[str, str], query: dict[str, str],
+                                       body: bytes | None, headers: Any, token: Token, error: ErrorReply,
+                                       **_: Any) -> Reply:
+        """An asset of the release: the bytes as sent, the media type sent, the name as GitHub keeps it
+        (``kept_asset_name``); 422 already_exists when the release has an asset of that name, finished or not."""
+        release = self._find_release(repo, params, token)
+        if release is None:
+            return error(404, "Not Found")
+        name = kept_asset_name(query["name"])
+        if not name:
+            return error(422, "Validation Failed", errors=[{"resource": "ReleaseAsset", "code": "invalid",
+                                                            "field": "name"}])
+        if any(asset["name"] == name for asset in release["assets"]):
+            return error(422, "Validation Failed",
+                         errors=[{"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}])
+        asset = self._new_asset(release, name, body or b"", headers.get("Content-Type", ""), token.login,
+                                query.get("label"), "uploaded")
+        return Reply(201, self._asset_json(release, asset))
+
+    def _op_repos_list_release_assets(self, *, repo: Repo, params: dict[str, str], query: dict[str, str],
+                                      token: Token, error: ErrorReply, **_: Any) -> Reply:
+        release = self._find_release(repo, params, token)
+        if release is None:
+            return error(404, "Not Found")
+        return self._page(repo, f"releases/{release['id']}/assets", query,
+                          [self._asset_json(release, asset) for asset in release["assets"]])
+
+    def _op_repos_delete_release_asset(self, *, repo: Repo, params: dict[str, str], error: ErrorReply,
+                                       **_: Any) -> Reply:
+        wanted = int(params["asset_id"])
+        for release in self._releases.values():
+            if release["repo"] == repo.full_name:
+                kept = [asset for asset in release["assets"] if asset["id"] != wanted]
+                if len(kept) != len(release["assets"]):
+                    release["assets"] = kept
+                    return Reply(204)
+        return error(404, "Not Found")
 
     # --- Behaviour ---------------------------------------------------------------------------------------------
 
@@ -1324,6 +1433,21 @@ class FakeGitHub:
         if not release["draft"]:  # a draft's tag is made when it is published
             repo.refs[ref] = sha
         return None
+
+    def _new_asset(self, release: dict[str, Any], name: str, content: bytes, content_type: str, uploader: str,
+                   label: str | None, state: str) -> dict[str, Any]:
+        now = self._now()
+        asset = {"id": next(self._ids["asset"]), "name": name, "label": label, "content_type": content_type,
+                 "content": content, "state": state, "uploader": uploader, "created_at": now, "updated_at": now}
+        release["assets"].append(asset)
+        return asset
+
+    def _published_release(self, repo: str, tag: str) -> dict[str, Any]:
+        found = next((r for r in self._releases.values() if r["repo"] == repo and r["tag_name"] == tag
+                      and not r["draft"]), None)
+        if found is None:
+            raise KeyError(f"no published release of {tag} in {repo}")
+        return found
 
     def _find_release(self, repo: Repo, params: dict[str, str], token: Token) -> dict[str, Any] | None:
         """The release ``release_id`` of ``repo``; a draft only for a token that can push."""
@@ -1575,8 +1699,7 @@ class FakeGitHub:
         tag = urllib.parse.quote(release["tag_name"], safe="")
         draft = release["draft"]
         shown_tag = f"untagged-{hashlib.sha1(str(release['id']).encode()).hexdigest()[:20]}" if draft else tag
-        uploads = ("https://uploads.github.com" if self.server_url == "https://github.com"
-                   else f"{self.server_url}/api/uploads")
+        uploads = self.url + SERVER_PREFIXES[UPLOADS_SERVER]  # see "Servers" in the module's doc
         return {
             "url": url, "assets_url": f"{url}/assets",
             "upload_url": f"{uploads}/repos/{repo.full_name}/releases/{release['id']}/assets{{?name,label}}",
@@ -1585,9 +1708,24 @@ class FakeGitHub:
             "tag_name": release["tag_name"], "target_commitish": release["target_commitish"], "name": release["name"],
             "draft": draft, "immutable": False, "prerelease": release["prerelease"],
             "created_at": release["created_at"], "updated_at": release["updated_at"],
-            "published_at": release["published_at"], "assets": [],
+            "published_at": release["published_at"],
+            "assets": [self._asset_json(release, asset) for asset in release["assets"]],
             "tarball_url": None if draft else f"{api}/tarball/{tag}",
             "zipball_url": None if draft else f"{api}/zipball/{tag}", "body": release["body"],
+        }
+
+    def _asset_json(self, release: dict[str, Any], asset: dict[str, Any]) -> dict[str, Any]:
+        repo = self._repos[release["repo"]]
+        content, uploaded = asset["content"], asset["state"] == "uploaded"
+        download = "/".join(urllib.parse.quote(part, safe="") for part in (release["tag_name"], asset["name"]))
+        return {
+            "url": f"{self.url}/repos/{repo.full_name}/releases/assets/{asset['id']}",
+            "browser_download_url": f"{self.server_url}/{repo.full_name}/releases/download/{download}",
+            "id": asset["id"], "node_id": _node_id("RA", asset["id"]), "name": asset["name"], "label": asset["label"],
+            "state": asset["state"], "content_type": asset["content_type"], "size": len(content),
+            "digest": f"sha256:{hashlib.sha256(content).hexdigest()}" if uploaded else None,
+            "download_count": 0, "created_at": asset["created_at"], "updated_at": asset["updated_at"],
+            "uploader": self._user_json(asset["uploader"]),
         }
 
 def git_object_sha(kind: str, data: bytes) -> str:
@@ -1603,6 +1741,14 @@ def git_tag_text(object_sha: str, object_type: str, tag: str, name: str, email: 
     zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
     return (f"object {object_sha}\ntype {object_type}\ntag {tag}\n"
             f"tagger {name} <{email}> {int(when.timestamp())} {zone}\n\n{message}").encode("utf-8")
+
+
+def kept_asset_name(name: str) -> str:
+    """The name GitHub gives an uploaded asset. GitHub "renames asset filenames that have special characters,
+    non-alphanumeric characters, and leading or trailing periods" without saying how; the fake's approximation:
+    each run of characters other than letters, digits, ``-``, ``_`` and ``.`` becomes one ``.``, and leading and
+    trailing periods go. A name of letters, digits, ``-``, ``_`` and inner periods is kept as sent."""
+    return re.sub(r"[^A-Za-z0-9._-]+", ".", name).strip(".")
 
 
 def _valid_ref_name(name: str) -> bool:

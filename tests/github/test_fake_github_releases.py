@@ -5,6 +5,8 @@ A tag object's SHA is checked against real git: the same fields given to ``git m
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import re
@@ -318,6 +320,97 @@ def test_a_read_only_token_cannot_publish_and_sees_no_drafts(fake: FakeGitHub) -
     assert len(fake.releases(REPO)) == 1 and fake.tags(REPO) == {}
 
 
+# --- Release assets --------------------------------------------------------------------------------------------------
+
+def test_an_asset_goes_to_the_upload_url_on_the_fakes_own_uploads_server(fake: FakeGitHub, tmp_path: Path) -> None:
+    repo = client(fake, retry=None).get_repo(REPO)
+    release = repo.create_git_release(TAG, "v1", "notes", target_commitish=HEAD)
+    assert release.upload_url == (f"{fake.url}/api/uploads/repos/{REPO}/releases/{release.id}/assets"
+                                  "{?name,label}")
+    model = tmp_path / "model.onnx"
+    model.write_bytes(bytes(range(256)) * 4)
+    asset = release.upload_asset(str(model), content_type="application/octet-stream")
+    assert (asset.name, asset.size, asset.state, asset.content_type) == (
+        "model.onnx", 1024, "uploaded", "application/octet-stream")
+    assert asset.browser_download_url == f"https://github.com/{REPO}/releases/download/model%40v1.0.0/model.onnx"
+    [held] = fake.assets(REPO, TAG)
+    assert held["content"] == model.read_bytes()
+    assert held["digest"] == "sha256:" + hashlib.sha256(model.read_bytes()).hexdigest()
+    assert [a.name for a in repo.get_release(TAG).get_assets()] == ["model.onnx"]  # repos/list-release-assets
+    assert [a["name"] for a in fake.releases(REPO)[0]["assets"]] == ["model.onnx"]  # and in the release itself
+    assert any(r.method == "POST" and r.path.startswith(f"/api/uploads/repos/{REPO}/releases/") and r.status == 201
+               for r in fake.requests)
+
+
+def test_an_assets_media_type_is_the_one_sent(fake: FakeGitHub) -> None:
+    release = client(fake).get_repo(REPO).create_git_release(TAG, "v1", "notes", target_commitish=HEAD)
+    data = b"\x1f\x8b not really gzip"
+    asset = release.upload_asset_from_memory(io.BytesIO(data), len(data), "model-v1.0.0.tar.gz",
+                                             content_type="application/gzip")
+    assert asset.content_type == "application/gzip"
+    assert fake.assets(REPO, TAG)[0]["content"] == data
+
+
+def test_a_second_asset_of_a_name_is_422_already_exists_and_a_deleted_one_can_come_again(fake: FakeGitHub,
+                                                                                         tmp_path: Path) -> None:
+    release = client(fake, retry=None).get_repo(REPO).create_git_release(TAG, "v1", "notes", target_commitish=HEAD)
+    model = tmp_path / "model.bin"
+    model.write_bytes(b"weights")
+    first = release.upload_asset(str(model), content_type="application/octet-stream")
+    with pytest.raises(GithubException) as caught:
+        release.upload_asset(str(model), content_type="application/octet-stream")
+    assert caught.value.status == 422
+    assert caught.value.data["errors"] == [{"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}]
+    first.delete_asset()  # repos/delete-release-asset
+    assert fake.assets(REPO, TAG) == []
+    release.upload_asset(str(model), content_type="application/octet-stream")
+    assert [a["name"] for a in fake.assets(REPO, TAG)] == ["model.bin"]
+    gone = requests.delete(api(fake, f"releases/assets/{first.id}"), headers=AUTH, timeout=10)
+    assert gone.status_code == 404
+
+
+def test_github_renames_an_asset_with_special_characters(fake: FakeGitHub, tmp_path: Path) -> None:
+    release = client(fake).get_repo(REPO).create_git_release(TAG, "v1", "notes", target_commitish=HEAD)
+    odd = tmp_path / ".churn model:v1.onnx"
+    odd.write_bytes(b"x")
+    assert release.upload_asset(str(odd), content_type="application/octet-stream").name == "churn.model.v1.onnx"
+
+
+def test_an_unfinished_asset_is_open_and_its_release_deleted_takes_its_assets(fake: FakeGitHub) -> None:
+    repo = client(fake).get_repo(REPO)
+    release = repo.create_git_release(TAG, "v1", "notes", target_commitish=HEAD)
+    seeded = fake.add_asset(REPO, TAG, "model.bin", b"", state="open")
+    [listed] = repo.get_release(TAG).get_assets()
+    assert (listed.id, listed.state, listed.size) == (seeded["id"], "open", 0) and seeded["digest"] is None
+    release.delete_release()
+    assert fake.releases(REPO) == []
+
+
+def test_an_upload_outside_the_upload_url_or_without_a_media_type_is_caught(fake: FakeGitHub) -> None:
+    release = client(fake).get_repo(REPO).create_git_release(TAG, "v1", "notes", target_commitish=HEAD)
+    on_the_api = requests.post(api(fake, f"releases/{release.id}/assets?name=m.bin"), data=b"x",
+                               headers={**AUTH, "Content-Type": "application/octet-stream"}, timeout=10)
+    assert on_the_api.status_code == 500
+    assert "served by https://uploads.github.com (through the release's upload_url)" in fake.violations[-1]
+    upload = release.upload_url.split("{")[0]
+    untyped = requests.post(f"{upload}?name=m.bin", data=b"x", headers={**AUTH, "Content-Type": ""}, timeout=10)
+    assert untyped.status_code == 500 and "needs the media type of its data as Content-Type" in fake.violations[-1]
+    nameless = requests.post(upload, data=b"x", headers={**AUTH, "Content-Type": "text/plain"}, timeout=10)
+    assert nameless.status_code == 500 and "query parameter 'name' is required" in fake.violations[-1]
+    api_there = requests.get(f"{fake.url}/api/uploads/repos/{REPO}", headers=AUTH, timeout=10)
+    assert api_there.status_code == 500 and "served by https://api.github.com" in fake.violations[-1]
+    assert len(fake.violations) == 4 and fake.assets(REPO, TAG) == []
+    fake.violations.clear()
+
+
+def test_a_read_only_token_cannot_upload(fake: FakeGitHub) -> None:
+    release = client(fake).get_repo(REPO).create_git_release(TAG, "v1", "notes", target_commitish=HEAD)
+    reader = client(fake, READ_ONLY, retry=None).get_repo(REPO).get_release(TAG)
+    with pytest.raises(GithubException) as caught:
+        reader.upload_asset_from_memory(io.BytesIO(b"x"), 1, "m.bin")
+    assert caught.value.status == 403 and fake.assets(REPO, TAG) == [] and release.id == reader.id
+
+
 # --- Faults ----------------------------------------------------------------------------------------------------------
 
 def test_a_release_whose_answer_is_lost_is_there_and_a_retry_is_422(fake: FakeGitHub) -> None:
@@ -352,3 +445,26 @@ def test_every_operation_in_the_subset_has_a_handler() -> None:
     missing = [op["operationId"] for op in operations
                if not hasattr(FakeGitHub, "_op_" + re.sub(r"\W", "_", op["operationId"]))]
     assert missing == []
+
+
+def test_an_upload_retried_after_a_502_sends_the_whole_file_again(fake: FakeGitHub, tmp_path: Path) -> None:
+    release = client(fake).get_repo(REPO).create_git_release(TAG, "v1", "notes", target_commitish=HEAD)
+    model = tmp_path / "model.bin"
+    model.write_bytes(b"weights " * 1000)
+    fake.inject("POST", r"/releases/\d+/assets$", status=502)
+    fake.reset_requests()
+    release.upload_asset(str(model), content_type="application/octet-stream")  # GithubRetry rewinds the file
+    assert [r.status for r in fake.requests] == [502, 201]
+    assert fake.assets(REPO, TAG)[0]["content"] == model.read_bytes()
+
+
+def test_an_upload_whose_answer_is_lost_is_there_and_a_retry_is_422(fake: FakeGitHub, tmp_path: Path) -> None:
+    release = client(fake).get_repo(REPO).create_git_release(TAG, "v1", "notes", target_commitish=HEAD)
+    model = tmp_path / "model.bin"
+    model.write_bytes(b"weights")
+    fake.inject("POST", r"/releases/\d+/assets$", status=502, after=True)
+    with pytest.raises(GithubException) as caught:
+        release.upload_asset(str(model), content_type="application/octet-stream")
+    assert caught.value.status == 422  # the retry of a POST whose upload GitHub had done
+    assert [(a["name"], a["state"], a["content"]) for a in fake.assets(REPO, TAG)] == [
+        ("model.bin", "uploaded", b"weights")]
