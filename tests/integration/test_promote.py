@@ -130,3 +130,59 @@ def test_check_ref_says_what_a_tag_says_as_gto_action_does(repo: Path, capsys: p
     assert code == 0 and out == "event=registration name=model version=v0.1.0 stage=\n"
     code, _, err = run_main(["check-ref", "v1.0.0"], capsys)
     assert code == 2 and "'v1.0.0' is not a GTO tag" in err
+
+
+SERVED = """\
+version: 1
+promote:
+  stages:
+    staging:
+      checks:
+        serving:
+          - model: serving/iris.onnx
+            sample: serving/sample.csv
+            requests: 20
+            max_p95_ms: 2000
+"""
+
+
+@pytest.fixture
+def served(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+           capsys: pytest.CaptureFixture[str]) -> Path:
+    """v0.1.0 released with a real ONNX model and a sample in its commit, and a staging gate that serves it."""
+    import pandas as pd
+
+    from tests.unit.serve.models import FEATURES, classifier
+
+    path = working_copy(template, tmp_path, monkeypatch)
+    (path / "serving").mkdir()
+    iris = classifier(path / "serving")
+    classifier(path / "serving", "plain", zipmap=False)
+    pd.DataFrame(iris.X, columns=[f"f{i}" for i in range(FEATURES)]).to_csv(path / "serving" / "sample.csv", index=False)
+    write(path, "mlci.yaml", SERVED)
+    commit(path, "the served model and its staging gate")
+    assert release(capsys, "--bump", "patch")[0] == 0
+    return path
+
+
+def test_the_served_model_gate_runs_the_server_before_staging(served: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(["promote", "model", "v0.1.0", "staging"], capsys)
+    assert code == 0, out + err
+    assert "the staging gates passed for model v0.1.0 (1 checked)" in out
+    assert stages(served) == {"staging": "v0.1.0"}
+
+
+def test_a_server_that_answers_otherwise_keeps_the_version_out(served: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import shlex
+    import sys
+
+    # The stage's server is a command, here one serving another export of the model (no ZipMap: other outputs)
+    command = f"{shlex.quote(sys.executable)} -m mlci serve serving/plain.onnx --port {{port}} --name iris"
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(SERVED + f"            command: {command}\n")
+    code, out, _ = run_main(["promote", "model", "v0.1.0", "staging", "--config", str(strict)], capsys)
+    assert code == 1, out
+    assert ("not promoted: 1 of the staging gates failed for model v0.1.0: iris: 25 of 25 answers differ from "
+            "offline (sample row 21: output 'output_label' missing)") in out
+    assert "model#staging#1" not in tags(served) and stages(served) == {}
