@@ -107,7 +107,8 @@ def _gates(card: Card) -> str:
                 else "No gate judged this commit: the project has no mlci.yaml.")
     passed = sum(1 for g in blocking if g.status in ("pass", "warn", "skipped"))
     word = "All" if passed == len(blocking) else f"{passed} of"
-    return f"{word} {plural(len(blocking), 'gate')} passed{where}: {', '.join(kinds)}."
+    served = [f"Served as {md_escape(g.subject)}: {md_escape(g.reason)}." for g in card.gates if g.kind == "serving"]
+    return "\n\n".join([f"{word} {plural(len(blocking), 'gate')} passed{where}: {', '.join(kinds)}.", *served])
 
 
 def _lineage(card: Card) -> list[str]:

@@ -47,3 +47,11 @@ def test_project_text_is_escaped() -> None:
                            artifact=Artifact("churn", "m.onnx", "model", "<script>x</script>")))
     assert "<script>" not in text and "<img" not in text and "@everyone" not in text
     assert "https://evil.example" not in text
+
+
+def test_a_served_model_gate_is_a_gate_and_says_how_it_answered() -> None:
+    serving = GateResult(kind="serving", subject="churn", status="pass", rule="answers equal offline",
+                         reason="205 answers equal offline, p95 1.9 ms, p50 1.2 ms, 840 rows/s")
+    text = model_card(card(gates=(GATE, serving)))
+    assert ("All 2 gates passed (policy `mlci.yaml` at `7b3e6d1`): metrics, serving.\n\n"
+            "Served as churn: 205 answers equal offline, p95 1.9 ms, p50 1.2 ms, 840 rows/s.\n") in text
