@@ -27,7 +27,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "onnx": ("pandas", "onnxruntime", "skl2onnx"),
     "parquet": ("pyarrow",),
     "serve": ("onnxruntime", "numpy", "uvicorn", "httptools", "orjson", "prometheus_client"),
-    "demo": ("pandas", "pandera", "fairlearn", "sklearn"),
+    "demo": ("pandas", "pandera", "fairlearn", "sklearn", "onnxruntime", "skl2onnx", "uvicorn"),
 }
 # The checks of mlci.yaml (keys under `checks:`) that need extras. The serving check reads its
 # sample and runs the model offline (onnx), and starts mlci serve unless given a command (serve:

@@ -395,11 +395,11 @@ def test_the_release_template_versions_the_merged_model(github: FakeGitHub, act:
     assert release["tag_name"] == "diabetes-risk@v0.1.0" and release["name"] == "diabetes-risk v0.1.0"
     body = release["body"]
     assert body.startswith("## diabetes-risk v0.1.0\n") and f'from #21 "{IMPROVE.title}"' in body
-    assert "passed (policy `mlci.yaml`" in body and "| model | `models/model.pkl` |" in body
+    assert "passed (policy `mlci.yaml`" in body and "| model | `models/model.onnx` |" in body
     outputs = result.set_outputs()
     assert {k: outputs[k] for k in ("event", "name", "version", "stage", "type", "path")} == {
         "event": "registration", "name": "diabetes-risk", "version": "v0.1.0", "stage": "", "type": "model",
-        "path": "models/model.pkl"}
+        "path": "models/model.onnx"}
     assert outputs["release-url"] == release["html_url"]
 
 

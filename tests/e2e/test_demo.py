@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,8 +78,9 @@ def test_demo_shows_one_better_and_one_worse_pr_from_an_install_off_path(tmp_pat
         assert params["train.features"]["head"] == scenario.params()["train"]["features"]
         stages = {s["name"]: s["state"] for s in report["repro"]["stages"]}
         # train runs again (its model was never pushed) and reproduces the committed one
-        # exactly, so evaluate has nothing to do.
-        assert stages == {"prepare": "restored", "train": "ran", "evaluate": "unchanged"}
+        # exactly, so evaluate (whose outputs are in git) has nothing to do; export's ONNX
+        # file was never pushed either, so it runs too.
+        assert stages == {"prepare": "restored", "train": "ran", "evaluate": "unchanged", "export": "ran"}
         assert report["context"]["base"]["rev"] == "origin/main"
         md = (bundle / "report.md").read_text()
         assert "| accuracy" in md and "train.features" in md
@@ -100,6 +102,31 @@ def test_demo_shows_one_better_and_one_worse_pr_from_an_install_off_path(tmp_pat
             assert gates[("metric", "accuracy")]["status"] == "fail"
             assert "**Why it failed**" in md and "accuracy dropped by" in md
             assert gate.returncode == 1 and "Why it failed" in gate.stdout
+
+    # The end: PR #1 merged, released as v0.2.0 (the baseline is v0.1.0), promoted to staging, served once.
+    project = keep / "project"
+    assert "created tag diabetes-risk@v0.1.0" in out and "created tag diabetes-risk@v0.2.0" in out
+    card = out.split("## diabetes-risk v0.2.0", 1)[1]
+    assert "### Quality, against v0.1.0" in card and "| model | `models/model.onnx` |" in card
+    assert "mlci: the staging gates passed for diabetes-risk v0.2.0" in out
+    assert re.search(r"mlci: serving diabetes-risk: \d+ answers equal offline, p95 [\d.]+ ms", out), out
+    assert "created tag diabetes-risk#staging#1: diabetes-risk v0.2.0 enters staging" in out
+    gto = Path(sys.executable).parent / "gto"
+    shown = subprocess.run([str(gto), "show", "diabetes-risk", "--json"], cwd=project, capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    versions = {v["version"]: [s["stage"] for s in v.get("stages") or []] for v in json.loads(shown.stdout)}
+    assert versions == {"v0.2.0": ["staging"], "v0.1.0": []}
+    answer = json.loads(next(line for line in out.splitlines() if line.strip().startswith("<- ")).split("<- ", 1)[1])
+    asked = json.loads(next(line for line in out.splitlines() if line.strip().startswith("-> ")).split("-> ", 1)[1])
+    import numpy as np
+    import onnxruntime as ort
+
+    row = np.asarray(asked["inputs"][0]["data"], dtype=np.float32).reshape(1, -1)
+    label, probabilities = ort.InferenceSession(str(project / "models" / "model.onnx")).run(None, {"X": row})
+    outputs = {o["name"]: o["data"] for o in answer["outputs"]}
+    assert outputs["output_label"] == label.tolist()
+    assert np.allclose(outputs["output_probability"], list(probabilities[0].values()), rtol=1e-6)
+    assert "the model says: " in out and "risk (" in out
 
     # --keep refuses to build over an existing example.
     proc = subprocess.run([str(mlci), "demo", "--keep", str(keep)], env=env, capture_output=True, text=True)

@@ -142,6 +142,9 @@ def _judge(settings: Settings, root: Path, policy: Policy | None, registered: di
         return 1
     settings.echo(f"mlci: the {settings.stage} gates passed for {settings.name} {settings.version} "
                   f"({len(judged.gates)} checked)")
+    for gate in judged.gates:
+        if gate.kind != "metric":  # what a check measured: the served model's answers and speed
+            settings.echo(f"mlci: {gate.kind} {gate.subject}: {gate.reason}")
     return 0
 
 

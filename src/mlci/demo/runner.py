@@ -28,9 +28,11 @@ from pathlib import Path
 import yaml
 
 from mlci import dvc, git
+from mlci.commands import promote as promote_command
+from mlci.commands import release as release_command
 from mlci.commands import report as report_command
 from mlci.commands import repro as repro_command
-from mlci.demo.scenarios import BASE_BRANCH, SCENARIOS, Scenario
+from mlci.demo.scenarios import BASE_BRANCH, IMPROVE, SCENARIOS, Scenario
 from mlci.errors import MlciError
 from mlci.extras import require
 
@@ -54,10 +56,16 @@ def run_demo(*, keep: str | None = None, echo: Echo = print, color: bool = False
     with _workdir(keep) as root, stages_on_this_python() as env:
         echo(f"mlci demo: building an example ML project in {root}")
         project = create_project(root, echo, env=env)
+        echo("  main: mlci repro, mlci report and mlci release, as CI on main does: the baseline's first version")
+        _repro(project, lambda text, nl=True: None, env)
+        _release(project, echo, labels=(), quiet=True)
         for number, scenario in enumerate(SCENARIOS, start=1):
             echo("")
             echo(f"mlci demo: PR #{number} '{scenario.title}' (branch {scenario.branch}): CI clones, reproduces, reports")
             _run_pull_request(root, project, scenario, echo, env, color=color)
+        echo("")
+        echo("mlci demo: PR #1 is merged; on main CI releases the improved model, promotes it to staging, serves it")
+        _merge_release_promote_serve(project, IMPROVE, 1, echo, env)
         echo("")
         echo(f"mlci demo: done in {time.monotonic() - started:.0f} s.")
         if keep:
@@ -173,3 +181,70 @@ def _run_pull_request(root: Path, project: Path, scenario: Scenario, echo: Echo,
     _repro(clone, echo, env)
     echo("")
     report_command.run(report_command.Settings(cwd=clone, actions_env={}, color=color, echo=echo))
+
+
+ARTIFACT = "diabetes-risk"  # the demo's dvc.yaml declares it (models/model.onnx)
+
+
+def _release(project: Path, echo: Echo, *, labels: tuple[str, ...], number: int | None = None,
+             title: str | None = None, quiet: bool = False) -> None:
+    """`mlci report` on main's commit (against its first parent), then `mlci release` from its bundle."""
+    first = len(_git(project, "rev-list", "--parents", "-n1", "HEAD").split()) == 1  # the first commit: no parent
+    report_command.run(report_command.Settings(cwd=project, base="HEAD" if first else "HEAD^1", actions_env={},
+                                               echo=lambda text, nl=True: None))
+    indented = _indent(echo)
+    release_command.run(release_command.Settings(
+        cwd=project, bundle=project / "mlci-report", labels=labels, pr_number=number, pr_title=title,
+        actions_env={}, echo=(lambda text, nl=True: indented(text) if text.startswith("mlci: ") else None)
+        if quiet else indented))  # quiet: without the model card
+
+
+def _merge_release_promote_serve(project: Path, scenario: Scenario, number: int, echo: Echo,
+                                 env: Mapping[str, str]) -> None:
+    """Main after the merge, as the release and promote templates would run: a new version with its
+    model card, the staging gate (the model served and asked) and GTO's stage tag, then one request."""
+    _git(project, "merge", "-q", "--no-ff", scenario.branch, "-m", f"Merge pull request #{number} from {scenario.branch}")
+    echo("  main: mlci repro --push (the PR's stages, restored from the run-cache: nothing is retrained)")
+    _repro(project, echo, env, push=True)
+    echo("  main: mlci report, then mlci release (the PR's label release:minor):")
+    _release(project, echo, labels=("release:minor",), number=number, title=scenario.title)
+    version = _git(project, "tag", "--points-at", "HEAD", "--list", f"{ARTIFACT}@v*").split()[-1].split("@")[1]
+    echo(f"  mlci promote {ARTIFACT} {version} staging: the staging gate serves the model first")
+    code = promote_command.run(promote_command.Settings(name=ARTIFACT, version=version, stage="staging", cwd=project,
+                                                        actions_env={}, echo=_indent(echo)))
+    if code != 0:
+        raise MlciError(f"the demo's promotion of {ARTIFACT} {version} to staging failed")
+    _serve_one(project, echo)
+
+
+def _serve_one(project: Path, echo: Echo) -> None:
+    """`mlci serve models/model.onnx` asked once, over the Open Inference Protocol, and its answer."""
+    import csv
+    import json
+
+    from mlci.checks.serving.measure import post, running
+    from mlci.checks.serving.spec import ServingSpec
+
+    with (project / "models" / "sample.csv").open(newline="", encoding="utf-8") as f:
+        header, first = list(csv.reader(f))[:2]
+    body = {"inputs": [{"name": "X", "shape": [1, len(header)], "datatype": "FP32", "data": [float(v) for v in first]}]}
+    spec = ServingSpec(model="models/model.onnx", sample="models/sample.csv", name=ARTIFACT)
+    path = f"/v2/models/{ARTIFACT}/infer"
+    echo(f"  mlci serve models/model.onnx --name {ARTIFACT}: one patient ({', '.join(header)}), POST {path}")
+    with running(spec, project) as port:
+        status, answer = post(port, path, body)
+    if status != 200 or not isinstance(answer, dict):
+        raise MlciError(f"the demo's request to mlci serve was answered {status}: {answer}")
+    echo(f"    -> {json.dumps(body, separators=(',', ':'))}")
+    echo(f"    <- {json.dumps(answer, separators=(',', ':'))}")
+    outputs = {o["name"]: o["data"] for o in answer.get("outputs", [])}
+    label, probabilities = outputs.get("output_label", ["?"])[0], outputs.get("output_probability", [])
+    risk = f"{probabilities[1]:.0%} " if len(probabilities) == 2 else ""
+    echo(f"  the model says: {'high' if label == 1 else 'low'} risk ({risk}chance of progressing more than the median patient)")
+
+
+def _indent(echo: Echo) -> Echo:
+    def indented(text: str, nl: bool = True) -> None:
+        for line in text.rstrip("\n").split("\n"):
+            echo(f"    {line}" if line else "")
+    return indented

@@ -90,7 +90,7 @@ def measure(spec: ServingSpec, workspace: Workspace, *, budget_s: float = TIME_B
 
     for index in range(min(batches, WARMUP * spec.concurrency + spec.requests)):
         offline(index)  # before the clients start: they only read ``expected``
-    with _server(spec, root) as port:
+    with running(spec, root) as port:
         return _ask(spec, port, name, dtype, rows, outputs, offline, budget_s)
 
 
@@ -118,8 +118,9 @@ def command_line(spec: ServingSpec, port: int) -> list[str]:
 
 
 @contextmanager
-def _server(spec: ServingSpec, root: Path) -> Iterator[int]:
-    """The server running, ready, on the port yielded; stopped afterwards."""
+def running(spec: ServingSpec, root: Path) -> Iterator[int]:
+    """The spec's server running in ``root``, ready, on the port yielded; stopped afterwards.
+    CheckError when it does not start."""
     port = free_port()
     argv = command_line(spec, port)
     try:
@@ -160,6 +161,21 @@ def _get(port: int, path: str, *, timeout: float) -> tuple[int, bytes]:
         return response.status, response.read()
     finally:
         connection.close()
+
+
+def post(port: int, path: str, body: Any, *, timeout: float = REQUEST_TIMEOUT_S) -> tuple[int, Any]:
+    """``body`` as JSON to ``path`` on the server; its status and the answer's JSON (None if none)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("POST", path, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        answer = response.read()
+    finally:
+        connection.close()
+    try:
+        return response.status, json.loads(answer)
+    except ValueError:
+        return response.status, None
 
 
 def _error_text(body: bytes) -> str:
