@@ -6,6 +6,11 @@ artifact of dvc.yaml) whose content (the hash DVC recorded) differs from that at
 version, it registers the next version through GTO: an annotated tag ``name@vX.Y.Z`` in the
 local clone. The bump comes from the merged PR (labels, then its conventional title), or from
 ``--bump``. ``--dry-run`` prints the tags and cards it would make, and makes nothing.
+
+With ``release.assets``, each version's release also gets the artifact's files from the work
+tree (a directory as one tarball). They are all read, and checked against GitHub's limit,
+before the first tag is made, so a missing one stops the run with nothing made. A version
+this commit already has gets the assets its release lacks (a run that died mid-upload).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
     from mlci.release.lineage import Entry
     from mlci.release.plan import Decision
     from mlci.release.records import Artifact
+    from mlci.release.ship import Attachment
     from mlci.report import Report
 
 # The libraries a model card names when the environment has them: the stack that trains and serves.
@@ -58,7 +64,7 @@ def run(settings: Settings) -> int:
     from mlci.release import bump as bumps
     from mlci.release import lineage
     from mlci.release.plan import decide
-    from mlci.release.ship import ship
+    from mlci.release.ship import attachments, ship
 
     root = git.toplevel(settings.cwd)
     commit = git.rev_parse(root, "HEAD")
@@ -84,31 +90,49 @@ def run(settings: Settings) -> int:
         bump = bumps.Bump(settings.bump, "--bump") if settings.bump else bumps.choose(merged.labels, merged.title,
                                                                                        merged.body)
         now = lineage.entries(root, commit)
+        decisions = []
+        for artifact in chosen:
+            existing = gto.versions(root, artifact.name)
+            previous_hash = lineage.content_hash(lineage.entries(root, existing[0].commit), artifact.path) \
+                if existing else None
+            decisions.append(decide(artifact, existing, commit, lineage.content_hash(now, artifact.path),
+                                    previous_hash, bump, spec.first_version))
+        # release.assets: read for each new version (and each old one whose release lacks them) before anything is made
+        attaching = spec.assets and (repo is not None or settings.dry_run)
+        lacking = _lacking_assets(root, repo, decisions) if attaching and repo is not None else {}
+        wanted = [d.artifact for d in decisions if attaching and (d.action == "register" or d.artifact.name in lacking)]
         dvc_repo = dvc.open_repo(root)
         try:
-            for artifact in chosen:
-                existing = gto.versions(root, artifact.name)
-                previous_hash = lineage.content_hash(lineage.entries(root, existing[0].commit), artifact.path) \
-                    if existing else None
-                decision = decide(artifact, existing, commit, lineage.content_hash(now, artifact.path), previous_hash,
-                                  bump, spec.first_version)
-                if decision.action != "register":
-                    settings.echo(f"mlci: {artifact.name}: no new version: {decision.reason}")
-                    continue
-                assert decision.version is not None
-                card = _card_maker(dvc_repo, report, decision, commit, merged, now, repository)
-                if settings.dry_run:
-                    tag = gto.tag_name(artifact.name, decision.version)
-                    settings.echo(f"mlci: would create tag {tag} at {commit[:7]} ({decision.reason})")
-                    settings.echo(card(decision.version, tag), nl=False)
-                    continue
-                done = ship(root, decision, commit, bump, spec.first_version, card, repo)
-                where = f"; release {done.release_url}" if done.release_url else ""
-                moved = f"; {done.note}" if done.note else ""
-                settings.echo(f"mlci: created tag {done.tag} at {commit[:7]} ({decision.reason}{moved}){where}")
-                if repo is None:
-                    settings.echo(card(done.version, done.tag), nl=False)
-                shipped.append((artifact, done))
+            with attachments(root, wanted) as prepared:
+                for decision in decisions:
+                    artifact = decision.artifact
+                    if decision.action != "register":
+                        settings.echo(f"mlci: {artifact.name}: no new version: {decision.reason}")
+                        if artifact.name in lacking:
+                            _complete(settings, repo, decision, prepared[artifact.name])
+                        continue
+                    assert decision.version is not None
+                    card = _card_maker(dvc_repo, report, decision, commit, merged, now, repository)
+                    assets = [prepared[artifact.name]] if artifact.name in prepared else []
+                    if settings.dry_run:
+                        tag = gto.tag_name(artifact.name, decision.version)
+                        settings.echo(f"mlci: would create tag {tag} at {commit[:7]} ({decision.reason})")
+                        for asset in assets:
+                            settings.echo(f"mlci: would attach {_described(asset, decision.version)} to its release")
+                        settings.echo(card(decision.version, tag), nl=False)
+                        continue
+                    done = ship(root, decision, commit, bump, spec.first_version, card, repo, assets)
+                    where = f"; release {done.release_url}" if done.release_url else ""
+                    moved = f"; {done.note}" if done.note else ""
+                    settings.echo(f"mlci: created tag {done.tag} at {commit[:7]} ({decision.reason}{moved}){where}")
+                    if done.attached:
+                        settings.echo(f"mlci: {done.tag}: attached {', '.join(done.attached)} to its release")
+                    if repo is None:
+                        if spec.assets:
+                            settings.echo(f"mlci: {done.tag}: no GitHub release to attach {artifact.path} to "
+                                          "(no token or repository: the tag is local)")
+                        settings.echo(card(done.version, done.tag), nl=False)
+                    shipped.append((artifact, done))
         finally:
             dvc_repo.close()
     if shipped:
@@ -155,6 +179,45 @@ def _artifacts(root: Path, config: str) -> tuple[ReleaseSpec, list[Artifact]]:
         raise ReleaseError(f"{where}: release.artifacts: {unknown[0]!r} is not an artifact of dvc.yaml "
                            f"(it declares {', '.join(names) or 'none'}); `dvc artifacts get` finds only those")
     return spec, [names[n] for n in spec.artifacts]
+
+
+def _lacking_assets(root: Path, repo: Repository, decisions: list[Decision]) -> dict[str, tuple[str, ...]]:
+    """For each artifact this commit already has a version of, the assets its release on GitHub lacks
+    (a run that died between the release and its uploads): name -> the names to upload."""
+    from mlci.github.releases import lacking
+    from mlci.release.ship import attachment_name
+
+    found: dict[str, tuple[str, ...]] = {}
+    for decision in decisions:
+        if decision.action != "registered" or decision.previous is None:
+            continue
+        artifact = decision.artifact
+        # A directory by what DVC recorded at the commit (its hash ends in .dir), else by the work tree.
+        directory = decision.hash.endswith(".dir") if decision.hash else Path(root, artifact.path).is_dir()
+        name = attachment_name(artifact.name, artifact.path, decision.previous.version, directory=directory)
+        missing = lacking(repo, decision.previous.tag, [name])
+        if missing:
+            found[artifact.name] = missing
+    return found
+
+
+def _complete(settings: Settings, repo: Repository | None, decision: Decision, attachment: Attachment) -> None:
+    """Upload to the release of a version this commit already has the asset it lacks."""
+    from mlci.github.releases import attach
+
+    assert repo is not None and decision.previous is not None
+    version = decision.previous
+    done = attach(repo, version.tag, [attachment.asset(version.version)])
+    if done:
+        settings.echo(f"mlci: {version.tag}: attached {', '.join(done)} to its release, which lacked it")
+
+
+def _described(attachment: Attachment, version: str) -> str:
+    from mlci.render.fmt import format_size
+
+    size = format_size(attachment.size, binary=True)
+    made = f", a tarball of {attachment.source}/" if attachment.tarball else ""
+    return f"{attachment.name(version)} ({size}{made})"
 
 
 def _merged(settings: Settings, repo: Repository | None, commit: str) -> Merged:
