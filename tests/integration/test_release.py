@@ -309,6 +309,15 @@ def test_running_again_uploads_only_what_a_release_lacks(assets_repo: Path, gith
     assert len(github.releases(REPO)) == 2
 
 
+def test_a_version_that_moves_names_its_tarball_after_the_version_it_gets(assets_repo: Path, github: Any,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    github.add_tag(REPO, "bundle@v0.1.0", "e" * 40, message="Registering artifact bundle version v0.1.0")
+    code, out, err = release(capsys)
+    assert code == 0, err
+    assert "v0.1.0 was taken on GitHub meanwhile; v0.1.1 is the next free one" in out
+    assert [a["name"] for a in github.assets(REPO, "bundle@v0.1.1")] == ["bundle-v0.1.1.tar.gz"]
+
+
 def test_dry_run_names_the_assets_and_their_sizes(assets_repo: Path, github: Any,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     size = (assets_repo / "model.bin").stat().st_size
