@@ -292,7 +292,7 @@ def test_the_action_on_a_pull_request(scenario: Scenario, github: FakeGitHub, ac
     # prepare comes back from the DVC remote, train runs again (its model was never pushed) and
     # reproduces the committed dvc.lock, so evaluate has nothing to do.
     assert {s["name"]: s["state"] for s in report["repro"]["stages"]} == {
-        "prepare": "restored", "train": "ran", "evaluate": "unchanged"}
+        "prepare": "restored", "train": "ran", "evaluate": "unchanged", "export": "ran"}
 
 
 def test_the_pull_request_template(github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
