@@ -190,9 +190,12 @@ def release(bundle: str, dry_run: bool, bump: str | None, pr_number: int | None,
 @click.option("--dispatch", envvar="MLCI_DISPATCH", show_envvar=True,
               help="A workflow (file name or id) to start once the tag is on GitHub, with inputs name, version "
                    "and stage: tags pushed with the job's own token start none.")
+@click.option("--policy-ref", envvar="MLCI_POLICY_REF", show_envvar=True,
+              help="Judge with the policy at this git revision (e.g. origin/main: today's gates for an older "
+                   "version checked out), not the work tree's.")
 @click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="The policy file. Default: mlci.yaml.")
 def promote(name: str, version: str, stage: str, demote: bool, dry_run: bool, dispatch: str | None,
-            config: str | None) -> None:
+            policy_ref: str | None, config: str | None) -> None:
     """Move VERSION of artifact NAME into STAGE: GTO's stage tag (name#stage#N), once the stage's gates pass.
 
     The gates are mlci.yaml's promote.stages.STAGE, judged on the version's commit against the
@@ -202,7 +205,8 @@ def promote(name: str, version: str, stage: str, demote: bool, dry_run: bool, di
     from mlci.commands import promote as command
 
     _exit(command.run(command.Settings(name=name, version=version, stage=stage, demote=demote, dry_run=dry_run,
-                                       dispatch=dispatch or None, config=config, echo=echo)))
+                                       dispatch=dispatch or None, config=config, policy_ref=policy_ref or None,
+                                       echo=echo)))
 
 
 @cli.command()

@@ -186,3 +186,17 @@ def test_a_server_that_answers_otherwise_keeps_the_version_out(served: Path, tmp
     assert ("not promoted: 1 of the staging gates failed for model v0.1.0: iris: 25 of 25 answers differ from "
             "offline (sample row 21: output 'output_label' missing)") in out
     assert "model#staging#1" not in tags(served) and stages(served) == {}
+
+
+def test_the_policy_can_come_from_another_revision(served: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The deploy template checks out the version and judges it with the default branch's policy (--policy-ref)."""
+    version = sh(served, "git", "rev-parse", "HEAD").stdout.strip()
+    sh(served, "git", "checkout", "-q", "-b", "today")
+    write(served, "mlci.yaml", SERVED.replace("max_p95_ms: 2000", "max_p95_ms: 0.001"))
+    commit(served, "today's staging gate: tighter than the version's own")
+    sh(served, "git", "checkout", "-q", version)
+    code, out, _ = run_main(["promote", "model", "v0.1.0", "staging", "--dry-run", "--policy-ref", "today"], capsys)
+    assert code == 1 and "p95 " in out and "> max 0.001 ms" in out  # today's gate, on the version's files
+    assert run_main(["promote", "model", "v0.1.0", "staging", "--dry-run"], capsys)[0] == 0  # the version's own
+    code, _, err = run_main(["promote", "model", "v0.1.0", "staging", "--policy-ref", "nowhere"], capsys)
+    assert code == 2 and "--policy-ref nowhere: no such commit here" in err

@@ -203,7 +203,7 @@ def test_every_install_step_mlci_init_writes_passes_actionlint_and_zizmor(plugin
                 text = depfiles.with_step(template.read_text(), deps, plugin)
                 (folder / f"{deps.kind}-{template.name}").write_text(text)
     written = sorted(folder.iterdir())
-    assert len(written) == 4 * len(INSTALL_STEPS)  # the four templates that install dependencies
+    assert len(written) == 5 * len(INSTALL_STEPS)  # the five templates that install dependencies
     proc = _run([_tool("actionlint"), "-oneline", *map(str, written)], cwd=tmp_path)
     assert proc.returncode == 0 and not proc.stdout.strip(), _report(proc)
     proc = _zizmor(*map(str, written), cwd=tmp_path)

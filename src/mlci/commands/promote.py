@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlci.commands import Echo, echo
+from mlci.errors import MlciError
 
 if TYPE_CHECKING:
     from mlci.config import Policy
@@ -31,7 +32,8 @@ class Settings:
     demote: bool = False
     dry_run: bool = False  # judge the stage's gates (even for a version in the stage: the deploy's re-check), write nothing
     dispatch: str | None = None  # a workflow to start once the tag is on GitHub (file name or id), with name/version/stage
-    config: str | None = None  # default: mlci.yaml in the work tree
+    config: str | None = None  # default: mlci.yaml
+    policy_ref: str | None = None  # read the policy at this git revision (the default branch's), not the work tree
     token: str | None = None  # None: GITHUB_TOKEN, then GH_TOKEN; without one, the tag stays local
     actions_env: Mapping[str, str] | None = None
     echo: Echo = echo
@@ -53,7 +55,7 @@ def run(settings: Settings) -> int:
     allowed = gto.allowed_stages(root)
     if allowed is not None and stage not in allowed:
         raise ReleaseError(f"{stage!r} is not a stage .gto allows ({', '.join(allowed)})")
-    policy = _policy(root, settings.config)
+    policy = _policy(root, settings.config, settings.policy_ref)
     in_stage = registered[version]
     if settings.demote:
         if stage not in in_stage:
@@ -75,6 +77,7 @@ def run(settings: Settings) -> int:
     if settings.dry_run:
         settings.echo(f"mlci: would {'demote' if settings.demote else 'promote'} {name} {version} "
                       f"{'from' if settings.demote else 'to'} {stage}")
+        _outputs(settings, root, "")  # what a deployment goes on with: the artifact's path, its type
         return 0
     tag = gto.assign(root, name, version, stage, git.identity(root), demote=settings.demote)
     dispatched = _push(settings, root, tag)
@@ -85,12 +88,32 @@ def run(settings: Settings) -> int:
     return 0
 
 
-def _policy(root: Path, config: str | None) -> Policy | None:
+def _policy(root: Path, config: str | None, ref: str | None) -> Policy | None:
+    """The policy in the work tree, or at git revision ``ref``; None when there is none."""
+    from mlci import git
     from mlci.config import load_policy
+    from mlci.errors import ReleaseError
     from mlci.safeload import read_text
     from mlci.yamlfile import POLICY_LIMITS
 
     file = config or "mlci.yaml"
+    if ref is not None:
+        try:
+            sha = git.rev_parse(root, f"{ref}^{{commit}}")
+        except MlciError:
+            raise ReleaseError(f"--policy-ref {ref}: no such commit here (a clone with fetch-depth 0 has "
+                               "every branch)") from None
+        try:
+            text = git.show_file(root, sha, git.relative_to_root(root, file))
+        except UnicodeDecodeError:
+            raise ReleaseError(f"{file} at {ref}: not UTF-8") from None
+        except ValueError:
+            raise ReleaseError(f"--config {file}: with --policy-ref, a file of the repository") from None
+        if text is None:
+            return None
+        if len(text.encode()) > POLICY_LIMITS.bytes:
+            raise ReleaseError(f"{file} at {ref}: larger than {POLICY_LIMITS.bytes:,} bytes")
+        return load_policy(text, f"{file} (at {ref})")
     try:
         return load_policy(read_text(Path(root, file), POLICY_LIMITS.bytes), file)
     except FileNotFoundError:
@@ -129,7 +152,7 @@ def _judge(settings: Settings, root: Path, policy: Policy | None, registered: di
     measured = {}
     others = [key for key, specs in stage_policy.checks if specs and key != "metrics"]
     if others:
-        if git.rev_parse(root, "HEAD") != head or git.status_paths(root):
+        if git.rev_parse(root, "HEAD") != head or git.changed_tracked(root):
             raise ReleaseError(f"promote.stages.{settings.stage}: {', '.join(others)} measure the version's files: "
                                f"check out its commit first (git checkout {head[:7]}), in a clean work tree")
         measured = measure(stage_policy, Workspace(root))
