@@ -132,3 +132,19 @@ def test_demo_shows_one_better_and_one_worse_pr_from_an_install_off_path(tmp_pat
     proc = subprocess.run([str(mlci), "demo", "--keep", str(keep)], env=env, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "not empty" in proc.stderr
+
+
+def test_the_exported_model_is_the_same_bytes_whatever_pythons_hash_seed(tmp_path: Path) -> None:
+    """dvc.lock records models/model.onnx's hash: a run on another machine (another hash seed) must match it."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    for stage in ("prepare", "train"):
+        subprocess.run([sys.executable, f"src/{stage}.py"], cwd=project, check=True, capture_output=True)
+    exported = set()
+    for seed in ("1", "2", "3"):
+        subprocess.run([sys.executable, "src/export.py"], cwd=project, check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+        exported.add((project / "models" / "model.onnx").read_bytes())
+    assert len(exported) == 1

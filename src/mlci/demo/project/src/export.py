@@ -23,6 +23,11 @@ def main() -> None:
     features, pipeline = model["features"], model["pipeline"]
     onnx = convert_sklearn(pipeline, name="diabetes-risk", initial_types=[("X", FloatTensorType([None, len(features)]))],
                            target_opset=17)
+    # skl2onnx lists the opsets the graph imports in a set's order, which changes with Python's
+    # hash seed from run to run; in a fixed order the file is the same bytes on every run.
+    imports = sorted(onnx.opset_import, key=lambda o: o.domain)
+    del onnx.opset_import[:]
+    onnx.opset_import.extend(imports)
     os.makedirs("models", exist_ok=True)
     with open("models/model.onnx", "wb") as f:
         f.write(onnx.SerializeToString())
