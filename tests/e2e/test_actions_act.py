@@ -123,7 +123,8 @@ def workflows() -> dict[str, str]:
         "mlci-pull-request-fork-safe.yml": template("mlci-pull-request-fork-safe.yml"),
         "mlci-publish.yml": (TEMPLATES / "mlci-publish.yml").read_text(),  # as shipped
         "mlci-release.yml": template("mlci-release.yml"),
-        "mlci-promote.yml": (TEMPLATES / "mlci-promote.yml").read_text(),  # as shipped: it installs nothing
+        "mlci-promote.yml": template("mlci-promote.yml"),
+        "mlci-deploy.yml": template("mlci-deploy.yml"),
     }
 
 
@@ -428,6 +429,56 @@ def test_the_promote_template_moves_a_version_into_staging_and_starts_the_deploy
     outputs = result.set_outputs()
     assert {k: outputs[k] for k in ("event", "name", "version", "stage")} == {
         "event": "assignment", "name": "diabetes-risk", "version": "v0.1.0", "stage": "staging"}
+
+
+def test_the_deploy_template_judges_the_stage_again_in_its_environment_then_builds_the_image(
+        github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
+    """workflows-templates/mlci-deploy.yml as mlci-promote.yml starts it (workflow_dispatch with name, version and
+    stage). Its deploy job runs in the stage's Environment (whose reviewers approve it on GitHub; act does not
+    enforce them): it checks out the version's tag, restores its outputs, judges the stage's gates again with the
+    default branch's policy (the demo's staging gate serves the model and compares its answers), then builds the
+    serving image from the Dockerfile mlci ships. Once the default branch's policy is stricter than the version can
+    meet, the same deployment stops at the gate, before any image."""
+    import shutil
+
+    import yaml
+
+    deploy = yaml.safe_load((TEMPLATES / "mlci-deploy.yml").read_text())["jobs"]["deploy"]
+    assert deploy["environment"] == "${{ needs.which.outputs.stage }}"
+    merged = merged_checkout(demo, IMPROVE, tmp_path / "main", REPO)
+    shutil.copy(Path(__file__).resolve().parents[2] / "src" / "mlci" / "serve" / "Dockerfile", merged.path / "Dockerfile")
+    git(merged.path, "add", "Dockerfile")
+    git(merged.path, "commit", "-q", "-am", "Use this run's DVC remote; the serving image's Dockerfile")
+    version = git(merged.path, "rev-parse", "HEAD")
+    github.add_commit(REPO, version)
+    github.add_branch(REPO, BASE_BRANCH, version)
+    git(merged.path, "tag", "-a", "-m", "Registering artifact diabetes-risk version v0.1.0", "diabetes-risk@v0.1.0")
+    inputs = {"name": "diabetes-risk", "version": "v0.1.0", "stage": "staging"}
+    event = events.workflow_dispatch(repository=REPO, workflow_path=".github/workflows/mlci-deploy.yml",
+                                     inputs=inputs, branch=BASE_BRANCH, default_branch=BASE_BRANCH)
+
+    result = act.run("workflow_dispatch", event, merged.path, merged.path / ".github/workflows/mlci-deploy.yml",
+                     token=TOKEN, run_id=6401)
+    assert result.returncode == 0 and "Job succeeded" in result.log, str(result)
+    assert_clean_log(result)
+    assert f"checkout stand-in: diabetes-risk@v0.1.0 at {version}" in result.log
+    assert "mlci: the staging gates passed for diabetes-risk v0.1.0" in result.log
+    assert re.search(r"mlci: serving diabetes-risk: \d+ answers equal offline, p95 ", result.log), result.tail()
+    builds = [json.loads(line) for line in act.docker_log.read_text().splitlines()]
+    assert builds == [{"tags": [f"ghcr.io/{REPO}:v0.1.0"], "file": "Dockerfile", "context": ".",
+                       "args": {"MODEL": "models/model.onnx", "MODEL_NAME": "diabetes-risk"}}]
+    assert f"deploy ghcr.io/{REPO}:v0.1.0 to staging here" in result.log
+    assert not [t for t in github.tags(REPO) if "#" in t]  # a deployment judges, it writes no stage tag
+
+    policy = (merged.path / "mlci.yaml").read_text().replace("max_p95_ms: 50", "max_p95_ms: 0.001")
+    (merged.path / "mlci.yaml").write_text(policy)
+    git(merged.path, "commit", "-q", "-am", "A staging gate no served model meets")
+    result = act.run("workflow_dispatch", event, merged.path, merged.path / ".github/workflows/mlci-deploy.yml",
+                     token=TOKEN, run_id=6402)
+    assert result.returncode != 0, str(result)
+    assert "mlci: not promoted: 1 of the staging gates failed for diabetes-risk v0.1.0: diabetes-risk: p95 " in result.log
+    assert len(act.docker_log.read_text().splitlines()) == 1  # no image for a version that fails the stage
+    assert "to staging here" not in result.log
 
 
 FORGE_BUNDLE = """\

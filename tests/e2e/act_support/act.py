@@ -26,8 +26,6 @@ PINNING_FILES = [ROOT / "action.yml", *sorted(ROOT.glob("actions/*/action.yml"))
 # The refs of mlci's own actions mapped to the checkout: the README's short form and every ref the
 # templates pin (`@<commit> # vX.Y.Z`, tools/pin_release.py).
 OWN_REFS = sorted({ACTION_MAJOR} | {ref.ref for path in PINNING_FILES for ref in references(path.read_text())})
-# act handles these itself, without the network (see act_support/__init__.py).
-HANDLED_BY_ACT = {"actions/checkout"}
 
 
 def act_binary() -> str:
@@ -53,9 +51,7 @@ def standin_mapping(actions: set[str]) -> list[str]:
     """``--local-repository`` arguments: each third-party action that would need the network -> its stand-in."""
     args = []
     for action in sorted(actions):
-        name = action.split("@")[0]
-        if name in HANDLED_BY_ACT:
-            continue
+        name = action.split("@")[0]  # actions/checkout too: act uses its own unless the step asks for another ref
         folder = STANDINS / name.split("/")[1]
         if not any(folder.glob("**/action.yml")):
             pytest.fail(f"{action} is used, but tests/e2e/standins/ has no stand-in for it: act would fetch it from GitHub")
@@ -106,6 +102,11 @@ class Act:
         return self.home / "actions-cache"
 
     @property
+    def docker_log(self) -> Path:
+        """The docker stand-in's record of the builds it was asked for, one JSON line each."""
+        return self.work / "docker.jsonl"
+
+    @property
     def artifacts(self) -> Path:
         """The stand-ins' artifact storage, shared by the runs of one test: <run id>/<artifact name>/."""
         return self.work / "artifacts"
@@ -121,6 +122,8 @@ class Act:
           its dependencies from the install step (uv, from ``package_index``), as on a fresh runner.
         - PYTHONPATH is removed.
         - MLCI_E2E_CACHE is the actions/cache stand-in's storage.
+        - The runner's tools that need what this machine lacks come next on PATH: docker, as its
+          stand-in (standins/bin/), which checks a build and records it in MLCI_E2E_DOCKER.
         """
         env = dict(os.environ)
         for key in [k for k in env if k.startswith(("GITHUB_", "RUNNER_", "ACTIONS_"))] + ["VIRTUAL_ENV", "PYTHONHOME"]:
@@ -130,9 +133,10 @@ class Act:
             "XDG_CACHE_HOME": str(self.home / "cache"),
             "XDG_CONFIG_HOME": str(self.home / "config"),
             "XDG_DATA_HOME": str(self.home / "data"),
-            "PATH": os.pathsep.join([str(self.runner_bin), env.get("PATH", "")]),
+            "PATH": os.pathsep.join([str(self.runner_bin), str(STANDINS / "bin"), env.get("PATH", "")]),
             "NO_COLOR": "1",
             "MLCI_E2E_CACHE": str(self.cache),
+            "MLCI_E2E_DOCKER": str(self.docker_log),
             **self.package_index,
         })
         env.pop("PYTHONPATH", None)
@@ -159,6 +163,7 @@ class Act:
             "--env", f"GITHUB_REPOSITORY={self.repository}",
             "--env", f"GITHUB_RUN_ID={run_id}",
             "--env", f"MLCI_E2E_ARTIFACTS={self.artifacts}",
+            "--env", f"MLCI_E2E_REPOSITORY={workdir}",  # the repository as the checkout stand-in fetches it
             *[arg for key, value in (env or {}).items() for arg in ("--env", f"{key}={value}")],
             "--secret", f"GITHUB_TOKEN={token}",
         ]
