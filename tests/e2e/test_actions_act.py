@@ -39,6 +39,7 @@ from tests.e2e.act_support.project import (
     ROOT,
     Checkout,
     Demo,
+    Push,
     build_demo,
     default_branch_checkout,
     export_action_source,
@@ -404,17 +405,30 @@ def test_the_release_template_versions_the_merged_model(github: FakeGitHub, act:
     assert outputs["release-url"] == release["html_url"]
 
 
+def released_main(demo: Demo, github: FakeGitHub, tmp_path: Path, *, dockerfile: bool = False) -> tuple[Push, str]:
+    """The default branch with the better model merged, released as diabetes-risk@v0.1.0 (the tag in the
+    clone act runs in; GitHub knows the commit and the branch), with this run's DVC remote committed and,
+    with ``dockerfile``, the serving image's Dockerfile mlci ships: the checkout and its commit."""
+    import shutil
+
+    merged = merged_checkout(demo, IMPROVE, tmp_path / "main", REPO)
+    if dockerfile:
+        shutil.copy(ROOT / "src" / "mlci" / "serve" / "Dockerfile", merged.path / "Dockerfile")
+        git(merged.path, "add", "Dockerfile")
+    git(merged.path, "commit", "-q", "-am", "Use this run's DVC remote")
+    commit = git(merged.path, "rev-parse", "HEAD")
+    github.add_commit(REPO, commit)
+    github.add_branch(REPO, BASE_BRANCH, commit)
+    git(merged.path, "tag", "-a", "-m", "Registering artifact diabetes-risk version v0.1.0", "diabetes-risk@v0.1.0")
+    return merged, commit
+
+
 def test_the_promote_template_moves_a_version_into_staging_and_starts_the_deployment(
         github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
     """workflows-templates/mlci-promote.yml, run by hand (workflow_dispatch) for a released version: GTO's
     stage tag on GitHub, pointing at the version's commit, and mlci-deploy.yml started with the version and
     stage, since the tag pushed with the job's own token starts no workflow."""
-    merged = merged_checkout(demo, IMPROVE, tmp_path / "main", REPO)
-    git(merged.path, "commit", "-q", "-am", "Use this run's DVC remote")
-    after = git(merged.path, "rev-parse", "HEAD")
-    github.add_commit(REPO, after)
-    github.add_branch(REPO, BASE_BRANCH, after)
-    git(merged.path, "tag", "-a", "-m", "Registering artifact diabetes-risk version v0.1.0", "diabetes-risk@v0.1.0")
+    merged, after = released_main(demo, github, tmp_path)
     inputs = {"name": "diabetes-risk", "version": "v0.1.0", "stage": "staging", "demote": False}
     event = events.workflow_dispatch(repository=REPO, workflow_path=".github/workflows/mlci-promote.yml",
                                      inputs=inputs, branch=BASE_BRANCH, default_branch=BASE_BRANCH)
@@ -439,20 +453,11 @@ def test_the_deploy_template_judges_the_stage_again_in_its_environment_then_buil
     default branch's policy (the demo's staging gate serves the model and compares its answers), then builds the
     serving image from the Dockerfile mlci ships. Once the default branch's policy is stricter than the version can
     meet, the same deployment stops at the gate, before any image."""
-    import shutil
-
     import yaml
 
     deploy = yaml.safe_load((TEMPLATES / "mlci-deploy.yml").read_text())["jobs"]["deploy"]
     assert deploy["environment"] == "${{ needs.which.outputs.stage }}"
-    merged = merged_checkout(demo, IMPROVE, tmp_path / "main", REPO)
-    shutil.copy(Path(__file__).resolve().parents[2] / "src" / "mlci" / "serve" / "Dockerfile", merged.path / "Dockerfile")
-    git(merged.path, "add", "Dockerfile")
-    git(merged.path, "commit", "-q", "-am", "Use this run's DVC remote; the serving image's Dockerfile")
-    version = git(merged.path, "rev-parse", "HEAD")
-    github.add_commit(REPO, version)
-    github.add_branch(REPO, BASE_BRANCH, version)
-    git(merged.path, "tag", "-a", "-m", "Registering artifact diabetes-risk version v0.1.0", "diabetes-risk@v0.1.0")
+    merged, version = released_main(demo, github, tmp_path, dockerfile=True)
     inputs = {"name": "diabetes-risk", "version": "v0.1.0", "stage": "staging"}
     event = events.workflow_dispatch(repository=REPO, workflow_path=".github/workflows/mlci-deploy.yml",
                                      inputs=inputs, branch=BASE_BRANCH, default_branch=BASE_BRANCH)

@@ -54,9 +54,7 @@ class RuntimeSpec:
         """The policy in words: ``max p95 10 ms, max size 5 MB``."""
         size = self.max_size_bytes
         return describe(
-            f"max p95 {format_exact(self.max_p95_ms, grouped=True)} ms" if self.max_p95_ms is not None else None,
-            f"max p50 {format_exact(self.max_p50_ms, grouped=True)} ms" if self.max_p50_ms is not None else None,
-            f"min {format_exact(self.min_throughput, grouped=True)} rows/s" if self.min_throughput is not None else None,
+            *latency_limits(self.max_p50_ms, self.max_p95_ms, self.min_throughput),
             f"max size {format_size(size, binary=is_binary(size))}" if size is not None else None,
             empty="measured, no limits",
         )
@@ -87,15 +85,30 @@ class RuntimeSpec:
     def _check(self, where: str) -> None:
         if self.warmup > MAX_WARMUP:
             raise ConfigError(f"{where}.warmup: at most {MAX_WARMUP:,} untimed runs, got {self.warmup:,}")
-        if self.columns is None:
-            return
-        if not self.columns:
-            raise ConfigError(f"{where}.columns: empty; omit it to use every numeric column")
-        if len(set(self.columns)) != len(self.columns):
-            twice = sorted({c for c in self.columns if self.columns.count(c) > 1})
-            raise ConfigError(f"{where}.columns: listed twice: {', '.join(twice)}")
-        if self.sample is not None and sample_format(self.sample) == "npy":
-            raise ConfigError(f"{where}.columns: a .npy sample has no column names; remove columns or use a CSV")
+        check_columns(self.columns, self.sample, where)
+
+
+def latency_limits(max_p50_ms: float | None, max_p95_ms: float | None,
+                   min_throughput: float | None) -> tuple[str | None, ...]:
+    """The latency limits in words, p95 first (None for each one not set)."""
+    return (
+        f"max p95 {format_exact(max_p95_ms, grouped=True)} ms" if max_p95_ms is not None else None,
+        f"max p50 {format_exact(max_p50_ms, grouped=True)} ms" if max_p50_ms is not None else None,
+        f"min {format_exact(min_throughput, grouped=True)} rows/s" if min_throughput is not None else None,
+    )
+
+
+def check_columns(columns: tuple[str, ...] | None, sample: str | None, where: str) -> None:
+    """The sample's ``columns`` of a spec: none empty, none twice, none for a .npy sample."""
+    if columns is None:
+        return
+    if not columns:
+        raise ConfigError(f"{where}.columns: empty; omit it to use every numeric column")
+    if len(set(columns)) != len(columns):
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        raise ConfigError(f"{where}.columns: listed twice: {', '.join(twice)}")
+    if sample is not None and sample_format(sample) == "npy":
+        raise ConfigError(f"{where}.columns: a .npy sample has no column names; remove columns or use a CSV")
 
 
 def _check_paths(data: Mapping[str, Any], where: str) -> None:

@@ -15,9 +15,9 @@ from pathlib import PurePath
 from typing import Any
 
 from mlci.checks.base import Source
-from mlci.checks.runtime.spec import sample_format
+from mlci.checks.runtime.spec import check_columns, latency_limits, sample_format
 from mlci.errors import ConfigError
-from mlci.render.fmt import describe, format_exact
+from mlci.render.fmt import describe
 
 @dataclass(frozen=True)
 class ServingSpec:
@@ -53,13 +53,8 @@ class ServingSpec:
     @property
     def rule(self) -> str:
         """The policy in words: ``answers equal offline, max p95 10 ms``."""
-        return describe(
-            "answers equal offline",
-            f"max p95 {format_exact(self.max_p95_ms, grouped=True)} ms" if self.max_p95_ms is not None else None,
-            f"max p50 {format_exact(self.max_p50_ms, grouped=True)} ms" if self.max_p50_ms is not None else None,
-            f"min {format_exact(self.min_throughput, grouped=True)} rows/s" if self.min_throughput is not None else None,
-            empty="",
-        )
+        return describe("answers equal offline", *latency_limits(self.max_p50_ms, self.max_p95_ms, self.min_throughput),
+                        empty="")
 
     @classmethod
     def from_config(cls, data: Mapping[str, Any], *, line: int | None, where: str) -> ServingSpec:
@@ -73,18 +68,12 @@ class ServingSpec:
                               "(export scikit-learn models with skl2onnx)")
         if sample_format(sample) is None:
             raise ConfigError(f"{where}.sample: expected a .csv, .parquet or .npy file, got {sample!r}")
-        columns = data.get("columns")
-        if columns is not None:
-            if not columns:
-                raise ConfigError(f"{where}.columns: empty; omit it to use every numeric column")
-            if len(set(columns)) != len(columns):
-                raise ConfigError(f"{where}.columns: listed twice: {', '.join(sorted({c for c in columns if columns.count(c) > 1}))}")
-            if sample_format(sample) == "npy":
-                raise ConfigError(f"{where}.columns: a .npy sample has no column names; remove columns or use a CSV")
+        columns = tuple(str(c) for c in data["columns"]) if data.get("columns") is not None else None
+        check_columns(columns, sample, where)
         return cls(
             model=model,
             sample=sample,
-            columns=tuple(str(c) for c in columns) if columns is not None else None,
+            columns=columns,
             command=_command(data.get("command"), f"{where}.command"),
             name=data.get("name"),
             batch_size=int(data.get("batch_size", 1)),
