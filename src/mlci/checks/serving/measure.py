@@ -2,9 +2,9 @@
 the model's own predictions, its latency and throughput.
 
 The server. ``command`` (default: ``mlci serve MODEL`` in this interpreter) runs in the project's
-root, in a session of its own (``proc.background``), with ``{port}`` a free port on 127.0.0.1 (found by binding port 0
-and letting it go: another process could take it in between, which would show as a server that
-does not start). It must answer ``GET /v2/health/ready`` with 200 within ``startup_timeout``
+root, in a session of its own (``proc.background``), with ``{port}`` a free port on 127.0.0.1
+(found by binding port 0 and letting it go: another process could take it in between, which
+would show as a server that does not start). It must answer ``GET /v2/health/ready`` with 200 within ``startup_timeout``
 seconds, and ``GET /v2/models/NAME`` with metadata naming the model's input. At the end it gets
 SIGTERM, then SIGKILL after :data:`STOP_TIMEOUT_S`; what it printed is kept, and its last line is
 the reason when it does not start.
@@ -50,6 +50,7 @@ from mlci.checks.serving.spec import Served, ServingSpec
 from mlci.checks.tables import first_line
 from mlci.errors import CheckError, CommandFailed
 from mlci.extras import require
+from mlci.serve.model import ONNX_TO_V2  # a table: the module imports its libraries when it loads a model
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -58,10 +59,8 @@ TIME_BUDGET_S = 60.0  # wall-clock bound of the requests, warmup included
 WARMUP = 5  # untimed requests first, per client
 STOP_TIMEOUT_S = 30.0  # SIGTERM, then SIGKILL after this long
 REQUEST_TIMEOUT_S = 30.0
-# ONNX tensor element types to V2 datatypes (the Open Inference Protocol's tensor types)
-V2_DATATYPES = {"float32": "FP32", "float64": "FP64", "float16": "FP16", "int8": "INT8", "int16": "INT16",
-                "int32": "INT32", "int64": "INT64", "uint8": "UINT8", "uint16": "UINT16", "uint32": "UINT32",
-                "uint64": "UINT64", "bool": "BOOL", "object": "BYTES"}
+# numpy dtype names (as the runtime check casts the sample) to V2 datatypes, from mlci serve's own table
+V2_DATATYPES = {numpy: v2 for v2, numpy in ONNX_TO_V2.values()}
 
 
 def measure(spec: ServingSpec, workspace: Workspace, *, budget_s: float = TIME_BUDGET_S) -> Served:
