@@ -193,10 +193,12 @@ def _release(project: Path, echo: Echo, *, labels: tuple[str, ...], number: int 
     report_command.run(report_command.Settings(cwd=project, base="HEAD" if first else "HEAD^1", actions_env={},
                                                echo=lambda text, nl=True: None))
     indented = _indent(echo)
-    release_command.run(release_command.Settings(
+    code = release_command.run(release_command.Settings(
         cwd=project, bundle=project / "mlci-report", labels=labels, pr_number=number, pr_title=title,
         actions_env={}, echo=(lambda text, nl=True: indented(text) if text.startswith("mlci: ") else None)
         if quiet else indented))  # quiet: without the model card
+    if code != 0:
+        raise MlciError("the demo's release failed: its gates did not pass on main")
 
 
 def _merge_release_promote_serve(project: Path, scenario: Scenario, number: int, echo: Echo,
@@ -204,11 +206,15 @@ def _merge_release_promote_serve(project: Path, scenario: Scenario, number: int,
     """Main after the merge, as the release and promote templates would run: a new version with its
     model card, the staging gate (the model served and asked) and GTO's stage tag, then one request."""
     _git(project, "merge", "-q", "--no-ff", scenario.branch, "-m", f"Merge pull request #{number} from {scenario.branch}")
-    echo("  main: mlci repro --push (the PR's stages, restored from the run-cache: nothing is retrained)")
+    echo("  main: mlci repro --push (nothing to retrain: the merged dvc.lock's outputs are in DVC's cache; "
+         "they go to the remote)")
     _repro(project, echo, env, push=True)
     echo("  main: mlci report, then mlci release (the PR's label release:minor):")
     _release(project, echo, labels=("release:minor",), number=number, title=scenario.title)
-    version = _git(project, "tag", "--points-at", "HEAD", "--list", f"{ARTIFACT}@v*").split()[-1].split("@")[1]
+    tags = _git(project, "tag", "--points-at", "HEAD", "--list", f"{ARTIFACT}@v*").split()
+    if not tags:
+        raise MlciError(f"the demo's release made no version of {ARTIFACT}")
+    version = tags[-1].split("@", 1)[1]
     echo(f"  mlci promote {ARTIFACT} {version} staging: the staging gate serves the model first")
     code = promote_command.run(promote_command.Settings(name=ARTIFACT, version=version, stage="staging", cwd=project,
                                                         actions_env={}, echo=_indent(echo)))
