@@ -33,14 +33,15 @@ from mlci import ACTION_REPOSITORY  # noqa: E402
 from mlci.pins import COMMIT, VERSION, Pin, pinned, references  # noqa: E402
 
 TEMPLATES = "workflows-templates/*.yml"  # every reference pinned
-# Templates that call an action newer than the pinned release: they work only once a release
-# holds it (until then the setup action installs an mlci without the command). Each waits here,
-# with the action it needs; once a pinned release has that action, its inputs are checked as
-# every other's, and the entry can go.
-AWAITING_RELEASE: dict[str, str] = {
-    "workflows-templates/mlci-release.yml": "actions/release",
-    "workflows-templates/mlci-promote.yml": "actions/promote",
-    "workflows-templates/mlci-deploy.yml": "actions/promote",
+# Templates that call an action, or pass an input, newer than the pinned release: they work only
+# once a release holds it (until then the setup action installs an mlci without the command).
+# Each waits here with what it needs: an action ("actions/promote") or one input of an action
+# ("actions/setup:stage"); once a pinned release has them, they are checked as every other's,
+# and the entry can go.
+AWAITING_RELEASE: dict[str, tuple[str, ...]] = {
+    "workflows-templates/mlci-release.yml": ("actions/release",),
+    "workflows-templates/mlci-promote.yml": ("actions/promote", "actions/setup:stage"),
+    "workflows-templates/mlci-deploy.yml": ("actions/promote", "actions/setup:stage"),
 }
 DOCS = ("README.md", "docs/*.md")  # only references already pinned
 
@@ -117,14 +118,15 @@ def missing_inputs(root: Path, pin: Pin) -> list[str]:
                 continue
             where = action.removeprefix(prefix).strip("/")
             metadata = git(root, "show", f"{pin.commit}:{where + '/' if where else ''}action.yml")
-            waiting = AWAITING_RELEASE.get(path.relative_to(root).as_posix()) == where
+            awaited = AWAITING_RELEASE.get(path.relative_to(root).as_posix(), ())
+            waiting = where in awaited
             if metadata is None and not waiting:
                 problems.append(f"{path.relative_to(root)}: {action} has no action.yml at {pin.tag}")
             if metadata is None:
                 continue
             inputs = set((yaml.safe_load(metadata) or {}).get("inputs") or {})
             for name in step.get("with") or {}:
-                if name not in inputs:
+                if name not in inputs and f"{where}:{name}" not in awaited:
                     problems.append(f"{path.relative_to(root)}: passes input '{name}' to {action}, "
                                     f"which {pin.tag} ({pin.commit[:12]}) does not have")
     return problems
