@@ -552,3 +552,96 @@ def repro(
             raise DvcError(f"`dvc push --run-cache` failed with exit code {code} (see its output above)")
     return Repro(stages=tuple(stages), pulled=do_pull, pushed=push, seconds=round(time.monotonic() - started, 1),
                  dirty_before=dirty_before, pull_error=pull_error)
+
+
+# -- plots ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlotFigure:
+    """One figure of ``dvc plots diff --json``, as DVC made it.
+
+    A ``vega`` figure is DVC's own Vega-Lite specification (its template filled in), with the
+    rows of every revision that has data in ``data.values``, each row's ``rev`` naming it. An
+    ``image`` figure is one image file declared as a plot, as its bytes at each revision that
+    has it. ``declared`` are the revisions whose dvc.yaml declares it; ``errors`` says, per
+    revision, why DVC read no data there (a revision that does not declare it has none).
+    """
+
+    id: str
+    kind: str  # "vega" | "image"
+    title: str
+    spec: dict[str, Any] | None
+    images: dict[str, bytes]
+    revisions: tuple[str, ...]  # the revisions with data in the figure, in the order asked
+    declared: tuple[str, ...]
+    errors: dict[str, str]
+    failure: str | None = None  # why DVC made no specification of a figure it has data for
+
+
+def plots_diff(repo: Repo, revs: Sequence[str]) -> tuple[list[PlotFigure], dict[str, str]]:
+    """Every plot the project declares, for each of ``revs`` (git revisions, or ``workspace``),
+    as ``dvc plots diff --json REVS`` gives it; and, per revision, why DVC could not read its
+    plot definitions at all (a dvc.yaml it cannot load there).
+
+    It runs what that command runs, in this process (``Repo.plots.show`` with DVC's collecting
+    ``onerror``, then ``dvc.render``'s ``match_defs_renderers``) with no output folder, so image
+    plots come as their bytes and nothing is written. ``revs`` name the revisions in the
+    figures (their legends and facets); each names one commit, or DVC would merge them.
+    DVC's line on stderr that some revision failed is kept from the terminal: the failures
+    are in what this returns.
+    """
+    import base64
+
+    from dvc.render.match import PlotsData, match_defs_renderers
+    from dvc.ui import ui
+
+    for rev in revs:
+        if rev != WORKSPACE:
+            dvcfiles.guard(repo.root_dir, rev)
+    shown = ui.error_write
+    ui.error_write = _quiet
+    try:
+        data = repo.plots.show(revs=list(revs))
+    finally:
+        ui.error_write = shown
+    definition_errors = {rev: describe_error(error) for rev in revs
+                         if isinstance(error := (data.get(rev, {}).get("definitions", {}).get("error")), BaseException)}
+    declared: dict[str, list[str]] = {}
+    for plot_id, group in PlotsData(data).group_definitions().items():
+        for rev, inner_id, _ in group:
+            for key in (plot_id, inner_id):
+                declared.setdefault(key, [])
+                if rev not in declared[key]:
+                    declared[key].append(rev)
+    figures = []
+    for renderer, source_errors, def_errors in match_defs_renderers(data=data, templates_dir=repo.plots.templates_dir):
+        errors: dict[str, str] = {}
+        for rev, per_source in source_errors.items():
+            errors[rev] = "; ".join(f"{Path(src).as_posix()}: {describe_error(e)}" for src, e in sorted(per_source.items()))
+        for rev, error in def_errors.items():
+            errors.setdefault(rev, describe_error(error))
+        title = str(renderer.properties.get("title") or renderer.name)
+        failure = None
+        if renderer.TYPE == "image":
+            images = {str(point["rev"]): base64.b64decode(str(point["src"]).split(",", 1)[1])
+                      for point in renderer.datapoints}
+            with_data = [rev for rev in revs if rev in images]
+            spec = None
+        else:
+            images = {}
+            with_data = [rev for rev in revs if rev in set(renderer.get_revs())] if renderer.datapoints else []
+            spec, failure = None, None
+            if with_data:
+                try:  # a template of the user's own (.dvc/plots) may lack what DVC fills in
+                    spec = dict(renderer.get_filled_template())
+                except Exception as exc:  # noqa: BLE001 - whatever DVC raises is this plot's reason
+                    failure = f"DVC could not fill in its template: {describe_error(exc)}"
+        figures.append(PlotFigure(id=str(renderer.name), kind=str(renderer.TYPE), title=title, spec=spec, images=images,
+                                  revisions=tuple(with_data), declared=tuple(declared.get(str(renderer.name), ())),
+                                  errors=errors, failure=failure))
+    return figures, definition_errors
+
+
+def _quiet(*objects: Any, **options: Any) -> None:
+    """DVC's ``ui.error_write`` while plots are read: their errors are data, not a line on stderr."""
