@@ -26,6 +26,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "fairness": ("pandas", "fairlearn", "sklearn"),
     "onnx": ("pandas", "onnxruntime", "skl2onnx"),
     "parquet": ("pyarrow",),
+    "plots": ("vl_convert",),
     "serve": ("onnxruntime", "numpy", "uvicorn", "httptools", "orjson", "prometheus_client"),
     "demo": ("pandas", "pandera", "fairlearn", "sklearn", "onnxruntime", "skl2onnx", "uvicorn"),
 }
