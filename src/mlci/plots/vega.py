@@ -1,0 +1,56 @@
+"""Vega-Lite to PNG and SVG, in this process, with vl-convert (extra ``mlci[plots]``).
+
+vl-convert embeds Vega and Vega-Lite in a JavaScript engine of its own and draws with resvg:
+no node, no browser, no canvas to install. The specification is compiled to Vega once and
+drawn twice. It comes from the PR's own repository (DVC's template, or one of the project's
+in .dvc/plots), so no data or image may be fetched from anywhere (``allowed_base_urls=[]``):
+drawing a plot never reaches the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlci.extras import require
+
+REASON_MAX = 300  # characters of a reason: the first lines of vl-convert's error, not its JavaScript stack
+
+
+class RenderFailed(Exception):
+    """vl-convert could not draw a specification; the text is one line saying why."""
+
+
+@dataclass(frozen=True)
+class Drawn:
+    png: bytes
+    svg: str
+
+
+def require_renderer() -> None:
+    """MissingExtra (one line, exit code 2) unless vl-convert is installed."""
+    require("plots", "drawing plots")
+
+
+def draw(spec: Mapping[str, Any], *, scale: float = 2.0) -> Drawn:
+    """The PNG (at ``scale`` pixels per unit of the specification) and the SVG of a Vega-Lite
+    specification; RenderFailed with vl-convert's reason when it cannot draw it."""
+    require_renderer()
+    import vl_convert
+
+    try:
+        vega = vl_convert.vegalite_to_vega(dict(spec))
+        svg = vl_convert.vega_to_svg(vega, allowed_base_urls=[])
+        png = vl_convert.vega_to_png(vega, scale=scale, allowed_base_urls=[])
+    except Exception as exc:  # noqa: BLE001 - vl-convert raises ValueError, and its engine may raise others
+        raise RenderFailed(reason(exc)) from None
+    return Drawn(png=bytes(png), svg=str(svg))
+
+
+def reason(exc: BaseException) -> str:
+    """vl-convert's error in one line: its message without the JavaScript stack under it."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    kept = [line for line in lines if not line.startswith("at ")] or [type(exc).__name__]
+    text = " ".join(kept[:2])
+    return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
