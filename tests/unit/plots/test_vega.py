@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
 from mlci.errors import MlciError
 from mlci.extras import MissingExtra
 from mlci.plots.model import png_size
-from mlci.plots.vega import REASON_MAX, RenderFailed, draw, reason
+from mlci.plots.vega import REASON_MAX, Drawn, RenderFailed, draw, reason, without_outside_images
+from tests.unit.plots.test_model import png
 
 pytest.importorskip("vl_convert")
 
@@ -66,3 +68,23 @@ def test_without_vl_convert_it_says_which_extra(monkeypatch: pytest.MonkeyPatch)
         draw(SPEC)
     assert str(error.value) == "drawing plots needs mlci[plots]: pip install 'mlci[plots]'"
     assert isinstance(error.value, MlciError) and error.value.exit_code == 2
+
+
+def test_an_image_mark_reads_nothing_from_the_disk(tmp_path: Path) -> None:
+    """resvg would draw a file:// image from the runner's disk into the PNG; its link is taken out first."""
+    (tmp_path / "secret.png").write_bytes(png(50, 50))
+
+    def image_plot(url: str) -> Drawn:
+        return draw({"data": {"values": [{"u": url}]}, "mark": {"type": "image", "width": 50, "height": 50},
+                     "encoding": {"url": {"field": "u"}}}, scale=1)
+
+    read = image_plot((tmp_path / "secret.png").as_uri())
+    assert read.png == image_plot((tmp_path / "nothing-here.png").as_uri()).png
+    assert "<image" in read.svg and not re.search(r'href="[^"]*secret', read.svg)  # its label may name it: text
+
+
+def test_without_outside_images_keeps_data_uris() -> None:
+    svg = ('<svg><image xlink:href="file:///etc/x.png" width="5"/><image href=\'http://e.invalid/t.png\'/>'
+           '<image xlink:href="data:image/png;base64,AAAA"/><a href="http://kept.invalid">t</a></svg>')
+    assert without_outside_images(svg) == ('<svg><image width="5"/><image/><image xlink:href="data:image/png;base64,'
+                                           'AAAA"/><a href="http://kept.invalid">t</a></svg>')
