@@ -593,7 +593,7 @@ def plots_diff(repo: Repo, revs: Sequence[str]) -> tuple[list[PlotFigure], dict[
     """
     import base64
 
-    from dvc.render.match import PlotsData, match_defs_renderers
+    from dvc.render.match import PlotsData
     from dvc.ui import ui
 
     for rev in revs:
@@ -615,7 +615,12 @@ def plots_diff(repo: Repo, revs: Sequence[str]) -> tuple[list[PlotFigure], dict[
                 if rev not in declared[key]:
                     declared[key].append(rev)
     figures = []
-    for renderer, source_errors, def_errors in match_defs_renderers(data=data, templates_dir=repo.plots.templates_dir):
+    for plot_id, matched in _match_plots(data, repo.plots.templates_dir):
+        if isinstance(matched, str):  # DVC could not make this plot's renderer at all
+            figures.append(PlotFigure(id=plot_id, kind="vega", title=plot_id, spec=None, images={}, revisions=(),
+                                      declared=tuple(declared.get(plot_id, ())), errors={}, failure=matched))
+            continue
+        renderer, source_errors, def_errors = matched
         errors: dict[str, str] = {}
         for rev, per_source in source_errors.items():
             errors[rev] = "; ".join(f"{Path(src).as_posix()}: {describe_error(e)}" for src, e in sorted(per_source.items()))
@@ -631,7 +636,7 @@ def plots_diff(repo: Repo, revs: Sequence[str]) -> tuple[list[PlotFigure], dict[
         else:
             images = {}
             with_data = [rev for rev in revs if rev in set(renderer.get_revs())] if renderer.datapoints else []
-            spec, failure = None, None
+            spec = None
             if with_data:
                 try:  # a template of the user's own (.dvc/plots) may lack what DVC fills in
                     spec = dict(renderer.get_filled_template())
@@ -641,6 +646,35 @@ def plots_diff(repo: Repo, revs: Sequence[str]) -> tuple[list[PlotFigure], dict[
                                   revisions=tuple(with_data), declared=tuple(declared.get(str(renderer.name), ())),
                                   errors=errors, failure=failure))
     return figures, definition_errors
+
+
+def _match_plots(data: dict[str, Any], templates_dir: Any) -> list[tuple[str, Any]]:
+    """DVC's renderers for the plots in ``data``, each as (plot id, (renderer, source errors, definition errors)).
+
+    DVC matches every plot at once and stops at the first it cannot make a renderer for (a template
+    that is not found); then each plot definition is matched on its own, and one that still fails
+    is (its id, the reason), so one bad plot leaves the others drawn.
+    """
+    from dvc.render.match import PlotsData, match_defs_renderers
+
+    try:
+        return [(str(m.renderer.name), tuple(m)) for m in match_defs_renderers(data=data, templates_dir=templates_dir)]
+    except Exception:  # noqa: BLE001 - matched again one plot at a time below
+        pass
+    keys = list(dict.fromkeys((config, key) for rev_data in data.values()  # in the order dvc.yaml declares them
+                              for config, defs in (rev_data.get("definitions", {}).get("data") or {}).items()
+                              for key in (defs.get("data") or {})))
+    matched: list[tuple[str, Any]] = []
+    for config, key in keys:
+        alone = {rev: {**rev_data, "definitions": {"data": {config: {"data": {key: defs[config]["data"][key]}}}}}
+                 for rev, rev_data in data.items()
+                 if key in ((defs := rev_data.get("definitions", {}).get("data") or {}).get(config, {}).get("data") or {})}
+        try:
+            matched += [(str(m.renderer.name), tuple(m)) for m in match_defs_renderers(data=alone, templates_dir=templates_dir)]
+        except Exception as exc:  # noqa: BLE001 - whatever DVC raises is this plot's reason
+            for plot_id in PlotsData(alone).group_definitions() or [key]:
+                matched.append((str(plot_id), f"DVC could not make its figure: {describe_error(exc)}"))
+    return matched
 
 
 def _quiet(*objects: Any, **options: Any) -> None:

@@ -172,6 +172,20 @@ def test_a_spec_vl_convert_cannot_draw_is_reported(repo: Path, tmp_path: Path) -
     assert not list((tmp_path / "bundle" / "plots").glob("custom*"))
 
 
+def test_a_template_dvc_cannot_find_is_that_plots_reason(repo: Path, tmp_path: Path) -> None:
+    """DVC itself stops at such a plot (`dvc plots diff` fails whole); mlci matches the plots one by one then."""
+    pipeline = yaml.safe_load((repo / "dvc.yaml").read_text())
+    pipeline["plots"].insert(1, {"odd": {"template": "no-such-template", "x": "fpr", "y": {"plots/roc.json": "tpr"}}})
+    write(repo, "dvc.yaml", pipeline)
+    head = commit(repo, "a template that is nowhere")
+    plots = collect(repo, sha(repo, "main"), head, tmp_path / "bundle")
+    assert [p.id for p in plots] == ["roc", "confusion", "odd"]  # DVC's order: the base's plots, then the head's new
+    odd = plots[2]
+    assert odd.reason == "DVC could not make its figure: TemplateNotFoundError: Template 'no-such-template' not found."
+    assert odd.files == () and odd.head.reason == "DVC found no data for it"
+    assert plots[0].drawn and plots[1].drawn
+
+
 def test_an_image_plot_at_base_and_head(repo: Path, tmp_path: Path) -> None:
     sh(repo, "git", "checkout", "-q", "main")
     pipeline = yaml.safe_load((repo / "dvc.yaml").read_text())
