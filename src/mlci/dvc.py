@@ -127,11 +127,24 @@ def _side(metrics: dict[str, Any], params: dict[str, Any], rev: str) -> SideData
             continue
         for path, file_result in (result.get("data") or {}).items():
             path = Path(path).as_posix()
+            data = file_result.get("data")
             if "error" in file_result:
                 side.errors[path] = describe_error(file_result["error"])
-            else:
-                target[path] = file_result.get("data") or {}
+            elif data is None or isinstance(data, Mapping):
+                target[path] = data or {}
+            else:  # a file of one number, a list, a string: no names to compare by
+                side.errors[path] = f"holds {_kind_of(data)}, not {kind} by name (an object such as {{\"accuracy\": 0.9}})"
     return side
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
 
 
 def describe_error(exc: BaseException) -> str:

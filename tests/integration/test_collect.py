@@ -77,6 +77,16 @@ def test_corrupt_metrics_file_is_a_problem_not_a_silent_drop(repo: Path) -> None
     assert rows(report)["accuracy"].status == "removed"
 
 
+@pytest.mark.parametrize(("content", "what"), [("1", "a number"), ('"high"', "text"), ("true", "true or false")])
+def test_a_metrics_file_of_one_value_is_a_problem_not_a_crash(repo: Path, content: str, what: str) -> None:
+    """Found by the CLI fuzz (a metrics.json of `1` was exit 3): no names to compare, so a problem of that file."""
+    (repo / "metrics.json").write_text(content)
+    report = build_report(repo, RunContext())
+    assert [(p.source, p.side, p.message) for p in report.problems] == [
+        ("metrics.json", "head", f'holds {what}, not metrics by name (an object such as {{"accuracy": 0.9}})')]
+    assert rows(report)["accuracy"].status == "removed"
+
+
 def test_nan_strings_and_lists(repo: Path) -> None:
     (repo / "metrics.json").write_text('{"accuracy": NaN, "loss": "high", "curve": [1, 2], "per_class": {"a": {"f1": Infinity}}}')
     report = build_report(repo, RunContext())
