@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from mlci import dvcfiles
 from mlci.errors import CommandFailed, ConfigError, DvcError
 from mlci.proc import run, stream
+from mlci.render.fmt import json_kind
 from mlci.report import Repro, StageRun
 
 if TYPE_CHECKING:
@@ -133,18 +134,8 @@ def _side(metrics: dict[str, Any], params: dict[str, Any], rev: str) -> SideData
             elif data is None or isinstance(data, Mapping):
                 target[path] = data or {}
             else:  # a file of one number, a list, a string: no names to compare by
-                side.errors[path] = f"holds {_kind_of(data)}, not {kind} by name (an object such as {{\"accuracy\": 0.9}})"
+                side.errors[path] = f"holds {json_kind(data)}, not {kind} by name (an object such as {{\"accuracy\": 0.9}})"
     return side
-
-
-def _kind_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
 
 
 def describe_error(exc: BaseException) -> str:

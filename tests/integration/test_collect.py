@@ -77,7 +77,7 @@ def test_corrupt_metrics_file_is_a_problem_not_a_silent_drop(repo: Path) -> None
     assert rows(report)["accuracy"].status == "removed"
 
 
-@pytest.mark.parametrize(("content", "what"), [("1", "a number"), ('"high"', "text"), ("true", "true or false")])
+@pytest.mark.parametrize(("content", "what"), [("1", "a number"), ('"high"', "a string"), ("true", "a boolean")])
 def test_a_metrics_file_of_one_value_is_a_problem_not_a_crash(repo: Path, content: str, what: str) -> None:
     """Found by the CLI fuzz (a metrics.json of `1` was exit 3): no names to compare, so a problem of that file."""
     (repo / "metrics.json").write_text(content)

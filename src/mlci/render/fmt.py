@@ -132,6 +132,21 @@ def format_param(value: Any, esc: Escape = _same) -> str:
     return esc(compact_json(value))
 
 
+def json_kind(value: Any) -> str:
+    """A JSON value's kind, as a person names it: ``a number``, ``a string``, ``an object``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
 def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 

@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mlci.render.fmt import json_kind
 from mlci.serve.model import V2_DTYPES, Model, TensorSpec
 
 if TYPE_CHECKING:
@@ -75,10 +76,10 @@ def parse_infer(body: bytes, model: Model) -> InferRequest:
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"malformed JSON: {exc}") from None
     if not isinstance(request, dict):
-        raise BadRequest(f"the body must be a JSON object (an inference request), not {_kind(request)}")
+        raise BadRequest(f"the body must be a JSON object (an inference request), not {json_kind(request)}")
     request_id = request.get("id")
     if request_id is not None and not isinstance(request_id, str):
-        raise BadRequest(f"'id' must be a string, not {_kind(request_id)}")
+        raise BadRequest(f"'id' must be a string, not {json_kind(request_id)}")
     _parameters(request.get("parameters"), "the request's")
     inputs = request.get("inputs")
     if not isinstance(inputs, list) or not inputs:
@@ -88,7 +89,7 @@ def parse_infer(body: bytes, model: Model) -> InferRequest:
     feeds: dict[str, npt.NDArray[Any]] = {}
     for index, item in enumerate(inputs):
         if not isinstance(item, dict):
-            raise BadRequest(f"inputs[{index}] must be an object, not {_kind(item)}")
+            raise BadRequest(f"inputs[{index}] must be an object, not {json_kind(item)}")
         name = item.get("name")
         if not isinstance(name, str):
             raise BadRequest(f"inputs[{index}] has no 'name' (a string)")
@@ -128,7 +129,7 @@ def _tensor(item: Mapping[str, Any], spec: TensorSpec) -> npt.NDArray[Any]:
         raise BadRequest(f"{where} has no 'data'")
     data = item["data"]
     if not isinstance(data, list):
-        raise BadRequest(f"{where}: 'data' must be a list, not {_kind(data)}")
+        raise BadRequest(f"{where}: 'data' must be a list, not {json_kind(data)}")
     dtype = V2_DTYPES[datatype]
     try:
         array = np.array(data, dtype=object if datatype == "BYTES" else None)
@@ -181,7 +182,7 @@ def _outputs(value: Any, model: Model) -> tuple[str, ...]:
     if value is None or value == []:
         return everything
     if not isinstance(value, list):
-        raise BadRequest(f"'outputs' must be a list of objects with a 'name', not {_kind(value)}")
+        raise BadRequest(f"'outputs' must be a list of objects with a 'name', not {json_kind(value)}")
     names: list[str] = []
     for index, item in enumerate(value):
         name = item.get("name") if isinstance(item, dict) else None
@@ -202,10 +203,10 @@ def _parameters(value: Any, whose: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise BadRequest(f"{whose} 'parameters' must be an object, not {_kind(value)}")
+        raise BadRequest(f"{whose} 'parameters' must be an object, not {json_kind(value)}")
     for key, item in value.items():
         if not isinstance(item, (str, int, float, bool)):
-            raise BadRequest(f"{whose} parameter {key!r} must be a string, number or boolean, not {_kind(item)}")
+            raise BadRequest(f"{whose} parameter {key!r} must be a string, number or boolean, not {json_kind(item)}")
     return value
 
 
@@ -230,21 +231,6 @@ def infer_response(model: Model, request: InferRequest, arrays: Sequence[npt.NDA
         body["id"] = request.id
     body["outputs"] = outputs
     return dumps(body)
-
-
-def _kind(value: Any) -> str:
-    """A JSON value's kind, as a person names it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
 
 
 def _names(names: Any) -> str:
