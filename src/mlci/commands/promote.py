@@ -5,9 +5,10 @@ and ``checks``), judged on the version's commit against the version in that stag
 ``max_drop`` compares with it; with none there, with the version itself). Checks beyond metrics
 measure files, so they need the version's commit checked out (its tracked files as committed).
 The policy is the work tree's, or with ``policy_ref`` the one at that revision: the templates
-check out the version and judge it with the default branch's policy, today's gates. ``promote.order`` says which stage
-a version must be in first; ``.gto`` which stages exist. Then GTO writes ``name#stage#N`` (with
-``--demote``, ``name#stage!#N``), and with a token the tag goes to GitHub too.
+check out the version and judge it with the default branch's policy, today's gates.
+``promote.order`` says which stage a version must be in first; ``.gto`` which stages exist. Then
+GTO writes ``name#stage#N`` (with ``--demote``, ``name#stage!#N``), and with a token the tag goes
+to GitHub too.
 """
 
 from __future__ import annotations
