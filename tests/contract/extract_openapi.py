@@ -97,6 +97,15 @@ OPERATIONS: list[str] = [
     "POST /repos/{owner}/{repo}/releases/{release_id}/assets",
     "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
     "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}",
+    # github.assets: plot images committed to an orphan branch through the git data API (a blob per image, one
+    # tree on the branch head's tree, one commit, the branch moved on), and the open PRs that keep their images.
+    "POST /repos/{owner}/{repo}/git/blobs",
+    "POST /repos/{owner}/{repo}/git/trees",
+    "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+    "POST /repos/{owner}/{repo}/git/commits",
+    "GET /repos/{owner}/{repo}/git/commits/{commit_sha}",
+    "PATCH /repos/{owner}/{repo}/git/refs/{ref}",
+    "GET /repos/{owner}/{repo}/pulls",
 ]
 
 # Components the fake needs beyond what the operations reference: GitHub answers 401/403/404/422 on
