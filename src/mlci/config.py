@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mlci import ACTION_MAJOR, ACTION_REPOSITORY
 from mlci.errors import ConfigError
+from mlci.plots.model import PlotSettings
 from mlci.release import spec as release_spec
 from mlci.release.spec import ReleaseSpec
 from mlci.yamlfile import DEFAULT_CONFIG, Path_, dotted, parse_yaml, read_yaml, where
@@ -40,6 +41,7 @@ class Policy:
     comment_mode: Literal["update", "new", "once", "off"] = "update"
     take_over_cml: bool = False
     check_name: str = "mlci"
+    plots: PlotSettings = PlotSettings()
     release: ReleaseSpec = ReleaseSpec()
     stages: tuple[tuple[str, Policy], ...] = ()  # promote.stages: each stage's own gates
     stage_order: tuple[str, ...] = ()  # promote.order
@@ -123,8 +125,10 @@ def _deepest(error: Any) -> Any:
     import jsonschema
 
     if error.validator in ("oneOf", "anyOf") and error.context:
-        best = jsonschema.exceptions.best_match(error.context)
-        if best is not None and best.validator not in ("type",):
+        # The alternatives of another type than the value's say only that: the others tell what is wrong.
+        telling = [e for e in error.context if e.relative_path or e.validator != "type"]
+        best = jsonschema.exceptions.best_match(telling or error.context)
+        if best is not None and best.validator not in ("type",) or (best is not None and best.relative_path):
             return _deepest(best)
     return error
 
@@ -175,6 +179,8 @@ def _describe(schema_part: Mapping[str, Any]) -> str:
         return 'a size like 10MB or 512KiB, or a number of bytes'
     if '"boolean"' in ref:
         return "true, false or a mapping"
+    if ".lock" in ref:
+        return "a branch name (letters, digits, '.', '_', '/', '-'; no '..')"
     return "a different value"
 
 
@@ -213,10 +219,18 @@ def _build(data: Mapping[str, Any], lines: Mapping[Path_, int], file: str) -> Po
         comment_mode=(data.get("comment") or {}).get("mode", "update"),
         take_over_cml=bool((data.get("comment") or {}).get("take_over_cml", False)),
         check_name=(data.get("check") or {}).get("name", "mlci"),
+        plots=plot_settings(data.get("plots", True)),
         release=release_spec.parse(data.get("release"), lines.get(("release",))),
         stages=tuple(stages),
         stage_order=tuple(promote.get("order") or ()),
     )
+
+
+def plot_settings(section: Any) -> PlotSettings:
+    """``plots:`` as the schema has validated it: true, false, or its mapping."""
+    if isinstance(section, bool):
+        return PlotSettings(enabled=section)
+    return PlotSettings.from_dict(section or {})
 
 
 def _specs(data: Mapping[str, Any], lines: Mapping[Path_, int], file: str) -> tuple[tuple[str, tuple[Any, ...]], ...]:

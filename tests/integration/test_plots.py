@@ -110,7 +110,7 @@ def test_the_demos_plots_have_both_revisions_with_their_rows(repo: Path) -> None
 
 def test_the_demos_plots_are_drawn_to_png_and_svg(repo: Path, tmp_path: Path) -> None:
     base, head = sha(repo, "main"), sha(repo, "pr")
-    plots = by_id(collect(repo, base, head, tmp_path / "bundle", scale=SCALE))
+    plots = by_id(collect(repo, base, head, tmp_path / "bundle"))  # DVC's size, twice the pixels
     assert list(plots) == ["roc", "confusion"]
     roc_plot, matrix = plots["roc"], plots["confusion"]
     assert (roc_plot.base.rev, roc_plot.head.rev) == (base[:7], head[:7])

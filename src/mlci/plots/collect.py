@@ -26,9 +26,11 @@ Draw = Callable[[Mapping[str, Any]], Drawn]
 
 
 def collect(cwd: str | Path, base_sha: str, head_sha: str | None, out: str | Path, *,
-            scale: float = 2.0) -> list[Plot]:
+            width: int | None = None, wants: Callable[[str], bool] = lambda plot_id: True) -> list[Plot]:
     """Every plot of the DVC project containing ``cwd`` at commit ``base_sha`` and at ``head_sha``
-    (None: the workspace), drawn into ``out``/plots; in DVC's order.
+    (None: the workspace) whose id ``wants``, drawn into ``out``/plots; in DVC's order. ``width``:
+    the width, in pixels, each figure is shown at (its PNG is drawn at twice that); None: DVC's size
+    at twice the pixels.
 
     Without vl-convert this fails first, with extras' one line (mlci[plots]), before DVC is asked.
     Each revision is named in the figures by its shortest unique abbreviation (7 characters or
@@ -43,13 +45,14 @@ def collect(cwd: str | Path, base_sha: str, head_sha: str | None, out: str | Pat
         figures, unreadable = dvc.plots_diff(repo, [base] if head == base else [base, head])
     finally:
         repo.close()
-    return draw_all(figures, base, head, unreadable, Path(out), lambda spec: draw(spec, scale=scale))
+    figures = [figure for figure in figures if wants(figure.id)]
+    return draw_all(figures, base, head, unreadable, Path(out), lambda spec: draw(spec, width=width))
 
 
 def draw_all(figures: list[dvc.PlotFigure], base: str, head: str, unreadable: Mapping[str, str], out: Path,
              drawer: Draw) -> list[Plot]:
     """Each figure as a Plot, its files drawn with ``drawer`` and written into ``out``/plots."""
-    names = safe_names(figure.id for figure in figures)
+    names = safe_names(figure.id for figure in figures)  # as model.stems names them again from the plots
     folder = out / FOLDER
     plots = []
     for figure in figures:

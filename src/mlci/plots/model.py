@@ -8,20 +8,60 @@ not be drawn) is a field here, never a plot left out.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import struct
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 PlotKind = Literal["vega", "image"]
 SideStatus = Literal["present", "missing"]
 FileFormat = Literal["png", "svg"]
+Hosting = Literal["branch", "mermaid", "none"]
 
 FOLDER = "plots"  # the bundle's folder of drawn plots
 NAME_MAX = 80  # characters of a file's stem: room for a suffix within any file system's limit
 NOT_DECLARED = "not declared at this revision"
 NO_DATA = "DVC found no data for it"
+
+
+@dataclass(frozen=True)
+class PlotSettings:
+    """mlci.yaml's ``plots:``: which plots, their size, and where their images are hosted.
+
+    ``include``/``exclude`` are glob patterns of plot ids as dvc.yaml names them; ``width`` is
+    the width, in pixels, each image is shown at (its PNG is drawn at twice that, for sharp
+    screens). ``hosting``: ``branch`` commits the images to ``branch`` of the same repository
+    (keeping ``keep_runs`` runs per PR; a closed PR's go ``retention_days`` after its last run),
+    ``mermaid`` shows line and bar data as Mermaid charts and a confusion matrix as a table,
+    ``none`` shows only what was drawn (the images are in the bundle either way).
+    """
+
+    enabled: bool = True
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    width: int = 400
+    hosting: Hosting = "branch"
+    branch: str = "mlci-assets"
+    keep_runs: int = 3
+    retention_days: int = 14
+
+    def wants(self, plot_id: str) -> bool:
+        """Whether the plot of this id is shown: on, matched by ``include`` (or no include), by no ``exclude``."""
+        def matches(patterns: tuple[str, ...]) -> bool:
+            return any(fnmatch.fnmatchcase(plot_id, pattern) for pattern in patterns)
+
+        return self.enabled and (not self.include or matches(self.include)) and not matches(self.exclude)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlotSettings:
+        """From data a schema has validated (mlci.yaml's section as parsed, or the bundle's record)."""
+        values = {key: tuple(value) if key in ("include", "exclude") else value for key, value in data.items()}
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -65,6 +105,20 @@ class Plot:
     @property
     def drawn(self) -> bool:
         return bool(self.files) and self.reason is None
+
+    def png(self, rev: str | None = None) -> PlotFile | None:
+        """The PNG drawn for ``rev`` (an image plot's side; None: the figure of both revisions)."""
+        return next((f for f in self.files if f.format == "png" and f.rev == rev), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Plot:
+        """From data the bundle's schema has validated."""
+        return cls(id=data["id"], title=data["title"], kind=data["kind"], base=Side(**data["base"]),
+                   head=Side(**data["head"]), files=tuple(PlotFile(**f) for f in data["files"]),
+                   reason=data["reason"])
 
 
 def side(rev: str, *, has_data: bool, declared: bool, error: str | None, rows: int | None = None) -> Side:
@@ -112,6 +166,20 @@ def safe_names(ids: Iterable[str]) -> dict[str, str]:
         taken.add(unique.lower())
         names[plot_id] = unique
     return names
+
+
+def stems(plots: Iterable[Plot]) -> dict[str, str]:
+    """The file stem of each plot's files in the bundle, as :mod:`mlci.plots.collect` names them."""
+    return safe_names(plot.id for plot in plots)
+
+
+def png_path(plot: Plot, stem: str, rev: str | None) -> str:
+    """Where mlci writes a plot's PNG in the bundle: the figure's (``rev`` None), or an image plot's
+    file at ``rev`` (base, else head). Made from the stem, never from a bundle's record."""
+    if rev is None:
+        return f"{FOLDER}/{stem}.png"
+    role = "base" if rev == plot.base.rev else "head"
+    return f"{FOLDER}/{stem}.{role}.png"
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

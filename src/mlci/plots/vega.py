@@ -39,19 +39,33 @@ def require_renderer() -> None:
     require("plots", "drawing plots")
 
 
-def draw(spec: Mapping[str, Any], *, scale: float = 2.0) -> Drawn:
-    """The PNG (at ``scale`` pixels per unit of the specification) and the SVG of a Vega-Lite
-    specification; RenderFailed with vl-convert's reason when it cannot draw it."""
+def draw(spec: Mapping[str, Any], *, width: int | None = None, scale: float = 2.0) -> Drawn:
+    """The PNG and the SVG of a Vega-Lite specification; RenderFailed with vl-convert's reason
+    when it cannot draw it. The PNG is ``2 * width`` pixels wide when ``width`` is given (shown at
+    ``width``, it is sharp on high-density screens), else ``scale`` pixels per unit of the figure."""
     require_renderer()
     import vl_convert
 
     try:
         vega = vl_convert.vegalite_to_vega(dict(spec))
         svg = without_outside_images(str(vl_convert.vega_to_svg(vega, allowed_base_urls=[])))
+        if width is not None and (natural := svg_width(svg)):
+            scale = min(2 * width / natural, MAX_SCALE)
         png = vl_convert.svg_to_png(svg, scale=scale)
     except Exception as exc:  # noqa: BLE001 - vl-convert raises ValueError, and its engine may raise others
         raise RenderFailed(reason(exc)) from None
     return Drawn(png=bytes(png), svg=svg)
+
+
+MAX_SCALE = 8.0  # a tiny figure shown wide is drawn at no more than 8 pixels per unit
+_SVG_WIDTH = re.compile(r"<svg\b[^>]*?\swidth=\"([0-9.]+)\"")
+
+
+def svg_width(svg: str) -> float | None:
+    """The width of the ``<svg>`` element, in its units; None when it does not say."""
+    found = _SVG_WIDTH.search(svg)
+    width = float(found[1]) if found else 0.0
+    return width if width > 0 else None
 
 
 _IMAGE_TAG = re.compile(r"<image\b[^>]*>")

@@ -41,6 +41,16 @@ def test_the_png_is_the_svg_at_the_scale(scale: float) -> None:
     assert "<path" in drawn.svg
 
 
+@pytest.mark.parametrize("width", [150, 400])
+def test_a_width_draws_the_png_at_twice_it(width: int) -> None:
+    """mlci.yaml's plots.width is the width an image is shown at: its PNG has twice the pixels, its height in proportion."""
+    drawn = draw(SPEC, width=width)
+    svg_w, svg_h = svg_size(drawn.svg)
+    png_w, png_h = png_size(drawn.png)
+    assert png_w == 2 * width
+    assert abs(png_h - svg_h * 2 * width / svg_w) <= 1
+
+
 def test_a_spec_vl_convert_cannot_draw_is_one_line() -> None:
     with pytest.raises(RenderFailed) as error:
         draw({"data": {"values": [{"x": 1}]}, "mark": "no-such-mark", "encoding": {"x": {"field": "x"}}})
