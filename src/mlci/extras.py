@@ -104,6 +104,8 @@ def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | N
     ``policy: head``): the one in the work tree and, given ``base_sha``, the base's.
     Each is read with mlci's own YAML reader, never run; a copy that does not parse
     adds a note and needs nothing, so the install goes ahead with what can be known.
+    A dvc.yaml that declares plots adds the plots extra, unless the policy says
+    ``plots: false`` (for a stage's promotion it is not needed: no plots are drawn).
     """
     from mlci import git
     from mlci.yamlfile import DEFAULT_CONFIG, read_yaml
@@ -129,9 +131,50 @@ def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | N
             texts.append((f"{name} (at {base_sha[:7]})", at_base))
     wanted: set[str] = set()
     notes = []
+    plots_off = bool(texts)  # every copy of the policy says `plots: false`
     for shown, text in texts:
         try:
-            wanted.update(for_policy(read_yaml(text, shown), stage))
+            data = read_yaml(text, shown)
         except MlciError as exc:
             notes.append(str(exc))
+            plots_off = False
+            continue
+        wanted.update(for_policy(data, stage))
+        plots_off = plots_off and isinstance(data, Mapping) and data.get("plots") is False
+    if stage is None and not plots_off and _declares_plots(cwd, notes):
+        wanted.add("plots")
     return sorted(wanted), notes
+
+
+def _declares_plots(cwd: str | Path, notes: list[str]) -> bool:
+    """Whether the dvc.yaml in ``cwd`` declares plots (at its top or in a stage): mlci report then
+    draws them, with mlci[plots]. Read within the limits DVC's files are read with."""
+    from mlci.dvcfiles import PIPELINE_LIMITS
+    from mlci.errors import MlciError
+    from mlci.safeload import read_text
+    from mlci.yamlfile import load_yaml
+
+    path = Path(cwd, "dvc.yaml")
+    if not path.is_file():
+        return False
+    try:
+        data = load_yaml(read_text(path, PIPELINE_LIMITS.bytes, shown="dvc.yaml"), "dvc.yaml", PIPELINE_LIMITS)
+    except (OSError, MlciError) as exc:
+        notes.append(str(exc) if isinstance(exc, MlciError) else f"dvc.yaml: cannot read it: {exc}")
+        return False
+    return declares_plots(data)
+
+
+def declares_plots(data: Any) -> bool:
+    """Whether a parsed dvc.yaml declares plots: a top-level ``plots:``, or one in a stage (or a
+    ``foreach`` stage's ``do``)."""
+    if not isinstance(data, Mapping):
+        return False
+    if data.get("plots"):
+        return True
+    stages = data.get("stages")
+    for stage in stages.values() if isinstance(stages, Mapping) else ():
+        body = stage.get("do", stage) if isinstance(stage, Mapping) else None
+        if isinstance(body, Mapping) and body.get("plots"):
+            return True
+    return False

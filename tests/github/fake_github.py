@@ -6,7 +6,7 @@ Tests drive it through the real PyGithub client::
                seconds_between_requests=None, seconds_between_writes=None)
 
 It serves the operations in ``OPERATIONS`` of tests/contract/extract_openapi.py, keeps
-state (repositories, pull requests, issue comments, check runs, commit statuses, git
+state (repositories, pull requests, issue and commit comments, check runs, commit statuses, git
 refs and annotated tag objects, releases and their assets, a rate limit) and behaves as GitHub does where
 mlci cares: pagination with GitHub's ``link`` header, the 65,536-character comment
 limit, the 50-annotation and 65,535-character check run limits, annotations appended on
@@ -82,6 +82,7 @@ State API for tests
 ``add_pull(repo, number, head_sha, base_sha, fork=False, commits=None)`` (again to move a pull request on),
 ``add_commit(repo, sha)``, ``add_comment(repo, number, body, user=..., bot=None)``,
 ``delete_comment(repo, comment_id)`` (a person deletes one), ``comments(repo, number)``,
+``add_commit_comment(repo, sha, body, user=..., bot=None)``, ``commit_comments(repo, sha)`` (a commit's comments),
 ``check_runs(repo, sha)`` (with ``output["annotations"]``: every batch), ``statuses(repo, sha)``,
 ``add_branch(repo, name, sha)`` (a release without ``target_commitish`` tags the default branch's head),
 ``add_tag(repo, name, commit_sha, message=None)`` (lightweight, or annotated with a message),
@@ -540,13 +541,18 @@ class FakeGitHub:
         self._repos: dict[str, Repo] = {}
         self._pulls: dict[tuple[str, int], Pull] = {}
         self._comments: dict[int, dict[str, Any]] = {}
+        self._commit_comments: dict[int, dict[str, Any]] = {}  # another id space than issue comments, as on GitHub
         self._check_runs: dict[int, dict[str, Any]] = {}
         self._statuses: list[dict[str, Any]] = []
         self._releases: dict[int, dict[str, Any]] = {}
         self._dispatches: list[dict[str, Any]] = []
         self._injections: list[Injection] = []
+        self._befores: list[Before] = []
+        # GitHub's recursive tree listing stops at 100,000 entries (or 7 MB) and says ``truncated``; lower it to test.
+        self.tree_entry_limit = 100_000
         self._ids = {kind: itertools.count(start) for kind, start in
                      (("repo", 1_296_269), ("pull", 1_934_000_001), ("comment", 2_700_000_001),
+                      ("commit_comment", 150_000_001),
                       ("check_run", 30_000_000_001), ("check_suite", 28_000_000_001), ("status", 34_000_000_001),
                       ("release", 160_000_001), ("asset", 210_000_001))}
         self._server: ThreadingHTTPServer | None = None
@@ -684,6 +690,18 @@ class FakeGitHub:
         with self._lock:
             return [self._comment_json(c) for c in self._issue_comments(repo, number)]
 
+    def add_commit_comment(self, repo: str, sha: str, body: str, *, user: str = BOT,
+                           bot: bool | None = None) -> dict[str, Any]:
+        """Seed a comment on commit ``sha`` (made known) by ``user``, as if posted earlier."""
+        with self._lock:
+            self._repo(repo).commits.add(sha)
+            return self._new_commit_comment(repo, sha, body, user, bot)
+
+    def commit_comments(self, repo: str, sha: str) -> list[dict[str, Any]]:
+        """The comments on commit ``sha``, oldest first, as the API shows them."""
+        with self._lock:
+            return [self._commit_comment_json(c) for c in self._comments_on_commit(repo, sha)]
+
     def check_runs(self, repo: str, sha: str) -> list[dict[str, Any]]:
         """The check runs on ``sha``, oldest first, as the API shows them, plus ``output["annotations"]``:
         every annotation sent, all batches appended."""
@@ -803,6 +821,12 @@ class FakeGitHub:
         """Answer one request; None drops the connection. Called by the HTTP handler's threads."""
         split = urllib.parse.urlsplit(target)
         with self._lock:
+            for before in list(self._befores):
+                if before.method in ("*", method) and before.path.search(split.path):
+                    before.times -= 1
+                    if before.times <= 0:
+                        self._befores.remove(before)
+                    before.action()
             injection = self._take_injection(method, split.path)
             if injection is not None and not injection.after:
                 self.requests.append(Request(method, target, 0 if injection.drop else injection.status))
@@ -1058,6 +1082,42 @@ class FakeGitHub:
         if comment is None:
             return error(404, "Not Found")
         del self._comments[comment["id"]]
+        return Reply(204)
+
+    def _op_repos_list_comments_for_commit(self, *, repo: Repo, params: dict[str, str], query: dict[str, str],
+                                           error: ErrorReply, **_: Any) -> Reply:
+        sha = params["commit_sha"]
+        if sha not in repo.commits:
+            return error(422, f"No commit found for SHA: {sha}")
+        items = [self._commit_comment_json(c) for c in self._comments_on_commit(repo.full_name, sha)]
+        return self._page(repo, f"commits/{urllib.parse.quote(sha, safe='')}/comments", query, items)
+
+    def _op_repos_create_commit_comment(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                                        token: Token, error: ErrorReply, **_: Any) -> Reply:
+        sha = params["commit_sha"]
+        if sha not in repo.commits:
+            return error(422, f"No commit found for SHA: {sha}")
+        if len(body["body"]) > COMMENT_BODY_LIMIT:
+            return self._comment_too_long(error, "CommitComment")
+        comment = self._new_commit_comment(repo.full_name, sha, body["body"], token.login, None)
+        return Reply(201, comment, {"location": comment["url"]})
+
+    def _op_repos_update_commit_comment(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                                        error: ErrorReply, **_: Any) -> Reply:
+        comment = self._commit_comments.get(int(params["comment_id"]))
+        if comment is None or comment["repo"] != repo.full_name:
+            return error(404, "Not Found")
+        if len(body["body"]) > COMMENT_BODY_LIMIT:
+            return self._comment_too_long(error, "CommitComment")
+        comment["body"], comment["updated_at"] = body["body"], self._now()
+        return Reply(200, self._commit_comment_json(comment))
+
+    def _op_repos_delete_commit_comment(self, *, repo: Repo, params: dict[str, str], error: ErrorReply,
+                                        **_: Any) -> Reply:
+        comment = self._commit_comments.get(int(params["comment_id"]))
+        if comment is None or comment["repo"] != repo.full_name:
+            return error(404, "Not Found")
+        del self._commit_comments[comment["id"]]
         return Reply(204)
 
     def _op_checks_create(self, *, repo: Repo, body: dict[str, Any], error: ErrorReply, **_: Any) -> Reply:
@@ -1358,9 +1418,9 @@ class FakeGitHub:
             links.append(link(1, "first"))
         return Reply(200, wrap(chunk) if wrap else chunk, {"link": ", ".join(links)} if links else {})
 
-    def _comment_too_long(self, error: ErrorReply) -> Reply:
+    def _comment_too_long(self, error: ErrorReply, resource: str = "IssueComment") -> Reply:
         reply: Reply = error(422, "Validation Failed",
-                             errors=[{"resource": "IssueComment", "code": "unprocessable", "field": "data",
+                             errors=[{"resource": resource, "code": "unprocessable", "field": "data",
                                       "message": f"Body is too long (maximum is {COMMENT_BODY_LIMIT} characters)"}])
         return reply
 
@@ -1486,6 +1546,18 @@ class FakeGitHub:
                    "bot": user.endswith("[bot]") if bot is None else bot, "created_at": now, "updated_at": now}
         self._comments[comment["id"]] = comment
         return self._comment_json(comment)
+
+    def _comments_on_commit(self, repo: str, sha: str) -> list[dict[str, Any]]:
+        return sorted((c for c in self._commit_comments.values() if c["repo"] == repo and c["sha"] == sha),
+                      key=lambda c: c["id"])
+
+    def _new_commit_comment(self, repo: str, sha: str, body: str, user: str, bot: bool | None) -> dict[str, Any]:
+        now = self._now()
+        comment: dict[str, Any] = {"id": next(self._ids["commit_comment"]), "repo": repo, "sha": sha, "body": body,
+                                   "user": user, "bot": user.endswith("[bot]") if bot is None else bot,
+                                   "created_at": now, "updated_at": now}
+        self._commit_comments[comment["id"]] = comment
+        return self._commit_comment_json(comment)
 
     def _now(self) -> str:
         return self.clock().astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -1625,6 +1697,20 @@ class FakeGitHub:
             "reactions": {"url": f"{api}/issues/comments/{comment['id']}/reactions", "total_count": 0, "+1": 0,
                           "-1": 0, "laugh": 0, "hooray": 0, "confused": 0, "heart": 0, "rocket": 0, "eyes": 0},
             "performed_via_github_app": self._actions_app_json() if comment["user"] == BOT else None,
+        }
+
+    def _commit_comment_json(self, comment: dict[str, Any]) -> dict[str, Any]:
+        api = f"{self.url}/repos/{comment['repo']}"
+        return {
+            "url": f"{api}/comments/{comment['id']}",
+            "html_url": f"{self.server_url}/{comment['repo']}/commit/{comment['sha']}#commitcomment-{comment['id']}",
+            "id": comment["id"], "node_id": _node_id("CC", comment["id"]), "body": comment["body"],
+            "path": None, "position": None, "line": None, "commit_id": comment["sha"],
+            "user": self._user_json(comment["user"], "Bot" if comment["bot"] else None),
+            "created_at": comment["created_at"], "updated_at": comment["updated_at"],
+            "author_association": "NONE" if comment["bot"] else "CONTRIBUTOR",
+            "reactions": {"url": f"{api}/comments/{comment['id']}/reactions", "total_count": 0, "+1": 0,
+                          "-1": 0, "laugh": 0, "hooray": 0, "confused": 0, "heart": 0, "rocket": 0, "eyes": 0},
         }
 
     def _check_run_json(self, run: dict[str, Any]) -> dict[str, Any]:

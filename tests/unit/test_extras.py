@@ -100,3 +100,29 @@ def test_the_setup_step_knows_every_extra() -> None:
     spec.loader.exec_module(install)
     assert set(install.EXTRA_NAMES) == set(optional_dependencies()) - {"test"}
     assert set(EXTRAS) <= set(install.EXTRA_NAMES)
+
+
+PLOTS_TOP = "stages:\n  train: {cmd: python train.py}\nplots:\n  - roc: {x: fpr, y: {roc.json: tpr}}\n"
+PLOTS_IN_STAGE = "stages:\n  train:\n    cmd: python train.py\n    plots: [loss.csv]\n"
+NO_PLOTS = "stages:\n  train: {cmd: python train.py, outs: [model.pkl]}\n"
+
+
+@pytest.mark.parametrize(("dvc_yaml", "policy", "wanted"), [
+    (PLOTS_TOP, None, ["plots"]),  # no mlci.yaml: the report draws the plots dvc.yaml declares
+    (PLOTS_IN_STAGE, "version: 1\n", ["plots"]),
+    (PLOTS_TOP, "version: 1\nplots: {hosting: mermaid}\nchecks:\n  data: [{path: d.csv}]\n", ["data", "plots"]),
+    (PLOTS_TOP, "version: 1\nplots: false\n", []),  # turned off
+    (NO_PLOTS, "version: 1\n", []),
+    (None, "version: 1\n", []),  # no dvc.yaml here at all
+    ("plots: [\n", "version: 1\n", []),  # a dvc.yaml that does not parse needs nothing (and adds a note)
+])
+def test_a_project_whose_dvc_yaml_declares_plots_needs_the_plots_extra(
+        tmp_path: Path, dvc_yaml: str | None, policy: str | None, wanted: list[str]) -> None:
+    if dvc_yaml is not None:
+        (tmp_path / "dvc.yaml").write_text(dvc_yaml)
+    if policy is not None:
+        (tmp_path / "mlci.yaml").write_text(policy)
+    found, notes = extras.for_project(tmp_path)
+    assert found == wanted
+    assert bool(notes) == (dvc_yaml == "plots: [\n")
+    assert extras.for_project(tmp_path, stage="prod")[0] == [e for e in wanted if e != "plots"]
