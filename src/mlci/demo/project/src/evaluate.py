@@ -5,6 +5,8 @@ DVC remote):
   metrics.json         accuracy, f1, precision, recall, roc_auc, log_loss, per-class scores
   plots/roc.json       ROC curve points (fpr, tpr)
   plots/confusion.csv  one row per test example: actual, predicted ("low"/"high")
+  plots/importance.csv one row per feature: feature, importance (the absolute logistic-regression
+                       coefficient of the standardised feature), most important first
   predictions.csv      y_true, y_pred, y_score, sex, age_band (for fairness checks)
 """
 
@@ -82,6 +84,15 @@ def main() -> None:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["actual", "predicted"])
         writer.writerows([LABELS[t], LABELS[p]] for t, p in zip(y_true, y_pred))
+
+    # The scaler standardises every feature, so the size of a coefficient says how much a change of
+    # one standard deviation in that feature moves the log-odds: comparable across features.
+    coefficients = np.abs(pipeline[-1].coef_[0])
+    importance = sorted(zip(features, coefficients), key=lambda fc: (-r(fc[1]), fc[0]))
+    with open("plots/importance.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["feature", "importance"])
+        writer.writerows([name, f"{r(value):.4f}"] for name, value in importance)
 
     with open("predictions.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
