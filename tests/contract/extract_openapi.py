@@ -106,6 +106,11 @@ OPERATIONS: list[str] = [
     "GET /repos/{owner}/{repo}/git/commits/{commit_sha}",
     "PATCH /repos/{owner}/{repo}/git/refs/{ref}",
     "GET /repos/{owner}/{repo}/pulls",
+    # mlci comment create --target commit: CML's commit comment, edited in place (a duplicate removed).
+    "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments",
+    "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments",
+    "PATCH /repos/{owner}/{repo}/comments/{comment_id}",
+    "DELETE /repos/{owner}/{repo}/comments/{comment_id}",
 ]
 
 # Components the fake needs beyond what the operations reference: GitHub answers 401/403/404/422 on
