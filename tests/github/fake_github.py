@@ -13,6 +13,7 @@ limit, the 50-annotation and 65,535-character check run limits, annotations appe
 update, read-only tokens (a fork PR's GITHUB_TOKEN) refused on writes, tag objects with
 the SHA git computes (``git_tag_text``: the message as sent, no newline added), a
 release creating its missing tag, one asset of a name per release (422 already_exists),
+the git data API's blobs, trees and commits with real git SHAs (see "Git data"),
 GitHub's headers and error bodies.
 
 Contract validation
@@ -92,6 +93,24 @@ State API for tests
 ``requests`` ((method, path with query, status) seen; status 0 for a dropped connection),
 ``reset_requests()``, ``violations``, ``rate_limit`` (5000; lower it to exhaust it). Add state after
 ``start()``: the JSON it returns names the server's URL.
+
+Git data
+--------
+Blobs, trees and commits made through the git data API are stored under the SHA git computes
+(``git_object_sha`` of the object's bytes: ``git_tree_bytes``, ``git_commit_text``), so a test can check
+them against ``git hash-object``/``git mktree``. Trees nest; ``base_tree`` plus entries replaces or adds
+paths, ``sha: null`` deletes a file (422 "GitRPC::BadObjectState" for a path that is not there, as GitHub's
+docs say it errs, and for a folder: deleting a folder that way is reported to fail the same way on GitHub,
+go-github#2418 and a Stack Overflow answer's comments, so it is refused here too), and a folder left empty
+goes. ``GET git/trees/{sha}?recursive=1`` lists folders before their contents and stops at
+``tree_entry_limit`` entries with ``truncated: true``. ``PATCH git/refs/{ref}`` refuses a move that is not a
+fast-forward without ``force`` (422 "Update is not a fast forward"). ``GET commits/{ref}`` resolves a branch
+or tag name; an unknown one is 422 "No commit found for SHA: <ref>", as GitHub answers.
+Test helpers: ``file_at(repo, commit, path)`` (bytes or None), ``paths_at(repo, commit)``,
+``git_commit(repo, sha)``, ``ref(repo, "refs/heads/x")``, ``commit_files(repo, branch, {path: bytes})``
+(another writer's commit), ``protect_branch(repo, branch, status=422, message=None)`` (writes to its ref
+refused as GitHub refuses them on a protected branch), ``before(method, path_regex, action)`` (run
+``action`` just before a matching request is served: another writer getting in first).
 
 Fault injection
 ---------------
@@ -472,9 +491,50 @@ class Injection:
 
 
 @dataclass
+class Before:
+    method: str
+    path: re.Pattern[str]
+    action: Callable[[], None]
+    times: int
+
+
+@dataclass
 class Token:
     read_only: bool
     login: str
+
+
+class TreeEntry(NamedTuple):
+    mode: str  # as git stores it: "100644", "100755", "40000" (a tree), "160000", "120000"
+    name: str
+    sha: str
+
+    @property
+    def kind(self) -> str:
+        return "tree" if self.mode == "40000" else "commit" if self.mode == "160000" else "blob"
+
+    @property
+    def api_mode(self) -> str:
+        """The mode as the API shows and takes it (a tree's with its leading 0)."""
+        return "040000" if self.mode == "40000" else self.mode
+
+
+@dataclass(frozen=True)
+class GitPerson:
+    name: str
+    email: str
+    when: dt.datetime  # aware
+
+
+@dataclass(frozen=True)
+class GitCommit:
+    sha: str
+    tree: str
+    parents: tuple[str, ...]
+    author: GitPerson
+    committer: GitPerson
+    message: str
+    login: str  # the token's user that made it
 
 
 @dataclass
@@ -491,6 +551,11 @@ class Repo:
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (branch, path) -> content
     refs: dict[str, str] = field(default_factory=dict)  # "refs/tags/v1" -> a commit's or a tag object's SHA
     tag_objects: dict[str, dict[str, Any]] = field(default_factory=dict)  # SHA -> annotated tag object
+    # The git data API's objects, each under the SHA git gives it (see "Git data" in the module's doc).
+    blobs: dict[str, bytes] = field(default_factory=dict)  # SHA -> content
+    trees: dict[str, list[TreeEntry]] = field(default_factory=dict)  # SHA -> entries, in git's order
+    git_commits: dict[str, GitCommit] = field(default_factory=dict)  # SHA -> commit object
+    protected: dict[str, tuple[int, str | None]] = field(default_factory=dict)  # branch -> (status, message)
 
     @property
     def full_name(self) -> str:
@@ -776,6 +841,78 @@ class FakeGitHub:
     def reset_requests(self) -> None:
         with self._lock:
             self.requests.clear()
+
+    # --- Git data for tests ------------------------------------------------------------------------------------
+
+    def file_at(self, repo: str, commit_sha: str, path: str) -> bytes | None:
+        """The bytes of file ``path`` in the tree of commit ``commit_sha`` (one the git data API made), or None
+        when there is no such file there (or no such commit)."""
+        with self._lock:
+            found = self._repo(repo)
+            commit = found.git_commits.get(commit_sha)
+            if commit is None:
+                return None
+            entry = self._entry_at(found, commit.tree, path)
+            return found.blobs.get(entry.sha) if entry is not None and entry.kind == "blob" else None
+
+    def paths_at(self, repo: str, commit_sha: str) -> list[str]:
+        """Every file's path in the tree of commit ``commit_sha``, sorted (the empty list for an unknown commit)."""
+        with self._lock:
+            found = self._repo(repo)
+            commit = found.git_commits.get(commit_sha)
+            if commit is None:
+                return []
+            return sorted(path for path, entry in self._walk(found, commit.tree) if entry.kind == "blob")
+
+    def git_commit(self, repo: str, sha: str) -> GitCommit | None:
+        """The commit object ``sha`` the git data API made (tree, parents, author, message), or None."""
+        with self._lock:
+            return self._repo(repo).git_commits.get(sha)
+
+    def ref(self, repo: str, name: str) -> str | None:
+        """What ref ``name`` ("refs/heads/mlci-assets") points at, or None."""
+        with self._lock:
+            return self._repo(repo).refs.get(name)
+
+    def commit_files(self, repo: str, branch: str, files: dict[str, bytes | None], *,
+                     message: str = "Another writer's commit") -> str:
+        """Commit on ``branch`` as another writer would (a second run, a person): ``files`` by path, None to delete
+        one, on top of the branch's head (made when missing, as a root commit); the branch moves on. Its SHA."""
+        with self._lock:
+            found = self._repo(repo)
+            head = found.refs.get(f"refs/heads/{branch}")
+            base = found.git_commits[head].tree if head in found.git_commits else None
+            root = self._expand(found, base)
+            for path, data in files.items():
+                parts = path.split("/")
+                node = root
+                for part in parts[:-1]:
+                    child = node.get(part)
+                    node[part] = node = self._expand(found, child.sha) if isinstance(child, TreeEntry) else (
+                        child if isinstance(child, dict) else {})
+                if data is None:
+                    node.pop(parts[-1], None)
+                else:
+                    node[parts[-1]] = TreeEntry("100644", parts[-1], self._store_blob(found, data))
+            person = GitPerson("mlci tests", "tests@mlci.invalid", self.clock().astimezone(dt.timezone.utc))
+            commit = self._store_commit(found, self._store_tree(found, root), (head,) if head else (), person,
+                                        person, message, BOT)
+            found.refs[f"refs/heads/{branch}"] = commit.sha
+            return commit.sha
+
+    def protect_branch(self, repo: str, branch: str, *, status: int = 422, message: str | None = None) -> None:
+        """Branch protection on ``branch``: the git data API's writes to its ref (update, delete, and making it)
+        answer ``status`` with ``message`` (default GitHub's: "Changes must be made through a pull request." to an
+        update, "Reference update failed" to making the ref, as reported for protected names)."""
+        with self._lock:
+            self._repo(repo).protected[branch] = (status, message)
+
+    def before(self, method: str, path_regex: str, action: Callable[[], None], *, times: int = 1) -> None:
+        """Run ``action`` (under the fake's lock: it may change state, e.g. ``commit_files``, but not make
+        requests) just before each of the next ``times`` requests matching ``method`` and ``path_regex`` is
+        served: another writer getting in first."""
+        with self._lock:
+            self._befores.append(Before(method.upper(), re.compile(path_regex), action, times))
 
     # --- Fault injection ---------------------------------------------------------------------------------------
 
@@ -1196,10 +1333,13 @@ class FakeGitHub:
         return self._page(repo, f"commits/{urllib.parse.quote(ref, safe='')}/statuses", query, statuses)
 
     def _op_repos_get_commit(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        """``ref``: a commit's SHA, a branch or tag name, or ``heads/<branch>`` / ``tags/<tag>``. GitHub answers an
+        unknown one with 422 "No commit found for SHA: <ref>", a branch name included."""
         ref = params["ref"]
-        if ref not in repo.commits:
+        sha = self._resolve_commit(repo, ref)
+        if sha is None:
             return error(422, f"No commit found for SHA: {ref}")
-        return Reply(200, self._commit_json(repo, ref))
+        return Reply(200, self._commit_json(repo, sha))
 
     def _op_rate_limit_get(self, **_: Any) -> Reply:
         def bucket(limit: int, used: int) -> dict[str, int]:
@@ -1233,6 +1373,9 @@ class FakeGitHub:
             return error(422, "Reference update failed")
         if name in repo.refs:
             return error(422, "Reference already exists")
+        refused = self._protected(repo, name, error, "Reference update failed")
+        if refused:
+            return refused
         if self._object_type(repo, sha) is None:
             return error(422, "Object does not exist")
         repo.refs[name] = sha
@@ -1249,6 +1392,147 @@ class FakeGitHub:
         per_page or page here: one answer holds them all."""
         prefix = f"refs/{params['ref']}"
         return Reply(200, [self._git_ref_json(repo, name) for name in sorted(repo.refs) if name.startswith(prefix)])
+
+    # --- Git data: blobs, trees, commits, a branch moved on ------------------------------------------------------
+
+    def _op_git_create_blob(self, *, repo: Repo, body: dict[str, Any], error: ErrorReply, **_: Any) -> Reply:
+        """A blob of ``content`` in ``encoding`` ("utf-8", the default, or "base64"), under git's SHA."""
+        encoding = body.get("encoding", "utf-8")
+        if encoding == "base64":
+            try:
+                data = base64.b64decode(body["content"], validate=False)
+            except ValueError:
+                return error(422, "Invalid request.\n\ncontent is not valid Base64.")
+        elif encoding in ("utf-8", "utf8"):
+            data = body["content"].encode("utf-8")
+        else:
+            return error(422, f"encoding must be 'utf-8' or 'base64', not {encoding!r}")
+        sha = self._store_blob(repo, data)
+        url = f"{self.url}/repos/{repo.full_name}/git/blobs/{sha}"
+        return Reply(201, {"url": url, "sha": sha}, {"location": url})
+
+    def _op_git_create_tree(self, *, repo: Repo, body: dict[str, Any], error: ErrorReply, **_: Any) -> Reply:
+        """A tree of ``tree``'s entries (nested paths make the folders), on ``base_tree`` when given: an entry
+        replaces what the base has at its path, ``sha: null`` deletes a file (422 when there is none, or when
+        the path is a folder: see "Git data" in the module's doc), a folder left empty goes."""
+        base = body.get("base_tree")
+        if base is not None and base not in repo.trees:
+            return error(422, "GitRPC::BadObjectState")
+        root = self._expand(repo, base)
+        for item in body["tree"]:
+            refused = self._apply_tree_item(repo, root, item, error)
+            if refused:
+                return refused
+        sha = self._store_tree(repo, root)
+        shown = self._tree_json(repo, sha, recursive=False)
+        return Reply(201, shown, {"location": shown["url"]})
+
+    def _apply_tree_item(self, repo: Repo, root: dict[str, Any], item: dict[str, Any],
+                         error: ErrorReply) -> Reply | None:
+        path, mode, kind = item.get("path", ""), item.get("mode"), item.get("type")
+        parts = path.split("/")
+        if not path or any(part in ("", ".", "..", ".git") for part in parts) or "\0" in path:
+            return error(422, "tree.path contains a malformed path component")
+        if mode is None or kind is None or {"040000": "tree", "160000": "commit"}.get(mode, "blob") != kind:
+            return error(422, "GitRPC::BadObjectState")
+        has_sha, sha, content = "sha" in item, item.get("sha"), item.get("content")
+        if (has_sha and content is not None) or (not has_sha and content is None):
+            return error(422, "Must supply either tree.sha or tree.content. Request will be rejected if both "
+                              "are present.")
+        node: dict[str, Any] = root
+        trail: list[tuple[dict[str, Any], str]] = []
+        for part in parts[:-1]:
+            child = node.get(part)
+            if isinstance(child, TreeEntry) and child.kind != "tree":
+                return error(422, "GitRPC::BadObjectState")  # a file where the path needs a folder
+            if child is None and has_sha and sha is None:
+                return error(422, "GitRPC::BadObjectState")  # deleting a file that does not exist
+            expanded = self._expand(repo, child.sha) if isinstance(child, TreeEntry) else (child or {})
+            node[part] = expanded
+            trail.append((node, part))
+            node = expanded
+        name = parts[-1]
+        if has_sha and sha is None:  # a deletion
+            there = node.get(name)
+            if there is None or kind == "tree" or isinstance(there, dict) or there.kind == "tree":
+                return error(422, "GitRPC::BadObjectState")
+            del node[name]
+            for parent, part in reversed(trail):  # folders left empty go, as in git
+                if parent[part]:
+                    break
+                del parent[part]
+            return None
+        if content is not None:
+            if kind != "blob":
+                return error(422, "GitRPC::BadObjectState")
+            sha = self._store_blob(repo, content.encode("utf-8"))
+        elif self._object_type(repo, sha) != kind and kind != "commit":  # a submodule's commit is elsewhere
+            return error(422, f"tree.sha {sha} is not a valid {kind}")
+        node[name] = TreeEntry("40000" if mode == "040000" else mode, name, sha)
+        return None
+
+    def _op_git_get_tree(self, *, repo: Repo, params: dict[str, str], query: dict[str, str], error: ErrorReply,
+                         **_: Any) -> Reply:
+        """A tree by its SHA, or the tree of a commit, branch or tag; with ``recursive`` (any value) every entry
+        below it, folders before their contents, cut at ``tree_entry_limit`` with ``truncated: true``."""
+        wanted = params["tree_sha"]
+        sha: str | None = wanted if wanted in repo.trees else None
+        if sha is None:
+            commit = self._resolve_commit(repo, wanted)
+            sha = repo.git_commits[commit].tree if commit in repo.git_commits else None
+        if sha is None:
+            return error(404, "Not Found")
+        return Reply(200, self._tree_json(repo, sha, recursive="recursive" in query))
+
+    def _op_git_create_commit(self, *, repo: Repo, body: dict[str, Any], token: Token, error: ErrorReply,
+                              **_: Any) -> Reply:
+        """A commit object; the author by default the token's user, now; the committer by default the author."""
+        if body["tree"] not in repo.trees:
+            return error(422, "Tree SHA does not exist")
+        parents = tuple(body.get("parents") or ())
+        if any(self._object_type(repo, parent) != "commit" for parent in parents):
+            return error(422, "Parent SHA does not exist or is not a commit object")
+        user = self._user_json(token.login)
+        default = {"name": token.login, "email": f"{user['id']}+{token.login}@users.noreply.github.com"}
+        author = self._person(body.get("author") or default)
+        committer = self._person(body["committer"]) if body.get("committer") else author
+        commit = self._store_commit(repo, body["tree"], parents, author, committer, body["message"], token.login)
+        shown = self._git_commit_json(repo, commit)
+        return Reply(201, shown, {"location": shown["url"]})
+
+    def _op_git_get_commit(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        commit = repo.git_commits.get(params["commit_sha"])
+        return Reply(200, self._git_commit_json(repo, commit)) if commit else error(404, "Not Found")
+
+    def _op_git_update_ref(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any], error: ErrorReply,
+                           **_: Any) -> Reply:
+        """``ref`` ("heads/main") moved to ``sha``: 422 "Update is not a fast forward" unless ``force`` or the new
+        commit descends from the old one; a protected branch refuses (``protect_branch``)."""
+        name, sha = f"refs/{params['ref']}", body["sha"]
+        if name not in repo.refs:
+            return error(422, "Reference does not exist")
+        refused = self._protected(repo, name, error, "Changes must be made through a pull request.")
+        if refused:
+            return refused
+        if self._object_type(repo, sha) is None:
+            return error(422, "Object does not exist")
+        old = repo.refs[name]
+        if not body.get("force", False) and not self._descends(repo, sha, old):
+            return error(422, "Update is not a fast forward")
+        repo.refs[name] = sha
+        return Reply(200, self._git_ref_json(repo, name))
+
+    def _op_pulls_list(self, *, repo: Repo, query: dict[str, str], **_: Any) -> Reply:
+        """The pull requests of ``state`` (open by default), ``head`` ("owner:branch") and ``base``, the newest
+        first (GitHub's default sort, by creation, descending; ``direction=asc`` reverses it), paginated."""
+        state = query.get("state", "open")
+        pulls = [p for p in self._pulls.values() if p.repo == repo.full_name and state in ("all", p.state)]
+        if "head" in query:
+            pulls = [p for p in pulls if f"{self._repos[p.head_repo].owner}:{p.head_ref}" == query["head"]]
+        if "base" in query:
+            pulls = [p for p in pulls if p.base_ref == query["base"]]
+        pulls.sort(key=lambda p: (p.created_at, p.number), reverse=query.get("direction", "desc") == "desc")
+        return self._page(repo, "pulls", query, [self._pull_simple_json(p) for p in pulls])
 
     def _op_actions_create_workflow_dispatch(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any],
                                              error: ErrorReply, **_: Any) -> Reply:
@@ -1289,6 +1573,9 @@ class FakeGitHub:
         name = f"refs/{params['ref']}"
         if name not in repo.refs:
             return error(422, "Reference does not exist")
+        refused = self._protected(repo, name, error, "Cannot delete this protected branch")
+        if refused:
+            return refused
         del repo.refs[name]
         return Reply(204)
 
@@ -1455,8 +1742,93 @@ class FakeGitHub:
             run["annotations"] += copy.deepcopy(output.get("annotations", []))
 
     def _object_type(self, repo: Repo, sha: str) -> str | None:
-        """"commit" or "tag" for an object ``repo`` holds (the fake holds no trees or blobs), else None."""
-        return "commit" if sha in repo.commits else "tag" if sha in repo.tag_objects else None
+        """"commit", "tag", "tree" or "blob" for an object ``repo`` holds, else None. A commit made known with
+        ``add_commit`` (or a pull request) has no tree here; the git data API's own objects are whole."""
+        if sha in repo.commits or sha in repo.git_commits:
+            return "commit"
+        return "tag" if sha in repo.tag_objects else "tree" if sha in repo.trees else "blob" if sha in repo.blobs \
+            else None
+
+    def _resolve_commit(self, repo: Repo, ref: str) -> str | None:
+        """The commit ``ref`` names: its SHA, a branch or tag (``heads/``/``tags/`` or bare), tags peeled."""
+        if ref in repo.commits or ref in repo.git_commits:
+            return ref
+        for name in (f"refs/{ref}", f"refs/heads/{ref}", f"refs/tags/{ref}"):
+            sha = repo.refs.get(name)
+            if sha is not None:
+                while sha in repo.tag_objects:
+                    sha = repo.tag_objects[sha]["object"]["sha"]
+                return sha
+        return None
+
+    def _descends(self, repo: Repo, sha: str, ancestor: str) -> bool:
+        """Whether commit ``sha`` is ``ancestor`` or has it among its ancestors (git merge-base --is-ancestor)."""
+        seen, pending = set(), [sha]
+        while pending:
+            current = pending.pop()
+            if current == ancestor:
+                return True
+            if current in seen:
+                continue
+            seen.add(current)
+            commit = repo.git_commits.get(current)
+            pending.extend(commit.parents if commit else ())
+        return False
+
+    def _protected(self, repo: Repo, ref: str, error: ErrorReply, usual: str) -> Reply | None:
+        protection = repo.protected.get(ref.removeprefix("refs/heads/")) if ref.startswith("refs/heads/") else None
+        if protection is None:
+            return None
+        status, message = protection
+        reply: Reply = error(status, message or usual)
+        return reply
+
+    def _store_blob(self, repo: Repo, data: bytes) -> str:
+        sha = git_object_sha("blob", data)
+        repo.blobs.setdefault(sha, data)
+        return sha
+
+    def _store_tree(self, repo: Repo, node: dict[str, Any]) -> str:
+        """The tree of ``node`` (name -> TreeEntry, or a dict for a folder made or changed), and its folders',
+        stored; its SHA."""
+        entries = [TreeEntry("40000", name, self._store_tree(repo, child)) if isinstance(child, dict) else
+                   child._replace(name=name) for name, child in node.items()]
+        entries.sort(key=lambda e: e.name + "/" if e.kind == "tree" else e.name)  # git's order
+        sha = git_object_sha("tree", git_tree_bytes(entries))
+        repo.trees.setdefault(sha, entries)
+        return sha
+
+    def _store_commit(self, repo: Repo, tree: str, parents: tuple[str, ...], author: GitPerson,
+                      committer: GitPerson, message: str, login: str) -> GitCommit:
+        text = git_commit_text(tree, parents, author, committer, message)
+        commit = GitCommit(git_object_sha("commit", text), tree, parents, author, committer, message, login)
+        return repo.git_commits.setdefault(commit.sha, commit)
+
+    def _person(self, fields: dict[str, str]) -> GitPerson:
+        when = _parse_time(fields["date"]) if fields.get("date") else self.clock().astimezone(dt.timezone.utc)
+        return GitPerson(fields["name"], fields["email"], when)
+
+    def _expand(self, repo: Repo, tree: str | None) -> dict[str, Any]:
+        """The entries of ``tree`` by name, to change (an empty folder for None)."""
+        return {entry.name: entry for entry in repo.trees.get(tree, [])} if tree else {}
+
+    def _walk(self, repo: Repo, tree: str, prefix: str = "") -> Iterator[tuple[str, TreeEntry]]:
+        """Every entry below ``tree`` with its path, a folder before its contents (``git ls-tree -r -t``)."""
+        for entry in repo.trees.get(tree, []):
+            path = prefix + entry.name
+            yield path, entry
+            if entry.kind == "tree":
+                yield from self._walk(repo, entry.sha, path + "/")
+
+    def _entry_at(self, repo: Repo, tree: str, path: str) -> TreeEntry | None:
+        entry: TreeEntry | None = None
+        for part in path.split("/"):
+            if entry is not None and entry.kind != "tree":
+                return None
+            entry = next((e for e in repo.trees.get(entry.sha if entry else tree, []) if e.name == part), None)
+            if entry is None:
+                return None
+        return entry
 
     def _new_tag_object(self, repo: Repo, tag: str, message: str, object_sha: str, object_type: str,
                         tagger: dict[str, str]) -> dict[str, Any]:
@@ -1735,7 +2107,24 @@ class FakeGitHub:
         }
 
     def _commit_json(self, repo: Repo, sha: str) -> dict[str, Any]:
+        """A commit as the commits API shows it: the git data API's own with its tree, parents and people; one made
+        known with ``add_commit`` with a made-up tree SHA (the fake holds no files of it) and no parents."""
         api = f"{self.url}/repos/{repo.full_name}"
+        made = repo.git_commits.get(sha)
+        if made is not None:
+            shown = self._git_commit_json(repo, made)
+            user = self._user_json(made.login)
+            return {
+                "url": f"{api}/commits/{sha}", "sha": sha, "node_id": shown["node_id"], "html_url": shown["html_url"],
+                "comments_url": f"{api}/commits/{sha}/comments",
+                "commit": {"url": shown["url"], "author": shown["author"], "committer": shown["committer"],
+                           "message": made.message, "comment_count": 0, "tree": shown["tree"],
+                           "verification": shown["verification"]},
+                "author": user, "committer": user,
+                "parents": [{"sha": p, "url": f"{api}/commits/{p}", "html_url": f"{self.server_url}/{repo.full_name}/commit/{p}"}
+                            for p in made.parents],
+                "stats": {"total": 0, "additions": 0, "deletions": 0}, "files": [],
+            }
         tree = hashlib.sha1(f"tree {sha}".encode()).hexdigest()
         person = {"name": "mlci tests", "email": "tests@mlci.invalid", "date": repo.created_at}
         return {
@@ -1758,6 +2147,39 @@ class FakeGitHub:
             "description": status["description"], "target_url": status["target_url"], "context": status["context"],
             "created_at": status["created_at"], "updated_at": status["updated_at"], "creator": creator,
         }
+
+    def _tree_json(self, repo: Repo, sha: str, *, recursive: bool) -> dict[str, Any]:
+        api = f"{self.url}/repos/{repo.full_name}"
+        listed = self._walk(repo, sha) if recursive else ((e.name, e) for e in repo.trees[sha])
+        items, truncated = [], False
+        for path, entry in listed:
+            if len(items) == self.tree_entry_limit:
+                truncated = True
+                break
+            item: dict[str, Any] = {"path": path, "mode": entry.api_mode, "type": entry.kind, "sha": entry.sha}
+            if entry.kind == "blob":
+                item["size"] = len(repo.blobs.get(entry.sha, b""))
+            if entry.kind != "commit":
+                item["url"] = f"{api}/git/{entry.kind}s/{entry.sha}"
+            items.append(item)
+        return {"sha": sha, "url": f"{api}/git/trees/{sha}", "tree": items, "truncated": truncated}
+
+    def _git_commit_json(self, repo: Repo, commit: GitCommit) -> dict[str, Any]:
+        api = f"{self.url}/repos/{repo.full_name}"
+
+        def person(who: GitPerson) -> dict[str, str]:
+            return {"name": who.name, "email": who.email,
+                    "date": who.when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+        return {"sha": commit.sha, "node_id": _node_id("C", zlib.crc32(commit.sha.encode())),
+                "url": f"{api}/git/commits/{commit.sha}",
+                "html_url": f"{self.server_url}/{repo.full_name}/commit/{commit.sha}",
+                "author": person(commit.author), "committer": person(commit.committer), "message": commit.message,
+                "tree": {"sha": commit.tree, "url": f"{api}/git/trees/{commit.tree}"},
+                "parents": [{"sha": p, "url": f"{api}/git/commits/{p}",
+                             "html_url": f"{self.server_url}/{repo.full_name}/commit/{p}"} for p in commit.parents],
+                "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
+                                 "verified_at": None}}
 
     def _git_ref_json(self, repo: Repo, name: str) -> dict[str, Any]:
         api = f"{self.url}/repos/{repo.full_name}"
@@ -1827,6 +2249,26 @@ def git_tag_text(object_sha: str, object_type: str, tag: str, name: str, email: 
     zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
     return (f"object {object_sha}\ntype {object_type}\ntag {tag}\n"
             f"tagger {name} <{email}> {int(when.timestamp())} {zone}\n\n{message}").encode("utf-8")
+
+
+def git_tree_bytes(entries: list[TreeEntry]) -> bytes:
+    """A tree object's content as git stores it: per entry, in git's order, "<mode> <name>\\0" and the 20 bytes of
+    its SHA (``git mktree`` writes the same)."""
+    return b"".join(f"{e.mode} {e.name}".encode() + b"\0" + bytes.fromhex(e.sha) for e in entries)
+
+
+def git_commit_text(tree: str, parents: tuple[str, ...], author: GitPerson, committer: GitPerson,
+                    message: str) -> bytes:
+    """A commit object as git stores it (what ``git hash-object -t commit`` reads): tree, parents, author and
+    committer with their seconds and zone, a blank line, the message as given (GitHub's API adds no newline)."""
+    def who(person: GitPerson) -> str:
+        minutes = int((person.when.utcoffset() or dt.timedelta(0)).total_seconds()) // 60
+        zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+        return f"{person.name} <{person.email}> {int(person.when.timestamp())} {zone}"
+
+    lines = [f"tree {tree}", *(f"parent {p}" for p in parents), f"author {who(author)}",
+             f"committer {who(committer)}"]
+    return ("\n".join(lines) + "\n\n" + message).encode("utf-8")
 
 
 def kept_asset_name(name: str) -> str:
