@@ -236,6 +236,73 @@ def serve(model_path: str, name: str | None, host: str, port: int, model_version
                                        log_level=log_level.upper(), echo=echo)))
 
 
+@cli.group()
+def comment() -> None:
+    """CML's `cml comment create`, for your own markdown report: `mlci comment create report.md`."""
+
+
+def _comment_options(func: Any) -> Any:
+    options = [
+        click.argument("file", metavar="[FILE]", default="-"),
+        click.option("--target", help="Where to comment, CML's syntax: pr (the run's PR, else the open PR the commit "
+                     "heads), commit (a commit comment), pr/N, issue/N, commit/SHA. Default: the PR, else the commit."),
+        click.option("--watermark-title", default="", help="Names the comment, so that comments of different titles "
+                     "stay apart; {workflow} and {run} are replaced. The CML comment of the same title is taken over."),
+        click.option("--publish/--no-publish", default=True, show_default=True,
+                     help="Commit the local images the markdown shows to the assets branch and link them there "
+                     "(--no-publish: leave their links as written; GitHub does not show them)."),
+        click.option("--watch", is_flag=True, help="Post again whenever FILE or an image it shows changes, until Ctrl-C."),
+        click.option("--token", "--driver-token", "token",
+                     help="GitHub token. Default: GITHUB_TOKEN, then GH_TOKEN, then REPO_TOKEN (CML's). Without one, "
+                     "nothing is posted (local mode: what would be posted is printed)."),
+        click.option("--repo", help="The repository (owner/name or its URL). Default: GITHUB_REPOSITORY."),
+        click.option("--driver", type=click.Choice(["github", "gitlab", "bitbucket"]), hidden=True),
+        click.option("--pr", is_flag=True, hidden=True),
+        click.option("--commit-sha", "--head-sha", "commit_sha", hidden=True),
+        click.option("--update", is_flag=True, hidden=True),
+        click.option("--publish-url", hidden=True),
+        click.option("--native", "--publish-native", "native", is_flag=True, hidden=True),
+        click.option("--rm-watermark", is_flag=True, hidden=True),
+        click.option("--log", type=click.Choice(["error", "warn", "info", "debug"]), hidden=True),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _comment_create(file: str, target: str | None, watermark_title: str, publish: bool, watch: bool,
+                    token: str | None, repo: str | None, driver: str | None, pr: bool, commit_sha: str | None,
+                    update: bool, **cml: Any) -> None:
+    """``update`` (CML's `cml comment update`) is what mlci always does."""
+    from mlci.commands import comment as command
+
+    target, notes = command.cml_flags(target=target, pr=pr, commit_sha=commit_sha, driver=driver, **cml)
+    _exit(command.run(command.Settings(file=file, target=target, watermark_title=watermark_title, publish=publish,
+                                       watch=watch, token=token, repo=repo, notes=notes, echo=echo)))
+
+
+@comment.command("create")
+@_comment_options
+def comment_create(**options: Any) -> None:
+    """Post FILE (markdown; - or none: standard input) as one comment, edited in place on the next run.
+
+    \b
+    Local images (![alt](plot.png), <img src="plot.png">) are committed to the repository's assets
+    branch (mlci-assets) and their links rewritten; remote links are left as written. An image outside
+    the repository, missing, not PNG/JPEG/GIF/SVG or over 10 MB is named, in the output and the comment.
+    Needs pull-requests: write (issues: write for issue/N, contents: write for commit comments and the
+    images).
+    """
+    _comment_create(**options)
+
+
+@comment.command("update")
+@_comment_options
+def comment_update(**options: Any) -> None:
+    """The same as `mlci comment create` (CML's `cml comment update`): mlci always edits its comment in place."""
+    _comment_create(**options)
+
+
 @cli.command("check-ref")
 @click.argument("ref", envvar="GITHUB_REF")
 def check_ref(ref: str) -> None:
