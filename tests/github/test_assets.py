@@ -185,6 +185,16 @@ def test_open_prs_is_not_asked_when_no_run_is_past_the_retention(fake: Any, repo
     host(repo, run="run-2-1", now=T0 + timedelta(days=14), open_prs=never)  # exactly 14 days: not older
 
 
+def test_open_prs_failing_prunes_no_pr_and_hosts_all_the_same(fake: Any, repo: Any) -> None:
+    old = host(repo, key="pr-3")
+
+    def failing() -> set[int]:
+        raise GitHubError(403, "Resource not accessible by integration")
+
+    later = host(repo, run="run-2-1", now=T0 + timedelta(days=20), open_prs=failing)
+    assert later.pruned == () and runs_at(fake, later.commit) == sorted([old.folder, later.folder])
+
+
 def test_the_default_open_prs_lists_the_open_pull_requests(fake: Any, repo: Any) -> None:
     fake.add_pull(REPO, 3, "3" * 40, "b" * 40, state="closed")
     fake.add_pull(REPO, 4, "4" * 40, "b" * 40)

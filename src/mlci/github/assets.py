@@ -28,7 +28,7 @@ import hashlib
 import re
 import urllib.parse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +84,7 @@ class HostSettings:
 class Hosted:
     commit: str  # the asset commit the links are pinned to ("" when there was nothing to host)
     folder: str  # e.g. "pr-12/20261202T003000Z-run-123-1"
-    urls: dict[str, str] = field(default_factory=dict)  # Asset.name -> its blob link, ?raw=true
+    urls: dict[str, str]  # Asset.name -> f"{server_url}/{owner}/{repo}/blob/{commit}/{folder}/{name}?raw=true"
     pruned: tuple[str, ...] = ()  # run folders removed
 
 
@@ -142,7 +142,8 @@ def host_assets(repo: Repository, assets: Sequence[Asset], *, key: str, run: str
 
     ``key``: ``run_key``'s; ``run``: the caller's id of the run ("run-123-1"), made safe with
     ``safe_name``. ``now`` (default: the clock) dates the folder and judges the retention.
-    ``open_prs`` (default ``open_pull_numbers``) is asked only when a closed PR's runs may go.
+    ``open_prs`` (default ``open_pull_numbers``) is asked only when a closed PR's runs may go (at most
+    once; a GitHubError from it prunes no PR this run).
     No assets: nothing is sent. AssetRefused before any request for an image over 10 MB, names
     twice or not of the safe shape, a key of another shape, or settings out of range;
     BranchRefused (a GitHubError) with GitHub's status when the branch cannot be written.
@@ -161,12 +162,18 @@ def host_assets(repo: Repository, assets: Sequence[Asset], *, key: str, run: str
         encoded = base64.b64encode(asset.data).decode("ascii")
         blobs[asset.name] = _write(branch, lambda: repo.create_git_blob(encoded, "base64")).sha
     added = [_element(f"{folder}/{name}", sha) for name, sha in blobs.items()]
-    asked: list[set[int]] = []
+    asked: list[set[int] | None] = []
 
     def is_open(number: int) -> bool:
+        """Whether PR ``number`` is open, the open PRs asked once; when they cannot be listed, every PR counts
+        as open: pruning waits for a later run, the images are hosted all the same."""
         if not asked:
-            asked.append((open_prs or (lambda: open_pull_numbers(repo)))())
-        return number in asked[0]
+            try:
+                asked.append((open_prs or (lambda: open_pull_numbers(repo)))())
+            except GitHubError:
+                asked.append(None)
+        found = asked[0]
+        return found is None or number in found
 
     for _attempt in range(ATTEMPTS):
         head = _head(repo, branch)
