@@ -322,6 +322,14 @@ def test_a_token_without_contents_write_is_refused_at_the_first_write(fake: Any)
     assert [(r.method, r.status) for r in fake.requests] == [("POST", 403)]
 
 
+def test_another_422_on_the_head_read_is_a_refusal_not_a_missing_branch(fake: Any, repo: Any) -> None:
+    fake.inject("GET", r"/commits/mlci-assets$", status=422, body={"message": "Validation Failed", "status": "422"})
+    with pytest.raises(GitHubError) as refused:
+        host(repo)
+    assert str(refused.value) == "the assets branch mlci-assets cannot be read: 422 Validation Failed"
+    assert fake.ref(REPO, BRANCH) is None
+
+
 def test_github_down_is_an_outage_not_a_refusal(fake: Any, repo: Any) -> None:
     fake.inject("POST", r"/git/trees$", status=502, times=10)
     with pytest.raises(GitHubUnavailable):

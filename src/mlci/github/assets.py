@@ -289,14 +289,15 @@ def _refused(exc: Any, branch: str, verb: str = "written") -> BranchRefused | No
 
 
 def _head(repo: Repository, branch: str) -> tuple[str, str] | None:
-    """The branch head's commit and tree SHAs (one read of the commits API), or None: no such branch (GitHub
-    answers 422 "No commit found for SHA", or 404; 409 for an empty repository, where the write then fails)."""
+    """The branch head's commit and tree SHAs (one read of the commits API), or None: no such branch. GitHub
+    answers a branch that does not exist with 422 "No commit found for SHA: <branch>" (dotnet/arcade#6044,
+    zizmorcore/zizmor#972), not 404 (taken too), and an empty repository with 409 (the write then fails)."""
     from github import GithubException
 
     try:
         data = repo.get_commit(branch).raw_data
     except GithubException as exc:
-        if exc.status in (404, 409, 422):
+        if exc.status in (404, 409) or (exc.status == 422 and "No commit found" in github_message(exc)):
             return None
         refused = _refused(exc, branch, "read")
         if refused is not None:
