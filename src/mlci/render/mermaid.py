@@ -24,8 +24,10 @@ chart builder, decides the rest:
 - Text is a quoted string, so ``-->``, ``[``, ``]``, ``;`` and ``#`` inside it are text. It is
   made one line and cut, and what could still escape or be mangled is replaced: ``"`` and
   backticks become ``'``, ``%%`` (a comment, or with ``{`` a directive, anywhere in the text) ``%``,
-  ``<`` and ``>`` (Mermaid's sanitiser takes them as HTML) ``‹`` and ``›``, ``&`` ``＆``, and an
-  entity-like ``#name;`` gets a space after its ``#``. No line of the block can start a fence.
+  ``<`` and ``>`` (Mermaid's sanitiser takes them as HTML) ``‹`` and ``›``, ``&`` ``＆``, and ``;``
+  ``；`` (Mermaid reads ``#name;`` anywhere as an entity, and drops the ``;`` of a line that has
+  ``style`` then ``:...#`` then ``;``). An empty category would not parse: it is ``(empty)``. No
+  line of the block can start a fence.
 """
 
 from __future__ import annotations
@@ -40,13 +42,14 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal
 
 from mlci.plots.series import Bars, Matrix, PlotData, Series
+from mlci.plots.series import clean as cut
 from mlci.render.escape import clean, md_code, md_escape
 from mlci.render.fmt import format_number
 
-RESAMPLE = 61  # x values every curve is resampled onto: 60 steps, so tenths, twelfths, fifteenths of the range fall on one
-RESAMPLE_TRIES = 6  # other counts of x values tried (61±1, ±2, ...) when Mermaid's stepping would not give 61
+RESAMPLE = 61  # x values every curve is resampled onto (about 60 steps: smooth on a chart 700 pixels wide)...
+RESAMPLE_TRIES = 10  # ...or the nearest count (61±1, ±2, ...) that Mermaid's floating-point stepping gives exactly
 TEXT_MAX = 80  # characters of a title or an axis title in a chart
-CATEGORY_MAX = 30  # characters of a bar's category
+CATEGORY_MAX = 30  # characters of a bar's category (a longer one loses its middle)
 NAMES_SHOWN = 5  # categories named in a caption ("not at base: ...")
 SPAN_DIGITS = 3  # a value keeps a thousandth of its axis's span
 SCALE_ABOVE = 1e9  # an axis whose largest |value| is this or more is written in units of a power of ten...
@@ -59,9 +62,8 @@ OVERLAY_ALPHA = "b3"  # this PR's bars (70 % opaque) over the base's
 ARROW = "→"
 
 _CONTEXT = Context(prec=400)  # every float's exact decimal (at most 309 digits before the point) and DECIMALS_MAX after
-_MERMAID_TEXT = str.maketrans({'"': "'", "`": "'", "<": "‹", ">": "›", "&": "＆"})
+_MERMAID_TEXT = str.maketrans({'"': "'", "`": "'", "<": "‹", ">": "›", "&": "＆", ";": "；"})
 _PERCENTS = re.compile("%{2,}")
-_ENTITY = re.compile(r"#(?=[A-Za-z0-9_]+;)")
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,9 @@ def _side(name: str, rev: str) -> str:
 
 
 def _line_chart(data: PlotData, title: str, drawn: list[tuple[_Drawn, Series | Bars | Matrix]]) -> str:
-    curves = [(who, item) for who, item in drawn if isinstance(item, Series) and item.points]
+    curves = [(who, Series(item.rev, finite, item.group)) for who, item in drawn if isinstance(item, Series)
+              if (finite := tuple(sorted((p for p in item.points if math.isfinite(p[0]) and math.isfinite(p[1])),
+                                         key=lambda p: p[0])))]
     if not curves:
         return f"**{md_escape(title)}**: no points to draw."
     lo = min(curve.points[0][0] for _, curve in curves)
@@ -193,7 +197,8 @@ def mermaid_steps(lo: float, hi: float, n: int) -> list[float] | None:
 
 
 def _bar_chart(data: PlotData, title: str, drawn: list[tuple[_Drawn, Series | Bars | Matrix]], same: bool) -> str:
-    bars = [(who, item) for who, item in drawn if isinstance(item, Bars) and item.values]
+    bars = [(who, Bars(item.rev, finite, item.group)) for who, item in drawn if isinstance(item, Bars)
+            if (finite := tuple(v for v in item.values if math.isfinite(v[1])))]
     if not bars:
         return f"**{md_escape(title)}**: no bars to draw."
     names = _merged([[name for name, _ in item.values] for _, item in bars])
@@ -204,7 +209,7 @@ def _bar_chart(data: PlotData, title: str, drawn: list[tuple[_Drawn, Series | Ba
     if y_lo == y_hi:
         y_hi = 1.0
     digits = _decimals(y_lo, y_hi)
-    shown = _unique([mermaid_text(name, CATEGORY_MAX) for name in names])
+    shown = _unique([mermaid_text(cut(name, CATEGORY_MAX)) or "(empty)" for name in names])
     lines = _heading(title, data.x_label, "[" + ", ".join(f'"{name}"' for name in shown) + "]")
     lines.append(_axis("y-axis", data.y_label + scale.suffix,
                        f"{_fixed(y_lo, digits, ROUND_FLOOR)} --> {_fixed(y_hi, digits, ROUND_CEILING)}"))
@@ -267,7 +272,9 @@ def _confusion(data: PlotData, title: str, base_rev: str, head_rev: str, base_na
     for group in groups:
         b, h = base.get(group), head.get(group)
         if group is not None:
-            parts += ["", f"*{md_escape(group)}*"]
+            only = "" if (b is None) == (h is None) or not (base and head) else \
+                f", at {_side(base_name, base_rev) if h is None else _side(head_name, head_rev)} only"
+            parts += ["", f"*{md_escape(group)}*{only}"]
         parts += ["", *_table(data, b, h)]
     return "\n".join(parts)
 
@@ -303,8 +310,7 @@ def _counts(matrix: Matrix) -> dict[tuple[str, str], int]:
 def mermaid_text(text: str, limit: int = TEXT_MAX) -> str:
     """Text from the data for a quoted string in a Mermaid chart: one line, cut to ``limit``, with nothing
     that ends the string, starts a comment or a directive, or that Mermaid would read as HTML or an entity."""
-    text = clean(str(text), limit).translate(_MERMAID_TEXT)
-    return _ENTITY.sub("# ", _PERCENTS.sub("%", text))
+    return _PERCENTS.sub("%", clean(str(text), limit).translate(_MERMAID_TEXT))
 
 
 def _unique(texts: list[str]) -> list[str]:
