@@ -16,11 +16,13 @@ from pathlib import Path
 
 from mlci.errors import BundleError
 from mlci.files import write_atomically
+from mlci.plots.model import png_path, png_size, stems
 from mlci.report import REPORT_JSON, REPORT_MD, REPRO_JSON, Report, Repro, validate
-from mlci.safeload import load_json, read_text
+from mlci.safeload import load_json, read_bytes, read_text
 
 MAX_REPORT = 64_000_000  # bytes of report.json: the schema's item and length limits allow about this much
 MAX_REPRO = 4_000_000  # bytes of repro.json: a list of stages and a few lines
+MAX_IMAGE = 10_000_000  # bytes of a plot's PNG: GitHub shows images in comments up to 10 MB
 MAX_MESSAGE = 300  # characters of an error about a bundle: a value in it is shown cut, never whole
 
 
@@ -80,6 +82,37 @@ def read_repro(out: str | Path, head_sha: str | None) -> Repro | None:
     except (OSError, BundleError):
         return None
     return result if sha == head_sha else None
+
+
+def plot_images(path: str | Path, report: Report) -> tuple[dict[str, bytes], list[str]]:
+    """Each PNG drawn for the report's plots, by its path in the bundle, and why any could not be read.
+
+    A file is read where mlci itself writes it, its name made again from the plot's id
+    (:func:`mlci.plots.model.png_path`), never from the record's path: a bundle may be a fork's.
+    It must be a regular file in the bundle (no symlink out), at most MAX_IMAGE bytes, and a PNG.
+    """
+    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+    names = stems(report.plots)
+    found: dict[str, bytes] = {}
+    trouble: list[str] = []
+    for plot in report.plots:
+        if not plot.drawn:
+            continue
+        for file in plot.files:
+            if file.format != "png":
+                continue
+            where = png_path(plot, names[plot.id], file.rev)
+            try:
+                data = read_bytes(folder / where, MAX_IMAGE, error=BundleError, within=folder, shown=where)
+                png_size(data)
+            except FileNotFoundError:
+                trouble.append(f"{where}: not in the bundle")
+                continue
+            except (BundleError, ValueError) as exc:
+                trouble.append(clip(str(exc)) if isinstance(exc, BundleError) else f"{where}: not a PNG image")
+                continue
+            found[where] = data
+    return found, trouble
 
 
 def clip(message: str, value: int = 60, whole: int = MAX_MESSAGE) -> str:

@@ -15,10 +15,11 @@ from mlci.checks.metrics.spec import check_patterns
 from mlci.checks.registry import CHECKS
 from mlci.config import Policy
 from mlci.context import RunContext, choose_base, choose_head
-from mlci.errors import CheckError, DvcError
+from mlci.errors import CheckError, DvcError, MlciError
 from mlci.evaluate import judge, unexpected
 from mlci.evidence import Evidence, Measured
-from mlci.extras import MissingExtra, require
+from mlci.extras import MissingExtra, dvc_yaml_declares_plots, require
+from mlci.plots.model import FOLDER, Plot, PlotSettings
 from mlci.policy import select_policy
 from mlci.report import Context, Measurement, Problem, Report, Repro
 
@@ -85,6 +86,10 @@ def collect(
         repro=repro,
         policy=policy_info,
     )
+    if bundle_dir is not None:
+        plots, trouble = draw_plots(root, base_rev.sha, None if head_rev.workspace else head_rev.sha, Path(bundle_dir),
+                                    policy.plots if policy else PlotSettings())
+        report = replace(report, plots=plots, problems=report.problems + trouble)
     evidence = Evidence(metrics=report.metrics, problems=report.problems, repro=repro)
     if policy is None or (repro is not None and repro.failure is not None):
         return Collected(report, policy, evidence)  # nothing to measure: no policy, or its gates are not judged
@@ -92,6 +97,30 @@ def collect(
     measured = measure(policy, Workspace(Path(cwd), _ignored(cwd, bundle_dir)))
     report = replace(report, measurements=records(policy, measured))
     return Collected(report, policy, replace(evidence, measured=measured))
+
+
+def draw_plots(root: Path, base_sha: str, head_sha: str | None, bundle_dir: Path,
+               settings: PlotSettings) -> tuple[tuple[Plot, ...], tuple[Problem, ...]]:
+    """The plots the project declares, drawn into ``bundle_dir``/plots as ``settings`` say (the
+    files of an earlier run there removed first); what kept them from being drawn at all, as a
+    problem. Without mlci[plots], that is a problem only when dvc.yaml declares plots."""
+    from mlci.plots.collect import collect as collect_plots
+
+    if not settings.enabled:
+        return (), ()
+    folder = bundle_dir / FOLDER
+    for old in (*folder.glob("*.png"), *folder.glob("*.svg")) if folder.is_dir() else ():
+        old.unlink()
+    try:
+        return tuple(collect_plots(root, base_sha, head_sha, bundle_dir, width=settings.width,
+                                   wants=settings.wants)), ()
+    except MissingExtra as exc:
+        if not dvc_yaml_declares_plots(root, []):
+            return (), ()
+        message = f"not drawn: {exc} (or `plots: false` in mlci.yaml)"
+    except MlciError as exc:
+        message = f"not drawn: {exc}"
+    return (), (Problem(source="plots", side="both", message=message),)
 
 
 def measure(policy: Policy, workspace: Workspace) -> dict[tuple[str, int], Measured]:

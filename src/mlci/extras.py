@@ -141,12 +141,12 @@ def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | N
             continue
         wanted.update(for_policy(data, stage))
         plots_off = plots_off and isinstance(data, Mapping) and data.get("plots") is False
-    if stage is None and not plots_off and _declares_plots(cwd, notes):
+    if stage is None and not plots_off and dvc_yaml_declares_plots(cwd, notes):
         wanted.add("plots")
     return sorted(wanted), notes
 
 
-def _declares_plots(cwd: str | Path, notes: list[str]) -> bool:
+def dvc_yaml_declares_plots(cwd: str | Path, notes: list[str]) -> bool:
     """Whether the dvc.yaml in ``cwd`` declares plots (at its top or in a stage): mlci report then
     draws them, with mlci[plots]. Read within the limits DVC's files are read with."""
     from mlci.dvcfiles import PIPELINE_LIMITS

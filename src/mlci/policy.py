@@ -77,7 +77,7 @@ def select_policy(cwd: str | Path, base: Revision, head: Revision, config: str |
 def _info(policy: Policy, **fields: Any) -> PolicyInfo:
     """Which copy applied, with how it says the report is published: chosen once, here."""
     return PolicyInfo(comment_mode=policy.comment_mode, take_over_cml=policy.take_over_cml,
-                      check_name=policy.check_name, **fields)
+                      check_name=policy.check_name, plots=policy.plots, **fields)
 
 
 def _read_head(cwd: str | Path, name: str, head: Revision) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci.context import PR_EVENTS, RunContext
@@ -28,6 +29,8 @@ from mlci.github.comments import CommentMode, CommentResult, upsert_comment
 from mlci.github.contents import default_branch, file_text
 from mlci.github.pulls import commit_pull, open_pull_headed_by, pull_changes, pull_request_issue
 from mlci.github.runner_files import write_job_summary, write_step_outputs
+from mlci.plots.model import PlotSettings
+from mlci.render.plots import Pictures
 from mlci.report import ForkChanges, PolicyInfo, Report
 
 if TYPE_CHECKING:
@@ -118,11 +121,13 @@ def _read_text(file: str) -> str:
 
 
 def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: Mapping[str, str] | None = None,
-            connect: Connect | None = None) -> PublishResult:
+            connect: Connect | None = None, bundle: str | Path | None = None) -> PublishResult:
     """Post ``report``; with no token or no GitHub context, say what would be posted (local mode).
 
     Under ``workflow_run`` the bundle comes from another, unprivileged run (a fork's PR): it is
-    judged again with the policy this job trusts, and the comment names what the PR changes."""
+    judged again with the policy this job trusts, and the comment names what the PR changes.
+    ``bundle``: the bundle's directory, whose plot images are hosted as the policy says (this
+    job's: for a fork's bundle, the one it was judged again with)."""
     from mlci.render.markdown import render_markdown
 
     env = os.environ if env is None else env
@@ -148,7 +153,8 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
             if untrusted:
                 report = judged_again(report, ctx, settings, repo, result.messages)
                 fork = pull_changes(repo, pr_number) if pr_number is not None else None
-            body = render_markdown(report, budget=COMMENT_BUDGET, fork=fork)
+            pictures = _pictures(report, ctx, repo, bundle, env, pr_number, head_sha, result.messages)
+            body = render_markdown(report, budget=COMMENT_BUDGET, fork=fork, pictures=pictures)
             _summary(env, body, result)  # before anything is posted: a read-only token still gets it
             if pr_number is not None:
                 pr = pull_request_issue(repo, pr_number)
@@ -161,17 +167,57 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
                     if exc.status != 422:
                         raise
                     # GitHub refused the body (its size limit may count differently): post a shorter one.
-                    short = render_markdown(report, budget=SHORT_BUDGET, fork=fork)
+                    short = render_markdown(report, budget=SHORT_BUDGET, fork=fork, pictures=pictures)
                     result.comment = upsert_comment(pr, short, marker, settings.comment,
                                                     take_over_cml=settings.take_over_cml, posted_before=posted_before)
                     result.messages.append(f"GitHub refused the comment ({redact(exc.message, settings.token)}); posted a shorter one")
-            result.check = _check(repo, report, head_sha, settings, result.comment, untrusted=untrusted, fork=fork)
+            result.check = _check(repo, report, head_sha, settings, result.comment, untrusted=untrusted, fork=fork,
+                                  pictures=pictures)
     except GitHubError as exc:
         if exc.status == 403 and READ_ONLY in exc.message:
             raise MlciError(FORK_HINT) from None
         raise
     _outputs(env, report, result)
     return result
+
+
+def _pictures(report: Report, ctx: RunContext, repo: Repository, bundle: str | Path | None, env: Mapping[str, str],
+              pr_number: int | None, head_sha: str, notes: list[str]) -> Pictures:
+    """How the comment shows the plots, as the policy that judged them says (``report.policy``:
+    for a fork's bundle, this job's own). ``branch``: the bundle's PNGs are committed to the assets
+    branch and linked at that commit; when that cannot be done, the comment shows Mermaid charts
+    and says why. Hosting needs ``contents: write``: a fork's PR gets it only in the publish job."""
+    from mlci.bundle import plot_images
+    from mlci.github.assets import Asset, AssetRefused, HostSettings, host_assets, run_key
+
+    settings = report.policy.plots if report.policy else PlotSettings()
+    if settings.hosting != "branch" or not any(p.drawn for p in report.plots):
+        return Pictures(mermaid=settings.hosting == "mermaid", width=settings.width)
+    fallback = "the plots are shown as Mermaid charts instead"
+    if bundle is None:
+        return Pictures(mermaid=True, width=settings.width, note=f"no bundle folder to read the images from: {fallback}")
+    if settings.branch == (ctx.default_branch or ""):
+        note = f"plots.branch is the default branch ({settings.branch}): mlci commits images only to a branch of their own; {fallback}"
+        return Pictures(mermaid=True, width=settings.width, note=note)
+    images, trouble = plot_images(bundle, report)
+    notes.extend(f"plot image left out: {line}" for line in trouble)
+    if not images:
+        return Pictures(mermaid=True, width=settings.width, note=f"no plot image could be read from the bundle: {fallback}")
+    assets = [Asset(name=path.rsplit("/", 1)[-1], data=data) for path, data in images.items()]
+    run = f"run-{report.context.run_id or 'local'}-{env.get('GITHUB_RUN_ATTEMPT') or '1'}"
+    key = run_key(pr_number, env.get("GITHUB_REF_NAME") or None, head_sha)
+    try:
+        hosted = host_assets(repo, assets, key=key, run=run, server_url=ctx.server_url or "https://github.com",
+                             settings=HostSettings(branch=settings.branch, keep_runs=settings.keep_runs,
+                                                   retention_days=settings.retention_days))
+    except (GitHubError, AssetRefused) as exc:
+        note = f"the images could not be hosted: {exc}; {fallback}"
+        notes.append(note)
+        return Pictures(mermaid=True, width=settings.width, note=note)
+    urls = {path: hosted.urls[path.rsplit("/", 1)[-1]] for path in images if path.rsplit("/", 1)[-1] in hosted.urls}
+    notes.append(f"{len(urls)} plot image(s) hosted on {settings.branch} at {hosted.commit[:12]}"
+                 + (f"; pruned {len(hosted.pruned)} old run(s)" if hosted.pruned else ""))
+    return Pictures(urls=urls, width=settings.width)
 
 
 def _summary(env: Mapping[str, str], body: str, result: PublishResult) -> None:
@@ -206,7 +252,8 @@ def judged_again(report: Report, ctx: RunContext, settings: PublishSettings, rep
         return rejudge(report, None, None)
     info = PolicyInfo(file=settings.policy_file, source="base", rev=rev, sha=None,
                       note=f"the publish job judged this fork's evidence again with {where}; the bundle's own verdict is not used",
-                      comment_mode=policy.comment_mode, take_over_cml=policy.take_over_cml, check_name=policy.check_name)
+                      comment_mode=policy.comment_mode, take_over_cml=policy.take_over_cml, check_name=policy.check_name,
+                      plots=policy.plots)
     return rejudge(report, policy, info)
 
 
@@ -287,13 +334,14 @@ def _agree(claimed_pr: int | None, claimed_sha: str, pr: int | None, sha: str, s
 
 
 def _check(repo: Repository, report: Report, sha: str, settings: PublishSettings,
-           comment: CommentResult | None, *, untrusted: bool, fork: ForkChanges | None = None) -> CheckResult:
+           comment: CommentResult | None, *, untrusted: bool, fork: ForkChanges | None = None,
+           pictures: Pictures | None = None) -> CheckResult:
     from mlci.render.markdown import render_markdown
     from mlci.render.view import verdict_summary
 
     conclusion: Conclusion = {"pass": "success", "fail": "failure"}.get(report.verdict or "", "neutral")  # type: ignore[assignment]
     title = verdict_summary(report) if report.verdict else "no policy: report only"
-    summary = render_markdown(report, budget=CHECK_SUMMARY_BUDGET, fork=fork)
+    summary = render_markdown(report, budget=CHECK_SUMMARY_BUDGET, fork=fork, pictures=pictures)
     external_id = comment_ref(comment.comment_id) if comment and comment.comment_id else None
     try:
         annotations = gate_annotations(report, file=settings.policy_file if untrusted else None)

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from mlci import __version__
 from mlci.errors import BundleError
+from mlci.plots.model import Plot, PlotSettings
 
 SCHEMA_ID = "mlci.report/v1"
 REPRO_SCHEMA_ID = "mlci.repro/v1"
@@ -221,6 +222,13 @@ class PolicyInfo:
     comment_mode: Literal["update", "new", "once", "off"] = "update"
     take_over_cml: bool = False
     check_name: str = "mlci"
+    plots: PlotSettings = PlotSettings()  # the policy's `plots:` (which, how wide, where hosted)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PolicyInfo:
+        """From data the schema has validated."""
+        plots = data.get("plots")
+        return cls(**{**data, "plots": PlotSettings() if plots is None else PlotSettings.from_dict(plots)})
 
 
 @dataclass(frozen=True)
@@ -257,6 +265,7 @@ class Report:
     policy: PolicyInfo | None = None
     gates: tuple[GateResult, ...] = ()
     measurements: tuple[Measurement, ...] = ()
+    plots: tuple[Plot, ...] = ()
     mlci_version: str = __version__
     schema: str = field(default=SCHEMA_ID)
 
@@ -305,12 +314,20 @@ class Report:
             params=tuple(ParamRow(**p) for p in data["params"]),
             problems=tuple(Problem(**p) for p in data["problems"]),
             repro=None if repro is None else Repro.from_dict(repro),
-            policy=None if policy is None else PolicyInfo(**policy),
+            policy=None if policy is None else PolicyInfo.from_dict(policy),
             gates=tuple(_gate(g) for g in data["gates"]),
             measurements=tuple(Measurement(**m) for m in data.get("measurements", ())),
+            plots=_plots(data.get("plots", ())),
             mlci_version=data["mlci_version"],
             schema=data["schema"],
         )
+
+
+def _plots(data: list[dict[str, Any]]) -> tuple[Plot, ...]:
+    try:
+        return tuple(Plot.from_dict(p) for p in data)
+    except ValueError as exc:
+        raise BundleError(f"{REPORT_JSON}: plots: {exc}") from None
 
 
 def _gate(data: dict[str, Any]) -> GateResult:

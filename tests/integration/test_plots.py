@@ -41,7 +41,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ROC curve of 11 points and 9 confusion rows; the branch `pr` 21 points and 12 rows."""
     with pinned_git_env():
         path = init_repo(tmp_path_factory.mktemp("plots") / "repo")
-        write(path, "dvc.yaml", DEMO_DVC_YAML.read_text())
+        pipeline = yaml.safe_load(DEMO_DVC_YAML.read_text())
+        pipeline["plots"] = [p for p in pipeline["plots"] if next(iter(p)) in ("roc", "confusion")]
+        write(path, "dvc.yaml", pipeline)
         write(path, "plots/roc.json", roc(11))
         write(path, "plots/confusion.csv", confusion(9))
         commit(path, "base plots")
@@ -255,7 +257,7 @@ def test_without_vl_convert_nothing_is_asked_of_dvc(repo: Path, tmp_path: Path, 
 
 @pytest.mark.slow
 def test_the_demo_project_built_for_real(tmp_path: Path) -> None:
-    """The demo as `mlci demo` builds it (its pipeline run for main and each PR): its two plots, both revisions."""
+    """The demo as `mlci demo` builds it (its pipeline run for main and each PR): its three plots, both revisions."""
     pytest.importorskip("sklearn")
     from mlci.demo.runner import create_project
     from mlci.demo.scenarios import BASE_BRANCH, IMPROVE
@@ -263,7 +265,7 @@ def test_the_demo_project_built_for_real(tmp_path: Path) -> None:
     project = create_project(tmp_path, lambda line: None)
     base, head = sha(project, BASE_BRANCH), sha(project, IMPROVE.branch)
     plots = by_id(collect(project, base, head, tmp_path / "bundle"))
-    assert list(plots) == ["roc", "confusion"]
+    assert list(plots) == ["roc", "confusion", "importance"]
     test_rows = len((project / "plots" / "confusion.csv").read_text().splitlines()) - 1
     assert plots["confusion"].base.rows == plots["confusion"].head.rows == test_rows  # one row per test example
     for plot in plots.values():
@@ -271,3 +273,44 @@ def test_the_demo_project_built_for_real(tmp_path: Path) -> None:
         assert decode_png((tmp_path / "bundle" / plot.files[0].path).read_bytes())[0] > 600
 
 
+
+
+def test_mlci_report_draws_the_plots_into_the_bundle_and_lists_them(repo: Path, tmp_path: Path) -> None:
+    """`mlci report` on the PR branch: report.json has each plot with its files, the PNGs are in the bundle's plots/
+    folder, the terminal lists them, and mlci.yaml's plots settings apply (exclude, width)."""
+    import json
+
+    from mlci.commands import report as report_command
+
+    write(repo, "mlci.yaml", "version: 1\nplots:\n  exclude: [confusion]\n  width: 300\n")
+    commit(repo, "a policy")
+    sh(repo, "git", "checkout", "-q", "-b", "next")
+    write(repo, "plots/roc.json", roc(31))
+    commit(repo, "a finer ROC curve")
+    printed: list[str] = []
+    out = tmp_path / "bundle"
+    stale = out / "plots" / "old.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(png(2, 2))
+    code = report_command.run(report_command.Settings(out=out, base="pr", head="HEAD", cwd=repo,
+                                                      actions_env={}, echo=lambda text, nl=True: printed.append(text)))
+    assert code == 0
+    data = json.loads((out / "report.json").read_text())
+    (plot,) = data["plots"]  # the confusion matrix is excluded
+    assert (plot["id"], plot["base"]["rows"], plot["head"]["rows"]) == ("roc", 21, 31)
+    assert [f["path"] for f in plot["files"]] == ["plots/roc.png", "plots/roc.svg"]
+    assert decode_png((out / "plots" / "roc.png").read_bytes())[0] == 600  # twice the width it is shown at
+    assert not stale.exists()  # an earlier run's files are gone
+    assert "  - ROC curve (test set): plots/roc.png (600×" in "".join(printed)
+    assert "<summary>Plots: 1</summary>" in (out / "report.md").read_text()
+
+
+def test_mlci_report_without_the_plots_extra_says_so(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlci.commands import report as report_command
+
+    monkeypatch.setitem(sys.modules, "vl_convert", None)
+    out = tmp_path / "bundle"
+    report_command.run(report_command.Settings(out=out, base="main", head="pr", cwd=repo, actions_env={},
+                                               echo=lambda text, nl=True: None))
+    md = (out / "report.md").read_text()
+    assert r"`plots` (base and head): not drawn: drawing plots needs mlci\[plots\]" in md

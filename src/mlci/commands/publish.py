@@ -35,7 +35,7 @@ def run(settings: Settings) -> int:
     how = settings_for(report, ctx, token=settings.token or env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None,
                        comment=settings.comment, check_name=settings.check_name,
                        take_over_cml=settings.take_over_cml, config=settings.config)
-    outcome = publish(report, ctx, how, env=env)
+    outcome = publish(report, ctx, how, env=env, bundle=settings.bundle)
     for message in outcome.messages:
         settings.echo(f"mlci: {message}")
     if outcome.comment is not None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from mlci import dvc, git
 from mlci.files import write_atomically
+from mlci.plots import series
 from mlci.plots.model import FOLDER, Plot, PlotFile, PlotKind, Side, png_size, rows_by_revision, safe_names, side
 from mlci.plots.vega import Drawn, RenderFailed, draw, require_renderer
 
@@ -90,7 +91,8 @@ def _plot(figure: dvc.PlotFigure, base: str, head: str, unreadable: Mapping[str,
     reason = figure.failure
     if reason is None and not figure.revisions:
         reason = "nothing to draw: DVC has its data at neither revision"
-    return Plot(id=figure.id, title=figure.title, kind=kind, base=at(base), head=at(head), reason=reason)
+    data = series.extract(figure.spec, (base, head)) if figure.kind == "vega" and figure.spec is not None else None
+    return Plot(id=figure.id, title=figure.title, kind=kind, base=at(base), head=at(head), reason=reason, data=data)
 
 
 def _images(plot: Plot, figure: dvc.PlotFigure, folder: Path, name: str, base: str, head: str) -> Plot:

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from mlci.plots.series import PlotData
+
 PlotKind = Literal["vega", "image"]
 SideStatus = Literal["present", "missing"]
 FileFormat = Literal["png", "svg"]
@@ -60,7 +62,8 @@ class PlotSettings:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PlotSettings:
         """From data a schema has validated (mlci.yaml's section as parsed, or the bundle's record)."""
-        values = {key: tuple(value) if key in ("include", "exclude") else value for key, value in data.items()}
+        values: dict[str, Any] = {key: tuple(value) if key in ("include", "exclude") else value
+                                  for key, value in data.items()}
         return cls(**values)
 
 
@@ -101,6 +104,7 @@ class Plot:
     head: Side
     files: tuple[PlotFile, ...] = ()
     reason: str | None = None
+    data: PlotData | None = None  # what a DVC figure shows per revision (for Mermaid); None for others
 
     @property
     def drawn(self) -> bool:
@@ -115,10 +119,12 @@ class Plot:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Plot:
-        """From data the bundle's schema has validated."""
+        """From data the bundle's schema has validated; ValueError when its figure's data is beyond
+        what :func:`mlci.plots.series.extract` makes."""
+        values = data.get("data")
         return cls(id=data["id"], title=data["title"], kind=data["kind"], base=Side(**data["base"]),
                    head=Side(**data["head"]), files=tuple(PlotFile(**f) for f in data["files"]),
-                   reason=data["reason"])
+                   reason=data["reason"], data=None if values is None else PlotData.from_dict(values))
 
 
 def side(rev: str, *, has_data: bool, declared: bool, error: str | None, rows: int | None = None) -> Side:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import tabulate as _tabulate
 
+from mlci.render import plots as plot_view
 from mlci.render import view
 from mlci.render.budget import Items, Section, Table, fit
 from mlci.render.escape import md_code, md_escape, show_controls
@@ -34,17 +35,20 @@ _SIDE = {"base": "base", "head": "head", "both": "base and head"}
 _CLIP_NOTE = "\n\n… cut to fit the comment size limit\n"
 
 
-def render_markdown(report: Report, *, budget: int = DEFAULT_BUDGET, fork: ForkChanges | None = None) -> str:
+def render_markdown(report: Report, *, budget: int = DEFAULT_BUDGET, fork: ForkChanges | None = None,
+                    pictures: plot_view.Pictures | None = None) -> str:
     """The comment body for ``report``, at most ``budget`` characters (and UTF-8 bytes).
 
-    ``fork``: what a fork's PR changes (from GitHub), named under the headline."""
+    ``fork``: what a fork's PR changes (from GitHub), named under the headline. ``pictures``:
+    where the plots' images were hosted (None: nowhere yet, or Mermaid if the policy says so)."""
     revisions = view.describe_revisions(report, md_code, md_escape)
     if policy := view.policy_line(report, md_code):
         revisions += f" · {policy}"
     top = [f"{marker(report)}\n{headline(report)}", revisions]
     if fork is not None:
         top.append(f"> {view.fork_notice(fork, md_code)}")
-    return fit(top, _sections(report), footer(report), budget, clip_note=_CLIP_NOTE)
+    pictures = pictures or plot_view.default_pictures(report)
+    return fit(top, _sections(report, pictures), footer(report), budget, clip_note=_CLIP_NOTE)
 
 
 # -- fixed parts ------------------------------------------------------------------
@@ -84,9 +88,10 @@ def _attr(text: str) -> str:
 # -- sections -----------------------------------------------------------------------
 
 
-def _sections(report: Report) -> list[Section]:
+def _sections(report: Report, pictures: plot_view.Pictures) -> list[Section]:
     """The comment's sections, in view.SECTIONS order, those with nothing to show left out."""
-    found = (_SECTIONS[name](report) for name in view.SECTIONS)
+    makers: dict[str, Callable[[Report], Section | None]] = {**_SECTIONS, "plots": lambda r: _plots(r, pictures)}
+    found = (makers[name](report) for name in view.SECTIONS)
     return [section for section in found if section is not None]
 
 
@@ -147,6 +152,14 @@ def _unchanged(report: Report) -> Section | None:
         return None
     summary = f"Unchanged: {plural(len(unchanged), 'metric')}"
     return Section(_open(summary), _unchanged_table(report, unchanged), "</details>", _rows_note(report))
+
+
+def _plots(report: Report, pictures: plot_view.Pictures) -> Section | None:
+    if not report.plots:
+        return None
+    blocks = plot_view.markdown_blocks(report, pictures, _where(report))
+    return Section(_open(plot_view.summary(report)), Items([f"{block}\n" for block in blocks]), "</details>",
+                   _note("plots", f"every image is in the bundle's plots/ folder{_where(report)}"))
 
 
 def _open(summary: str) -> str:
@@ -262,5 +275,6 @@ _SECTIONS: dict[str, Callable[[Report], Section | None]] = {
     "params": _params,
     "pipeline": _pipeline,
     "policy": _policy,
+    "plots": lambda report: _plots(report, plot_view.default_pictures(report)),
     "unchanged": _unchanged,
 }

@@ -167,6 +167,12 @@ def _footer(report: Report) -> str:
 
 
 # What each of view.SECTIONS is in the terminal: its block, or None when it has nothing to show.
+def _plots(report: Report, paint: _Painter) -> str | None:
+    from mlci.render.plots import text_lines
+
+    return "\n".join(text_lines(report, paint)) if report.plots else None
+
+
 _SECTIONS: dict[str, Callable[[Report, _Painter], str | None]] = {
     "problems": _problems,
     "failures": _failures,
@@ -175,5 +181,6 @@ _SECTIONS: dict[str, Callable[[Report, _Painter], str | None]] = {
     "params": _params,
     "pipeline": _pipeline,
     "policy": _policy,
+    "plots": _plots,
     "unchanged": _unchanged,
 }

@@ -27,7 +27,7 @@ _HEX = re.compile(r"[0-9a-fA-F]{4,64}")
 # footer: problems, why it failed, the metrics (or why they were not compared), the checks,
 # changed params, the pipeline, a change to the policy, the unchanged metrics. Each renderer
 # maps every name to what it writes there, and leaves a section out when it has nothing.
-SECTIONS = ("problems", "failures", "metrics", "checks", "params", "pipeline", "policy", "unchanged")
+SECTIONS = ("problems", "failures", "metrics", "checks", "params", "pipeline", "policy", "plots", "unchanged")
 
 
 @dataclass(frozen=True)
