@@ -93,8 +93,8 @@ def render(data: PlotData, title: str, base_rev: str, head_rev: str, *, base_nam
     if not drawn:
         return f"**{md_escape(title)}**: no data at {_side(base_name, base_rev)} or {_side(head_name, head_rev)}."
     if data.shape == "bar":
-        return _bar_chart(data, title, drawn, base_rev == head_rev)
-    return _line_chart(data, title, drawn)
+        return _bar_chart(data, title, drawn, base_rev, head_rev, base_name, head_name)
+    return _line_chart(data, title, drawn, base_rev, head_rev, base_name, head_name)
 
 
 def _who(items: Sequence[Series | Bars | Matrix], base_rev: str, head_rev: str, base_name: str,
@@ -118,10 +118,19 @@ def _side(name: str, rev: str) -> str:
     return f"{md_escape(name)} {md_code(rev)}"
 
 
+def _absent(drawn: list[tuple[_Drawn, Series | Bars | Matrix]], base_rev: str, head_rev: str, base_name: str,
+            head_name: str) -> str:
+    """`` No data at base `abc1234`.`` when one side has nothing in the figure."""
+    revs = {who.rev for who, _ in drawn}
+    missing = [(name, rev) for name, rev in ((base_name, base_rev), (head_name, head_rev)) if rev not in revs]
+    return "".join(f" No data at {_side(name, rev)}." for name, rev in missing)
+
+
 # --- curves -----------------------------------------------------------------------------------------------------
 
 
-def _line_chart(data: PlotData, title: str, drawn: list[tuple[_Drawn, Series | Bars | Matrix]]) -> str:
+def _line_chart(data: PlotData, title: str, drawn: list[tuple[_Drawn, Series | Bars | Matrix]], base_rev: str,
+                head_rev: str, base_name: str, head_name: str) -> str:
     curves = [(who, Series(item.rev, finite, item.group)) for who, item in drawn if isinstance(item, Series)
               if (finite := tuple(sorted((p for p in item.points if math.isfinite(p[0]) and math.isfinite(p[1])),
                                          key=lambda p: p[0])))]
@@ -152,6 +161,7 @@ def _line_chart(data: PlotData, title: str, drawn: list[tuple[_Drawn, Series | B
     if short:
         caption += (f" Held level beyond its own x range ({_short(lo)} to {_short(hi)} in all): "
                     + ", ".join(short) + ".")
+    caption += _absent(drawn, base_rev, head_rev, base_name, head_name)
     return _block([who.colour for who, _ in curves], lines) + "\n" + caption
 
 
@@ -196,7 +206,8 @@ def mermaid_steps(lo: float, hi: float, n: int) -> list[float] | None:
 # --- bars ------------------------------------------------------------------------------------------------------
 
 
-def _bar_chart(data: PlotData, title: str, drawn: list[tuple[_Drawn, Series | Bars | Matrix]], same: bool) -> str:
+def _bar_chart(data: PlotData, title: str, drawn: list[tuple[_Drawn, Series | Bars | Matrix]], base_rev: str,
+               head_rev: str, base_name: str, head_name: str) -> str:
     bars = [(who, Bars(item.rev, finite, item.group)) for who, item in drawn if isinstance(item, Bars)
             if (finite := tuple(v for v in item.values if math.isfinite(v[1])))]
     if not bars:
@@ -215,7 +226,7 @@ def _bar_chart(data: PlotData, title: str, drawn: list[tuple[_Drawn, Series | Ba
                        f"{_fixed(y_lo, digits, ROUND_FLOOR)} --> {_fixed(y_hi, digits, ROUND_CEILING)}"))
     for table in tables:
         lines.append(f"bar [{', '.join(_fixed(scale.apply(table.get(name, 0.0)), digits) for name in names)}]")
-    overlay = len({who.rev for who, _ in bars}) > 1 and not same
+    overlay = len({who.rev for who, _ in bars}) > 1
     colours = [who.colour + (OVERLAY_ALPHA if overlay and who.colour in dict(HEAD_COLOURS) else "") for who, _ in bars]
     caption = "Bars: " + ", ".join(f"{who.colour_name} = {who.who}" for who, _ in bars) + "."
     if overlay:
@@ -225,7 +236,9 @@ def _bar_chart(data: PlotData, title: str, drawn: list[tuple[_Drawn, Series | Ba
         if absent:
             caption += f" Not at {who.who} (drawn as 0): {_listed(absent)}."
     if data.omitted:
-        caption += f" {data.omitted} more {'category is' if data.omitted == 1 else 'categories are'} left out, the smallest."
+        caption += f" {data.omitted} more {'category is' if data.omitted == 1 else 'categories are'} left out, " \
+                   "the smallest."
+    caption += _absent(drawn, base_rev, head_rev, base_name, head_name)
     return _block(colours, lines) + "\n" + caption
 
 

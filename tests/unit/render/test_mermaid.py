@@ -166,6 +166,12 @@ def test_x_values_too_close_for_floating_point_are_a_note_not_a_chart() -> None:
     assert "```" not in markdown and markdown == "**t**: the x values are too close together for a Mermaid chart."
 
 
+def test_a_side_without_data_is_named_under_the_chart(specs: dict[str, Any]) -> None:
+    markdown = render(data_of(specs, "roc"), "ROC", "old", "pr")
+    (chart,) = parsed(markdown)
+    assert palette(chart) == ["#1f77b4"] and caption(markdown) == "Lines: blue = this PR `pr`. No data at base `old`."
+
+
 def test_a_single_x_value_gets_a_range_around_it() -> None:
     data = PlotData("line", "x", "y", line=(Series("b", ((5.0, 1.0),)), Series("h", ((5.0, 2.0),))))
     (chart,) = parsed(render(data, "t", "b", "h"))
@@ -250,7 +256,8 @@ def test_sorted_bars_keep_their_order_and_left_out_ones_are_counted(specs: dict[
     markdown = render(data, "t", "b", "h")
     (chart,) = parsed(markdown)
     assert calls(chart, "setYAxisRangeData") == [[-2, 1]] and palette(chart) == ["#9e9e9e"]
-    assert caption(markdown) == "Bars: grey = base `b`. 12 more categories are left out, the smallest."
+    assert caption(markdown) == ("Bars: grey = base `b`. 12 more categories are left out, the smallest. "
+                                 "No data at this PR `h`.")
 
 
 # --- confusion matrices ----------------------------------------------------------------------------------------------
