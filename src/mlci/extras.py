@@ -28,7 +28,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "parquet": ("pyarrow",),
     "plots": ("vl_convert",),
     "serve": ("onnxruntime", "numpy", "uvicorn", "httptools", "orjson", "prometheus_client"),
-    "demo": ("pandas", "pandera", "fairlearn", "sklearn", "onnxruntime", "skl2onnx", "uvicorn"),
+    "demo": ("pandas", "pandera", "fairlearn", "sklearn", "onnxruntime", "skl2onnx", "uvicorn", "vl_convert"),
 }
 # The checks of mlci.yaml (keys under `checks:`) that need extras. The serving check reads its
 # sample and runs the model offline (onnx), and starts mlci serve unless given a command (serve:

@@ -28,6 +28,13 @@ RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", 
 # timeout): a repeated create makes a second check run. checks.py finds the one made instead.
 NOT_REPEATED = re.compile(r"/check-runs$")
 TIMEOUT_S = 30
+# Pauses between requests and between writes. PyGithub's defaults are 0.25 s and 1 s; publishing plots
+# makes a burst of writes (a blob per image, a tree, a commit, a ref: 9 for 6 images), which at 1 s
+# apart take longer than drawing them. GitHub's secondary limit is 80 content-creating requests a
+# minute (docs: "Rate limits for the REST API"), far above one publish run's dozen or so; should
+# it be hit, GithubRetry waits out its Retry-After.
+REQUEST_PAUSE_S = 0.25
+WRITE_PAUSE_S = 0.2
 
 
 def connect(token: str, api_url: str | None = None, *, throttle: bool = True, retry_total: int = 6,
@@ -36,7 +43,8 @@ def connect(token: str, api_url: str | None = None, *, throttle: bool = True, re
 
     PyGithub's GithubRetry retries 5xx answers, dropped connections and primary
     and secondary rate limits, honouring Retry-After and x-ratelimit-reset.
-    ``throttle=False`` drops PyGithub's pauses between requests (tests on loopback).
+    ``throttle=False`` drops the pauses between requests (tests on loopback); else they are
+    REQUEST_PAUSE_S and WRITE_PAUSE_S.
     """
     import logging
 
@@ -51,7 +59,8 @@ def connect(token: str, api_url: str | None = None, *, throttle: bool = True, re
     # creating a check run (NOT_REPEATED), which checks.py retries itself, finding the run first.
     retry = _retry_class()(total=retry_total, secondary_rate_wait=secondary_rate_wait, backoff_factor=backoff_factor,
                            allowed_methods=RETRIED_METHODS)
-    pauses = {} if throttle else {"seconds_between_requests": None, "seconds_between_writes": None}
+    pauses = ({"seconds_between_requests": REQUEST_PAUSE_S, "seconds_between_writes": WRITE_PAUSE_S} if throttle
+              else {"seconds_between_requests": None, "seconds_between_writes": None})
     return Github(
         base_url=(api_url or DEFAULT_API).rstrip("/"),
         auth=Auth.Token(token),
@@ -60,7 +69,7 @@ def connect(token: str, api_url: str | None = None, *, throttle: bool = True, re
         per_page=100,
         user_agent="mlci",
         lazy=True,  # objects are built from URLs; only real reads and writes cost a request
-        **pauses,  # type: ignore[arg-type]
+        **pauses,
     )
 
 

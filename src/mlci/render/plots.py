@@ -63,7 +63,7 @@ def markdown_blocks(report: Report, pictures: Pictures, where: str) -> list[str]
             continue
         lines += _missing_sides(plot, base_name, head_name)
         if pictures.mermaid:
-            charts.append(_mermaid(plot, caption, base_name, head_name, where))
+            charts.append(_mermaid(plot, report, where))
             continue
         shown = _cells(plot, names[plot.id], caption, base_name, head_name, pictures)
         if shown is None:
@@ -120,13 +120,15 @@ def _png(plot: Plot, stem: str) -> str:
     return png_path(plot, stem, None if plot.kind == "vega" else (plot.head.rev if plot.png(plot.head.rev) else plot.base.rev))
 
 
-def _mermaid(plot: Plot, caption: str, base_name: str, head_name: str, where: str) -> str:
+def _mermaid(plot: Plot, report: Report, where: str) -> str:
+    """The figure's data as a Mermaid chart (or a table); mermaid.render escapes the raw text itself."""
     from mlci.render import mermaid
 
-    data = plot.data
-    if data is None:
-        return f"**{caption}**: no Mermaid chart of this kind of plot; its image is in the bundle{where}"
-    return mermaid.render(data, caption, plot.base.rev, plot.head.rev, base_name=base_name, head_name=head_name)
+    if plot.data is None:
+        return f"**{md_escape(plot.title or plot.id, 200)}**: no Mermaid chart of this kind of plot; its image is in the bundle{where}"
+    head = "this PR" if report.context.pr_number is not None else "head"
+    return mermaid.render(plot.data, plot.title or plot.id, plot.base.rev, plot.head.rev,
+                          base_name=report.context.base.rev, head_name=head)
 
 
 # -- the terminal -----------------------------------------------------------------------

@@ -130,3 +130,13 @@ def test_in_mermaid_mode_the_figures_data_is_drawn_by_github() -> None:
     again = Report.from_dict(json.loads(replace(report, context=replace(
         report.context, head=Revision("f", "4f1c2a9" + "0" * 33), base=Revision("main", "9e0b7d3" + "0" * 33))).to_json()))
     assert again.plots[0].data == data
+
+
+def test_mermaid_gets_the_raw_title_and_escapes_it_once() -> None:
+    from mlci.plots.series import PlotData, Series
+
+    data = PlotData(shape="line", x_label="x", y_label="y",
+                    line=(Series(rev=HEAD, group=None, points=((0.0, 0.0), (1.0, 1.0))),))
+    body = render_markdown(with_plots(replace(roc(), title="loss_curve & co", data=data), hosting="mermaid"))
+    (title,) = [line for line in body.splitlines() if line.strip().startswith("title ")]
+    assert "loss_curve" in title and "\\" not in title and "&amp;" not in title
