@@ -84,7 +84,9 @@ def repro(pull: bool | None, push: bool, out: str, record_failure: bool, dvc_arg
               help="What to print on standard output.")
 @click.option("--project", envvar="MLCI_PROJECT", show_envvar=True, help="Project name shown in the report. Default: `project` in mlci.yaml, else the DVC project's folder name.")
 @click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="The policy file. Default: mlci.yaml. On a PR the base's copy applies unless it says `policy: head`.")
-def report(base: str | None, head: str | None, out: str, fmt: str, project: str | None, config: str | None) -> None:
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the plots dvc.yaml declares into the bundle's plots/ folder, as mlci.yaml's `plots:` says.")
+def report(base: str | None, head: str | None, out: str, fmt: str, project: str | None, config: str | None,
+           plots: bool) -> None:
     """Compare metrics and params with the base, evaluate the policy; write the bundle and print it.
 
     Exits 0 whatever the verdict: `mlci gate` turns the verdict into an exit code.
@@ -92,7 +94,7 @@ def report(base: str | None, head: str | None, out: str, fmt: str, project: str 
     from mlci.commands import report as command
 
     _exit(command.run(command.Settings(out=out, fmt=fmt, base=base, head=head, project=project,  # type: ignore[arg-type]
-                                       config=config, color=use_color(), echo=echo)))
+                                       config=config, plots=plots, color=use_color(), echo=echo)))
 
 
 @cli.command()

@@ -43,10 +43,12 @@ def collect(
     repro: Repro | None = None,
     config: str | None = None,
     bundle_dir: str | Path | None = None,
+    plots: bool = True,
 ) -> Collected:
     """Everything from outside that the report needs: metrics and params of the DVC project at
     ``cwd`` at base and head, the policy that applies, and each check's measurement.
 
+    With ``bundle_dir``, the plots the project declares are drawn into it (unless ``plots`` is False).
     Configuration mistakes surface here (mlci.yaml when it loads, a metric pattern that
     matches no metric once the metrics are read), never when judging.
     """
@@ -86,10 +88,10 @@ def collect(
         repro=repro,
         policy=policy_info,
     )
-    if bundle_dir is not None:
-        plots, trouble = draw_plots(root, base_rev.sha, None if head_rev.workspace else head_rev.sha, Path(bundle_dir),
+    if bundle_dir is not None and plots:
+        drawn, trouble = draw_plots(root, base_rev.sha, None if head_rev.workspace else head_rev.sha, Path(bundle_dir),
                                     policy.plots if policy else PlotSettings())
-        report = replace(report, plots=plots, problems=report.problems + trouble)
+        report = replace(report, plots=drawn, problems=report.problems + trouble)
     evidence = Evidence(metrics=report.metrics, problems=report.problems, repro=repro)
     if policy is None or (repro is not None and repro.failure is not None):
         return Collected(report, policy, evidence)  # nothing to measure: no policy, or its gates are not judged

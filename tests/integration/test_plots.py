@@ -314,3 +314,16 @@ def test_mlci_report_without_the_plots_extra_says_so(repo: Path, tmp_path: Path,
                                                echo=lambda text, nl=True: None))
     md = (out / "report.md").read_text()
     assert r"`plots` (base and head): not drawn: drawing plots needs mlci\[plots\]" in md
+
+
+def test_mlci_report_no_plots_draws_nothing(repo: Path, tmp_path: Path) -> None:
+    import json
+
+    from mlci.cli import cli
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["report", "--no-plots", "--base", "main", "--head", "pr", "--out",
+                                      str(tmp_path / "bundle")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "bundle" / "report.json").read_text())["plots"] == []
+    assert not (tmp_path / "bundle" / "plots").exists() and "Plots" not in result.output

@@ -20,6 +20,7 @@ class Settings:
     head: str | None = None  # None: the workspace
     project: str | None = None
     config: str | None = None  # the policy file; None: mlci.yaml
+    plots: bool = True  # False: no plots drawn, whatever mlci.yaml says
     cwd: str | Path = "."
     actions_env: Mapping[str, str] | None = None  # GITHUB_* variables and the step's files; None: os.environ
     color: bool = False
@@ -44,7 +45,8 @@ def run(settings: Settings) -> int:
     repro = read_repro(out, head_sha) if settings.head in (None, "workspace") else None
 
     found = collect.collect(settings.cwd, RunContext.from_env(env), base=settings.base, head=settings.head,
-                            project=settings.project, config=settings.config, bundle_dir=out, repro=repro)
+                            project=settings.project, config=settings.config, bundle_dir=out, repro=repro,
+                            plots=settings.plots)
     report = judge(found.report, found.policy, found.evidence)
     write_bundle(report, out, render_markdown(report))
 

@@ -69,7 +69,10 @@ def run_demo(*, keep: str | None = None, echo: Echo = print, color: bool = False
         echo("")
         echo(f"mlci demo: done in {time.monotonic() - started:.0f} s.")
         if keep:
-            echo(f"mlci demo: the example is kept in {root}; each ci-*/mlci-report/ holds a bundle (report.json, report.md)")
+            echo(f"mlci demo: the example is kept in {root}; each ci-*/mlci-report/ holds a bundle "
+                 "(report.json, report.md, and the PR's plots in plots/)")
+        else:
+            echo("mlci demo: run `mlci demo --keep DIR` to keep the example, its bundles and their plots (PNG)")
 
 
 @contextmanager
@@ -191,7 +194,7 @@ def _release(project: Path, echo: Echo, *, labels: tuple[str, ...], number: int 
     """`mlci report` on main's commit (against its first parent), then `mlci release` from its bundle."""
     first = len(_git(project, "rev-list", "--parents", "-n1", "HEAD").split()) == 1  # the first commit: no parent
     report_command.run(report_command.Settings(cwd=project, base="HEAD" if first else "HEAD^1", actions_env={},
-                                               echo=lambda text, nl=True: None))
+                                               plots=False, echo=lambda text, nl=True: None))
     indented = _indent(echo)
     code = release_command.run(release_command.Settings(
         cwd=project, bundle=project / "mlci-report", labels=labels, pr_number=number, pr_title=title,
