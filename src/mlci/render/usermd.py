@@ -18,6 +18,7 @@ left alone.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import html
 import re
@@ -54,6 +55,8 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]{1,31}:")  # two letters at least
 _ESCAPABLE = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+_HEADING = re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$)")
+_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _DEFINITION = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*")
 _BLANK = re.compile(r"\n[ \t]*\n")
@@ -76,12 +79,12 @@ def local_path(url: str) -> str:
 
 def find_images(text: str) -> list[ImageRef]:
     """Every image destination in ``text``, in the order they are written."""
-    code = _code_ranges(text)
+    code, html_blocks, breaks = _blocks(text)
     found: list[ImageRef] = []
     labels: set[str] = set()
-    for ref in _inline(text, code, labels):
+    for ref in _inline(text, code, html_blocks, sorted(breaks + [start for start, _ in code]), labels):
         found.append(ref)
-    for start, end, label in _definitions(text, code):
+    for start, end, label in _definitions(text, code, html_blocks):
         if _normal_label(label) in labels:
             found.append(_definition_ref(text, start, end))
     return sorted(found, key=lambda r: r.start)
@@ -121,54 +124,201 @@ def _line(text: str, offset: int) -> int:
 # --- Blocks: where nothing is an image ---------------------------------------------------------------------------
 
 
-def _code_ranges(text: str) -> list[tuple[int, int]]:
-    """Offsets of fenced and indented code blocks and HTML comments, in order."""
-    ranges: list[tuple[int, int]] = []
+_QUOTE = re.compile(r"^(?: {0,3}> ?)+")
+_HTML_BLOCK_TAGS = frozenset(
+    "address article aside base basefont blockquote body caption center col colgroup dd details dialog dir div dl "
+    "dt fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hr html iframe legend "
+    "li link main menu menuitem nav noframes ol optgroup option p param search section summary table tbody td "
+    "tfoot th thead title tr track ul".split())
+# CommonMark's HTML blocks (4.6), by how they start: (start, the end on the same or a later line; None: a blank line)
+_HTML_RAW = re.compile(r"^ {0,3}<(?:script|pre|style|textarea)(?:\s|>|$)", re.IGNORECASE)
+_HTML_RAW_END = re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)
+_HTML_OTHER = ((re.compile(r"^ {0,3}<\?"), "?>"), (re.compile(r"^ {0,3}<![A-Za-z]"), ">"),
+               (re.compile(r"^ {0,3}<!\[CDATA\["), "]]>"))
+_HTML_TAG_START = re.compile(r"^ {0,3}</?([A-Za-z][A-Za-z0-9-]*)(?=[\s/>]|$)")
+_ATTR = r"""(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)"""
+_HTML_LONE_TAG = re.compile(rf"^ {{0,3}}(?:<[A-Za-z][A-Za-z0-9-]*{_ATTR}*\s*/?>|</[A-Za-z][A-Za-z0-9-]*\s*>)\s*$")
+
+Ranges = list[tuple[int, int]]
+
+
+def _blocks(text: str) -> tuple[Ranges, Ranges, list[int]]:
+    """Where nothing is an image (fenced and indented code blocks, HTML comments), the HTML blocks
+    (where ``<img>`` is one, but not ``![...](...)``), and the offsets where a block other than a
+    paragraph's next line starts or ends (a code span or a bracket never reaches past one).
+
+    Containers as CommonMark has them, closely enough for images: a line's ``>`` quote markers are
+    read past, and so is the indentation of the list item it belongs to (a stack of list items'
+    content columns); a paragraph's lazy lines continue it."""
+    code: Ranges = []
+    html_blocks: Ranges = []
+    breaks: list[int] = []
     offset = 0
     fence: tuple[str, int] | None = None  # (character, length) of the open fence
-    fence_start = 0
-    previous: Literal["blank", "text", "list", "code", "start"] = "start"
-    in_list = False
-    lines = text.splitlines(keepends=True)
-    for line in lines:
-        body = line.rstrip("\r\n")
-        expanded = body.expandtabs(4)
-        stripped = expanded.strip()
-        if fence is not None:
-            match = _FENCE.match(expanded)
-            if match and match.group(2)[0] == fence[0] and len(match.group(2)) >= fence[1] and not match.group(3).strip():
-                ranges.append((fence_start, offset + len(line)))
-                fence = None
-                previous = "code"
-            offset += len(line)
-            continue
-        match = _FENCE.match(expanded)
-        if match and not (match.group(2)[0] == "`" and "`" in match.group(3)):
-            fence, fence_start = (match.group(2)[0], len(match.group(2))), offset
-        elif not stripped:
-            previous = "blank"
-        elif (len(expanded) - len(expanded.lstrip(" ")) >= 4 and previous in ("blank", "start", "code")
-              and not in_list):
-            if ranges and ranges[-1][1] == offset and previous == "code":
-                ranges[-1] = (ranges[-1][0], offset + len(line))
+    html_end: str | re.Pattern[str] | None = None  # how the open HTML block ends ("": at a blank line)
+    block_start = 0
+    block_quoted = False  # the open fence or HTML block is in a block quote
+    block_indent = 0  # ... and in list items of this content column
+    # What the line before was: a paragraph's ("text", "list") lets no indented code block start after it.
+    previous: Literal["blank", "text", "list", "code", "closed", "start"] = "start"
+    items: list[int] = []  # the content columns of the open list items, outermost first
+    quote_open = False
+    quote_items = 0  # how many of ``items`` the open quote holds
+    for line in text.splitlines(keepends=True):
+        raw = line.rstrip("\r\n").expandtabs(4)  # tabs as the columns they reach, before the markers are read
+        end = offset + len(line)
+        quoted = bool(_QUOTE.match(raw))
+        body = _QUOTE.sub("", raw, count=1)
+        if fence is not None or html_end is not None:
+            inner = body if block_quoted else raw
+            width = len(inner) - len(inner.lstrip(" "))
+            left = (block_quoted and not quoted) or (
+                block_indent and inner.strip() and width < block_indent)
+            if left:  # the quote or the list item holding it ends, and the block with it
+                (code if fence is not None or html_end == "-->" else html_blocks).append((block_start, offset))
+                fence = html_end = None
+                previous = "closed"
             else:
-                ranges.append((offset, offset + len(line)))
+                inner = inner[min(block_indent, width):]
+                if fence is not None:
+                    match = _FENCE.match(inner)
+                    if match and match.group(2)[0] == fence[0] and len(match.group(2)) >= fence[1] \
+                            and not match.group(3).strip():
+                        code.append((block_start, end))
+                        fence, previous = None, "code"
+                elif html_end == "" and not inner.strip():
+                    html_blocks.append((block_start, offset))
+                    html_end, previous = None, "blank"
+                elif html_end != "" and html_end is not None and _ends(html_end, inner):
+                    (code if html_end == "-->" else html_blocks).append((block_start, end))  # a comment: no <img>
+                    html_end, previous = None, "closed"
+                offset = end
+                continue
+        # Containers: the quote, then the list items this line is indented into.
+        if quoted and not quote_open:
+            breaks.append(offset)  # a block quote starts: a new container, its first block
+            quote_open, previous = True, "start"
+            if not raw.startswith(" "):
+                items.clear()  # an unindented quote ends the lists around it
+            quote_items = len(items)
+        elif quote_open and not quoted and not _lazy(raw, previous):
+            quote_open = False  # the quote ends (only a paragraph's lazy lines keep it open), its lists with it
+            del items[quote_items:]
+        line_text = body if quoted else raw
+        if not line_text.strip():
+            previous = "blank"
+            offset = end
+            continue
+        if quote_open and not quoted:  # a lazy line: the paragraph in the quote goes on, whatever it looks like
+            offset = end
+            continue
+        width = len(line_text) - len(line_text.lstrip(" "))
+        matched = sum(1 for item_column in items if width >= item_column)  # the list items it is indented into
+        column = items[matched - 1] if matched else 0
+        inner = line_text[column:]
+        width -= column
+        if matched < len(items):
+            if _lazy(inner, previous):  # a paragraph's lazy line: the items stay open
+                offset = end
+                continue
+            del items[matched:]  # dedented: those list items end
+        match = _FENCE.match(inner)
+        html = _html_start(inner, paragraph=previous in ("text", "list"))
+        item = _LIST_ITEM.match(inner)
+        if match and not (match.group(2)[0] == "`" and "`" in match.group(3)):
+            fence, block_start, block_quoted, block_indent = (match.group(2)[0], len(match.group(2))), offset, quoted, column
+            breaks.append(offset)
+        elif width >= 4 and previous in ("blank", "start", "code", "closed"):
+            if code and code[-1][1] == offset and previous == "code":
+                code[-1] = (code[-1][0], end)
+            else:
+                code.append((offset, end))
             previous = "code"
-        elif _LIST_ITEM.match(expanded):
-            in_list, previous = True, "list"
+        elif html is not None:
+            block_start, block_quoted, block_indent = offset, quoted, column
+            breaks.append(offset)
+            if html != "" and _ends(html, inner[inner.index("<") + 2:]):
+                (code if html == "-->" else html_blocks).append((offset, end))
+                previous = "closed"
+            else:
+                html_end = html
+        elif item and not lazy_item(inner, previous):
+            marker_end = item.end() if item.group(0)[-1:] in (" ", "\t") else item.end() + 1
+            rest = inner[marker_end - 1:] if item.group(0)[-1:] in (" ", "\t") else ""
+            spaces = len(rest) - len(rest.lstrip(" "))
+            content = marker_end - 1 + (spaces if 1 <= spaces <= 4 and rest.strip() else 1)
+            items.append(column + content)
+            previous = "list"
+            breaks.append(offset)
+            # What follows the marker on this line is a block of its own (a fence, a heading, ...).
+            tail = inner[content:]
+            if _HEADING.match(tail):
+                previous = "closed"
+                breaks.append(end)
+        elif _HEADING.match(inner) or (previous == "text" and _SETEXT.match(inner) and quoted == quote_open):
+            previous = "closed"  # a heading ends on its line: what follows may be code
+            breaks += [offset, end]
         else:
-            if not expanded.startswith((" ", "\t")) and previous == "blank":
-                in_list = False
             previous = "text"
-        offset += len(line)
+        offset = end
     if fence is not None:  # an unclosed fence runs to the end
-        ranges.append((fence_start, len(text)))
-    return _with_comments(text, ranges)
+        code.append((block_start, len(text)))
+    if html_end is not None:
+        (code if html_end == "-->" else html_blocks).append((block_start, len(text)))
+    breaks += [start for start, _ in html_blocks] + [end for _, end in html_blocks]
+    breaks = sorted(set(breaks + [start for start, _ in code] + [end for _, end in code]))
+    code.sort()
+    return sorted(code + _comments(text, code, breaks)), html_blocks, breaks
 
 
-def _with_comments(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``ranges`` and the HTML comments outside them (``<!-- ... -->``; unclosed: to the end)."""
-    out = list(ranges)
+def lazy_item(line: str, previous: str) -> bool:
+    """A list marker that cannot start an item here: an empty item, or an ordered one not from 1, cannot
+    interrupt a paragraph."""
+    if previous not in ("text",):
+        return False
+    match = re.match(r"^ {0,3}(?:([-+*])|(\d{1,9})[.)])(?:[ \t]+(\S))?", line)
+    if match is None:
+        return False
+    if match.group(3) is None:
+        return True
+    return match.group(2) is not None and match.group(2) != "1"
+
+
+def _lazy(line: str, previous: str) -> bool:
+    """Whether ``line``, unquoted, goes on the paragraph of a block quote (CommonMark's lazy continuation)."""
+    expanded = line.expandtabs(4)
+    return bool(expanded.strip()) and previous in ("text", "list") and not (
+        _FENCE.match(expanded) or _HEADING.match(expanded) or _QUOTE.match(expanded)
+        or _LIST_ITEM.match(expanded)  # any list marker ends the laziness, as cmark-gfm reads it
+        or _html_start(line, paragraph=True) is not None)
+
+
+def _html_start(line: str, *, paragraph: bool) -> str | re.Pattern[str] | None:
+    """How the HTML block this line starts ends (a text or pattern on a line, or "": a blank line); None: it
+    starts none. The lone tag of kind 7 cannot interrupt a paragraph."""
+    if _HTML_RAW.match(line):
+        return _HTML_RAW_END
+    if re.match(r"^ {0,3}<!--", line):
+        return "-->"
+    for start, end in _HTML_OTHER:
+        if start.match(line):
+            return end
+    tag = _HTML_TAG_START.match(line)
+    if tag and tag.group(1).lower() in _HTML_BLOCK_TAGS:
+        return ""
+    if not paragraph and _HTML_LONE_TAG.match(line):
+        return ""
+    return None
+
+
+def _ends(end: str | re.Pattern[str], line: str) -> bool:
+    return bool(end.search(line)) if isinstance(end, re.Pattern) else end in line
+
+
+def _comments(text: str, ranges: Ranges, breaks: Sequence[int]) -> Ranges:
+    """The inline HTML comments outside ``ranges``: ``<!-- ... -->`` within a paragraph (one that does
+    not close there is text)."""
+    out: Ranges = []
     position = 0
     while True:
         start = text.find("<!--", position)
@@ -178,11 +328,13 @@ def _with_comments(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, 
         if inside is not None:
             position = inside
             continue
-        end = text.find("-->", start + 4)
-        end = len(text) if end < 0 else end + 3
-        out.append((start, end))
-        position = end
-    return sorted(out)
+        end = text.find("-->", start + 4, _paragraph_end(text, start, _next_break(start, breaks)))
+        if end < 0:
+            position = start + 4
+            continue
+        out.append((start, end + 3))
+        position = end + 3
+    return out
 
 
 def _inside(offset: int, ranges: Sequence[tuple[int, int]]) -> int | None:
@@ -195,14 +347,15 @@ def _inside(offset: int, ranges: Sequence[tuple[int, int]]) -> int | None:
     return None
 
 
-def _definitions(text: str, code: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
+def _definitions(text: str, code: Sequence[tuple[int, int]],
+                 html: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
     """Link reference definitions (``[label]: dest``) at the start of a paragraph: the destination's
     offsets and the label."""
     offset = 0
     previous_blank = True
     for line in text.splitlines(keepends=True):
         match = _DEFINITION.match(line)
-        if match and previous_blank and _inside(offset, code) is None:
+        if match and previous_blank and _inside(offset, code) is None and _inside(offset, html) is None:
             start = offset + match.end()
             rest = line[match.end():].rstrip("\r\n")
             if rest.startswith("<"):
@@ -225,8 +378,10 @@ def _definition_ref(text: str, start: int, end: int) -> ImageRef:
 # --- Inlines ------------------------------------------------------------------------------------------------------
 
 
-def _inline(text: str, code: Sequence[tuple[int, int]], labels: set[str]) -> Iterator[ImageRef]:
-    """Inline images and ``<img>`` tags outside ``code``; the labels of reference images go into ``labels``."""
+def _inline(text: str, code: Sequence[tuple[int, int]], html_blocks: Sequence[tuple[int, int]],
+            breaks: Sequence[int], labels: set[str]) -> Iterator[ImageRef]:
+    """``<img>`` tags outside ``code``, inline images outside ``code`` and ``html_blocks``; the labels of
+    reference images go into ``labels``."""
     i, n = 0, len(text)
     while i < n:
         skip = _inside(i, code)
@@ -237,25 +392,35 @@ def _inline(text: str, code: Sequence[tuple[int, int]], labels: set[str]) -> Ite
         if char == "\\":
             i += 2
         elif char == "`":
-            i = _after_code_span(text, i)
+            i = _after_code_span(text, i, _next_break(i, breaks))
         elif char == "<" and _IMG_TAG.match(text, i):
             ref, i = _img_tag(text, i)
             if ref is not None:
                 yield ref
-        elif char == "!" and text.startswith("[", i + 1):
-            ref, i = _image(text, i, labels)
+        elif char == "!" and text.startswith("[", i + 1) and _inside(i, html_blocks) is None:
+            ref, i = _image(text, i, labels, _next_break(i, breaks))
             if ref is not None:
                 yield ref
         else:
             i += 1
 
 
-def _after_code_span(text: str, i: int) -> int:
-    """Past the code span opening at ``i``; past its backticks alone when it never closes."""
+def _next_break(i: int, breaks: Sequence[int]) -> int:
+    """The first of ``breaks`` after ``i``: the paragraph holding ``i`` ends there at the latest."""
+    at = bisect.bisect_right(breaks, i)
+    return breaks[at] if at < len(breaks) else 1 << 62
+
+
+def _paragraph_end(text: str, i: int, limit: int) -> int:
+    blank = _BLANK.search(text, i)
+    return min(blank.start() if blank else len(text), limit)
+
+
+def _after_code_span(text: str, i: int, limit: int = 1 << 62) -> int:
+    """Past the code span opening at ``i``; past its backticks alone when it never closes in its paragraph."""
     run = len(text[i:]) - len(text[i:].lstrip("`"))
     ticks = "`" * run
-    limit = _BLANK.search(text, i)
-    stop = limit.start() if limit else len(text)
+    stop = _paragraph_end(text, i, limit)
     j = i + run
     while True:
         found = text.find(ticks, j, stop)
@@ -268,9 +433,9 @@ def _after_code_span(text: str, i: int) -> int:
         return end
 
 
-def _image(text: str, i: int, labels: set[str]) -> tuple[ImageRef | None, int]:
+def _image(text: str, i: int, labels: set[str], limit: int) -> tuple[ImageRef | None, int]:
     """The image at ``text[i:]`` (``![``...): its inline destination, or its label recorded; and where to go on."""
-    close = _closing_bracket(text, i + 1)
+    close = _closing_bracket(text, i + 1, limit)
     if close is None:
         return None, i + 2
     after = close + 1
@@ -281,7 +446,7 @@ def _image(text: str, i: int, labels: set[str]) -> tuple[ImageRef | None, int]:
             ref = ImageRef(start, end, _unescape(text[start:end]), "inline", _line(text, start))
             return (ref if end > start else None), stop
     if text.startswith("[", after):
-        label_end = _closing_bracket(text, after)
+        label_end = _closing_bracket(text, after, limit)
         if label_end is not None:
             label = text[after + 1:label_end]
             labels.add(_normal_label(label or text[i + 2:close]))
@@ -290,18 +455,17 @@ def _image(text: str, i: int, labels: set[str]) -> tuple[ImageRef | None, int]:
     return None, after
 
 
-def _closing_bracket(text: str, i: int) -> int | None:
+def _closing_bracket(text: str, i: int, limit: int) -> int | None:
     """The ``]`` matching the ``[`` at ``i`` (escapes and code spans skipped), within its paragraph."""
     depth, j = 0, i
-    limit = _BLANK.search(text, i)
-    stop = limit.start() if limit else len(text)
+    stop = _paragraph_end(text, i, limit)
     while j < stop:
         char = text[j]
         if char == "\\":
             j += 2
             continue
         if char == "`":
-            j = _after_code_span(text, j)
+            j = _after_code_span(text, j, stop)
             continue
         if char == "[":
             depth += 1
@@ -501,7 +665,7 @@ def _open_fence(text: str) -> str | None:
     """The closing line of a fenced code block ``text`` leaves open, else None."""
     fence: tuple[str, int] | None = None
     for line in text.splitlines():
-        match = _FENCE.match(line.expandtabs(4))
+        match = _FENCE.match(_QUOTE.sub("", line, count=1).expandtabs(4))
         if not match:
             continue
         char, length = match.group(2)[0], len(match.group(2))
