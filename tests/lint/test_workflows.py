@@ -330,6 +330,34 @@ def test_fork_safe_split_keeps_privileges_apart() -> None:
     assert not any("run" in step for step in _workflow_steps(privileged)), "mlci-publish.yml must run no script"
 
 
+def test_the_pull_request_template_keeps_the_pr_code_away_from_write_permissions() -> None:
+    """mlci-pull-request.yml's job "mlci" runs the PR's stages: it may read, nothing more. The job
+    "publish" holds the write permissions (contents: write for the plots' assets branch), so it checks
+    out nothing, runs no script, and works on the bundle the first job uploaded."""
+    workflow = _load(ROOT / "workflows-templates" / "mlci-pull-request.yml")
+    assert workflow["permissions"] == {}
+    runs, publish = workflow["jobs"]["mlci"], workflow["jobs"]["publish"]
+    assert set(workflow["jobs"]) == {"mlci", "publish"}
+    assert runs["permissions"] == {"contents": "read"}
+    assert publish["permissions"] == {"contents": "write", "pull-requests": "write", "checks": "write",
+                                      "statuses": "write"}
+    assert publish["needs"] == "mlci" and "environment" not in publish
+    assert publish["if"] == "${{ !cancelled() && needs.mlci.outputs.bundle != '' }}"
+    assert runs["outputs"] == {"bundle": "${{ steps.bundle.outputs.artifact-id }}"}
+    steps = publish["steps"]
+    uses = [str(step.get("uses", "")).split("@")[0] for step in steps]
+    assert uses == ["actions/download-artifact", f"{ACTION_REPOSITORY}/actions/setup",
+                    f"{ACTION_REPOSITORY}/actions/publish", f"{ACTION_REPOSITORY}/actions/gate"]
+    assert not any("run" in step or "env" in step for step in steps), "the publish job runs no script, holds no secret"
+    assert all("secrets." not in json.dumps(step) for step in steps)
+    (upload,) = [s for s in runs["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    (download,) = steps[:1]
+    assert upload["id"] == "bundle" and upload["with"]["name"] == download["with"]["name"] == "mlci-report"
+    assert set(download["with"]) == {"name", "path"}  # this run's artifact
+    bundle = "${{ runner.temp }}/mlci-report"
+    assert download["with"]["path"] == steps[2]["with"]["report-dir"] == steps[3]["with"]["report-dir"] == bundle
+
+
 def test_only_the_default_branchs_run_can_write_the_dvc_remote() -> None:
     """Pull requests run their own stage code: they get the read-only credentials (repository secrets
     DVC_READ_*) and never push. The default branch's run alone is in the environment dvc-write, whose
@@ -338,14 +366,17 @@ def test_only_the_default_branchs_run_can_write_the_dvc_remote() -> None:
     workflow = _load(path)
     on = workflow[True] if True in workflow else workflow["on"]
     assert set(on) == {"pull_request", "push"} and set(on["push"]) == {"branches"}
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["mlci"]
     assert job["environment"] == "${{ github.event_name == 'push' && 'dvc-write' || '' }}"
-    (step,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith(f"{ACTION_REPOSITORY}@")]
-    assert step["with"]["dvc-push"] == "${{ github.event_name == 'push' }}"
+    (repro,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith(f"{ACTION_REPOSITORY}/actions/repro@")]
+    assert repro["with"]["dvc-push"] == "${{ github.event_name == 'push' }}"
     chosen = re.compile(r"\$\{\{ github\.event_name == 'push' && secrets\.DVC_WRITE_(\w+) \|\| secrets\.DVC_READ_(\w+) \}\}")
+    with_credentials = [s for s in job["steps"] if "env" in s]
+    assert [str(s["uses"]).split("@")[0].rsplit("/", 1)[1] for s in with_credentials] == ["repro", "report"]
     names = []
-    for variable, value in step["env"].items():
+    for variable, value in repro["env"].items():
         match = chosen.fullmatch(value)
         assert match and match[1] == match[2] == variable, f"{variable}: {value}"
         names += [f"DVC_WRITE_{variable}", f"DVC_READ_{variable}"]
+    assert all(step["env"] == repro["env"] for step in with_credentials)
     assert scaffold.workflows.secrets_in(path.read_text()) == names  # no other secret anywhere
