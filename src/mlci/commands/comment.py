@@ -364,7 +364,7 @@ def _thread(state: _Run, repo: Repository) -> tuple[_Thread, str, int | None]:
         where = f"{'PR' if target.kind == 'pr' else 'issue'} #{target.number}"
         return _Thread(pull_request_issue(repo, target.number), state.title), where, (
             target.number if target.kind == "pr" else None)
-    sha = target.sha or head_sha(state.ctx, state.env, state.root)
+    sha = _full_sha(target.sha, state.root) if target.sha else head_sha(state.ctx, state.env, state.root)
     if target.kind in ("auto", "pr"):
         number = state.ctx.pr_number
         if number is None and sha is not None:
@@ -378,6 +378,18 @@ def _thread(state: _Run, repo: Repository) -> tuple[_Thread, str, int | None]:
         raise MlciError("no commit to comment on: not in a GitHub Actions run (GITHUB_SHA) or a git repository; "
                         "use --target commit/SHA")
     return _Thread(_CommitThread(_commit(repo, sha)), state.title), f"commit {sha[:12]}", None
+
+
+def _full_sha(sha: str, root: Path) -> str:
+    """A short SHA as the clone knows it in full (else as given: GitHub may know it)."""
+    from mlci import git
+
+    if len(sha) == 40:
+        return sha
+    try:
+        return git.try_rev_parse(root, sha) or sha
+    except MlciError:
+        return sha
 
 
 def _commit(repo: Repository, sha: str) -> Any:
@@ -444,7 +456,9 @@ class _Thread:
 def _host(state: _Run, repo: Repository, pr_number: int | None, images: Mapping[str, Image],
           notes: list[str]) -> dict[str, str]:
     """The local images committed to the assets branch (those an earlier post of a --watch hosted are
-    not sent again): each link's new URL. Why an image is not hosted goes into ``notes``."""
+    not sent again): each link's new URL. Why an image is not hosted goes into ``notes``. They go under
+    the PR commented on, else the run's PR, else its branch, else its commit (mlci.github.assets.run_key):
+    what decides when they are pruned from the branch's tip (their links, pinned to a commit, stay)."""
     from mlci.github.assets import Asset, host_assets, run_key
     from mlci.github.client import GitHubError
 
@@ -466,7 +480,7 @@ def _host(state: _Run, repo: Repository, pr_number: int | None, images: Mapping[
         run = f"comment-{state.ctx.run_id or 'local'}-{state.env.get('GITHUB_RUN_ATTEMPT') or '1'}"
         try:
             hosted = host_assets(repo, [Asset(name, i.data) for name, i in missing.items()],
-                                 key=run_key(pr_number, branch, sha), run=run,
+                                 key=run_key(pr_number or state.ctx.pr_number, branch, sha), run=run,
                                  server_url=state.ctx.server_url or "https://github.com", settings=settings)
         except GitHubError as exc:
             line = f"the images are not shown: {exc.message}; their links are left as written"

@@ -599,8 +599,9 @@ def marker(title: str) -> str:
     """The hidden first line that finds the comment again: one per watermark title."""
     if not title:
         return f"{MARKER_PREFIX} -->"
-    # Percent-encode what could end the comment or the quoted value, and every control.
-    safe = "".join(c if c.isprintable() and c not in '%"<>-&' else urllib.parse.quote(c, safe="") for c in title)
+    # Percent-encode what could end the comment (">": HTML ends one only at "-->" or "--!>") or the quoted
+    # value, and every control.
+    safe = "".join(c if c.isprintable() and c not in '%"<>&' else urllib.parse.quote(c, safe="") for c in title)
     return f'{MARKER_PREFIX} title="{safe}" -->'
 
 
