@@ -204,6 +204,7 @@ def _blocks(text: str) -> tuple[Ranges, Ranges, list[int]]:
         elif quote_open and not quoted and not _lazy(raw, previous):
             quote_open = False  # the quote ends (only a paragraph's lazy lines keep it open), its lists with it
             del items[quote_items:]
+            previous = "closed" if previous != "blank" else previous
         line_text = body if quoted else raw
         if not line_text.strip():
             previous = "blank"
@@ -221,7 +222,8 @@ def _blocks(text: str) -> tuple[Ranges, Ranges, list[int]]:
             if _lazy(inner, previous):  # a paragraph's lazy line: the items stay open
                 offset = end
                 continue
-            del items[matched:]  # dedented: those list items end
+            del items[matched:]  # dedented: those list items end, and the paragraph in them
+            previous = "closed" if previous != "blank" else previous
         match = _FENCE.match(inner)
         html = _html_start(inner, paragraph=previous in ("text", "list"))
         item = _LIST_ITEM.match(inner)
