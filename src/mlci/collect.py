@@ -90,7 +90,7 @@ def collect(
     )
     if bundle_dir is not None and plots:
         drawn, trouble = draw_plots(root, base_rev.sha, None if head_rev.workspace else head_rev.sha, Path(bundle_dir),
-                                    policy.plots if policy else PlotSettings())
+                                    policy.plots if policy else PlotSettings(), policy.file if policy else "mlci.yaml")
         report = replace(report, plots=drawn, problems=report.problems + trouble)
     evidence = Evidence(metrics=report.metrics, problems=report.problems, repro=repro)
     if policy is None or (repro is not None and repro.failure is not None):
@@ -101,8 +101,8 @@ def collect(
     return Collected(report, policy, replace(evidence, measured=measured))
 
 
-def draw_plots(root: Path, base_sha: str, head_sha: str | None, bundle_dir: Path,
-               settings: PlotSettings) -> tuple[tuple[Plot, ...], tuple[Problem, ...]]:
+def draw_plots(root: Path, base_sha: str, head_sha: str | None, bundle_dir: Path, settings: PlotSettings,
+               policy_file: str = "mlci.yaml") -> tuple[tuple[Plot, ...], tuple[Problem, ...]]:
     """The plots the project declares, drawn into ``bundle_dir``/plots as ``settings`` say (the
     files of an earlier run there removed first); what kept them from being drawn at all, as a
     problem. Without mlci[plots], that is a problem only when dvc.yaml declares plots."""
@@ -113,9 +113,15 @@ def draw_plots(root: Path, base_sha: str, head_sha: str | None, bundle_dir: Path
     folder = bundle_dir / FOLDER
     for old in (*folder.glob("*.png"), *folder.glob("*.svg")) if folder.is_dir() else ():
         old.unlink()
+    declared: list[str] = []
+
+    def wants(plot_id: str) -> bool:
+        declared.append(plot_id)
+        return settings.wants(plot_id)
+
     try:
-        return tuple(collect_plots(root, base_sha, head_sha, bundle_dir, width=settings.width,
-                                   wants=settings.wants)), ()
+        drawn = tuple(collect_plots(root, base_sha, head_sha, bundle_dir, width=settings.width, wants=wants))
+        return drawn, tuple(_unmatched(settings, declared, policy_file))
     except MissingExtra as exc:
         if not dvc_yaml_declares_plots(root, []):
             return (), ()
@@ -123,6 +129,18 @@ def draw_plots(root: Path, base_sha: str, head_sha: str | None, bundle_dir: Path
     except MlciError as exc:
         message = f"not drawn: {exc}"
     return (), (Problem(source="plots", side="both", message=message),)
+
+
+def _unmatched(settings: PlotSettings, declared: list[str], policy_file: str) -> list[Problem]:
+    """A problem for each pattern of ``plots.include``/``exclude`` that names no plot dvc.yaml declares
+    (a typo that would otherwise hide every plot, or none)."""
+    import fnmatch
+
+    known = ", ".join(declared[:10]) + (", …" if len(declared) > 10 else "") if declared else "none"
+    return [Problem(source=policy_file, side="both",
+                    message=f"plots.{key}: '{pattern}' matches no plot dvc.yaml declares (it declares: {known})")
+            for key, patterns in (("include", settings.include), ("exclude", settings.exclude))
+            for pattern in patterns if not any(fnmatch.fnmatchcase(plot_id, pattern) for plot_id in declared)]
 
 
 def measure(policy: Policy, workspace: Workspace) -> dict[tuple[str, int], Measured]:

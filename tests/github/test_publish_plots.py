@@ -135,3 +135,34 @@ def test_only_files_at_the_paths_mlci_makes_are_uploaded(fake: Any, bundle: Path
     assert fake.file_at(REPO, pictures[0][0], pictures[0][1]) == (bundle / "plots" / "roc.png").read_bytes()
     left_out = [m for m in result.messages if m.startswith("plot image left out")]
     assert len(left_out) == 2 and any("eval-importance.head.png: not a PNG image" in m for m in left_out)
+
+
+def test_an_image_over_githubs_limit_is_left_out_and_named(fake: Any, bundle: Path) -> None:
+    from mlci.bundle import MAX_IMAGE
+
+    big = png(64, 48) + b"\0" * MAX_IMAGE  # a PNG's header, then more bytes than GitHub shows
+    (bundle / "plots" / "eval-importance.head.png").write_bytes(big)
+    result = run(fake, with_plots(), bundle)
+    [comment] = fake.comments(REPO, 42)
+    assert [path.rsplit("/", 1)[1] for _, path in linked(comment["body"])] == ["roc.png", "eval-importance.base.png"]
+    [line] = [m for m in result.messages if m.startswith("plot image left out")]
+    assert "eval-importance.head.png" in line and "10,000,000" in line
+
+
+def test_a_read_only_token_writes_the_summary_with_mermaid_and_says_why(fake: Any, bundle: Path, tmp_path: Path) -> None:
+    """A fork's PR job (read-only token): nothing is hosted; the job summary still shows the plots, as Mermaid."""
+    from mlci.errors import MlciError
+    from tests.github.test_publish import READ_ONLY_TOKEN
+
+    fake.add_token(READ_ONLY_TOKEN, read_only=True)
+    summary = tmp_path / "summary.md"
+
+    def connect(tok: str, url: str | None):  # type: ignore[no-untyped-def]
+        return client.connect(tok, url, throttle=False, retry_total=2, backoff_factor=0.01)
+
+    with pytest.raises(MlciError, match="read-only token"):
+        publish(with_plots(), ctx_for(fake), PublishSettings(token=READ_ONLY_TOKEN),
+                env={"GITHUB_STEP_SUMMARY": str(summary)}, connect=connect, bundle=bundle)
+    text = summary.read_text()
+    assert "```mermaid" in text and "<img" not in text and "the images could not be hosted" in text
+    assert not [r for r in fake.requests if r.method != "GET" and r.status < 300]  # nothing written

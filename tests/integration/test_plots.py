@@ -327,3 +327,22 @@ def test_mlci_report_no_plots_draws_nothing(repo: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "bundle" / "report.json").read_text())["plots"] == []
     assert not (tmp_path / "bundle" / "plots").exists() and "Plots" not in result.output
+
+
+def test_a_plots_pattern_that_matches_no_plot_is_a_problem(repo: Path, tmp_path: Path) -> None:
+    """`include: [rocc]` (a typo) would hide every plot without a word: the report names it and what dvc.yaml has."""
+    import json
+
+    from mlci.commands import report as report_command
+
+    write(repo, "mlci.yaml", "version: 1\nplots:\n  include: [rocc, 'conf*']\n  exclude: [nothing-like-this]\n")
+    commit(repo, "a policy with a typo")
+    report_command.run(report_command.Settings(out=tmp_path / "b", base="HEAD", head="HEAD", cwd=repo, actions_env={},
+                                               echo=lambda text, nl=True: None))
+    data = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert [p["id"] for p in data["plots"]] == ["confusion"]
+    assert [(p["source"], p["message"]) for p in data["problems"] if p["source"].startswith("mlci.yaml")] == [
+        ("mlci.yaml (at HEAD)", "plots.include: 'rocc' matches no plot dvc.yaml declares (it declares: roc, confusion)"),
+        ("mlci.yaml (at HEAD)",
+         "plots.exclude: 'nothing-like-this' matches no plot dvc.yaml declares (it declares: roc, confusion)"),
+    ]

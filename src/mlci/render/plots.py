@@ -65,11 +65,9 @@ def markdown_blocks(report: Report, pictures: Pictures, where: str) -> list[str]
         if pictures.mermaid:
             charts.append(_mermaid(plot, report, where))
             continue
-        shown = _cells(plot, names[plot.id], caption, base_name, head_name, pictures)
-        if shown is None:
-            lines.append(f"- {caption}: {md_code(_png(plot, names[plot.id]))} in the bundle{where}")
-        else:
-            cells += shown
+        shown, unlinked = _cells(plot, names[plot.id], caption, base_name, head_name, pictures)
+        cells += shown
+        lines += [f"- {text}: {md_code(path)} in the bundle{where}" for text, path in unlinked]
     tables = []
     for start in range(0, len(cells), PER_ROW):
         row = cells[start:start + PER_ROW]
@@ -96,28 +94,25 @@ def _missing_sides(plot: Plot, base_name: str, head_name: str) -> list[str]:
 
 
 def _cells(plot: Plot, stem: str, caption: str, base_name: str, head_name: str,
-           pictures: Pictures) -> list[tuple[str, str]] | None:
-    """The plot's pictures as (caption, image) cells; None when one of them has no safe link."""
+           pictures: Pictures) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The plot's pictures as (caption, image) cells, and (caption, bundle path) of those without a safe link."""
     if plot.kind == "vega":
         wanted = [(f"{caption}, {base_name} vs {head_name}", png_path(plot, stem, None))]
     else:
         wanted = [(f"{caption}, {name}", png_path(plot, stem, side.rev))
                   for side, name in ((plot.base, base_name), (plot.head, head_name)) if plot.png(side.rev)]
-    cells = []
+    cells, unlinked = [], []
     for text, path in wanted:
         url = pictures.urls.get(path)
         if url is None or not _SAFE_URL.fullmatch(url):
-            return None
-        cells.append((text, f'<img src="{url}" width="{int(pictures.width)}" alt="{_alt(caption)}">'))
-    return cells
+            unlinked.append((text, path))
+        else:
+            cells.append((text, f'<img src="{url}" width="{int(pictures.width)}" alt="{_alt(caption)}">'))
+    return cells, unlinked
 
 
 def _alt(caption: str) -> str:
     return caption.replace('"', "&quot;")
-
-
-def _png(plot: Plot, stem: str) -> str:
-    return png_path(plot, stem, None if plot.kind == "vega" else (plot.head.rev if plot.png(plot.head.rev) else plot.base.rev))
 
 
 def _mermaid(plot: Plot, report: Report, where: str) -> str:

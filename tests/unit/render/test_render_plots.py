@@ -66,7 +66,7 @@ def test_hosted_pictures_are_linked_two_to_a_row_with_the_missing_plot_named() -
 def test_without_hosting_the_comment_names_each_file_in_the_bundle() -> None:
     body = render_markdown(with_plots(roc(), hosting="none"))
     assert "<img" not in body
-    assert "- ROC curve: `plots/roc.png` in the bundle (artifact `mlci-report`)" in body
+    assert "- ROC curve, `main` vs this PR: `plots/roc.png` in the bundle (artifact `mlci-report`)" in body
 
 
 def test_a_link_mlci_did_not_make_is_never_shown() -> None:
