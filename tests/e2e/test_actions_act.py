@@ -19,7 +19,9 @@ every remote action is mapped to a local folder and ``--action-offline-mode`` is
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 import re
 import subprocess
 import sys
@@ -32,7 +34,7 @@ import pytest
 
 from mlci import ACTION_MAJOR, ACTION_REPOSITORY
 from mlci.demo.scenarios import BASE_BRANCH, IMPROVE, WORSEN, Scenario
-from tests.conftest import GIT_ENV, offline_index
+from tests.conftest import GIT_ENV, GITHUB_VARS, offline_index
 from tests.e2e.act_support import events
 from tests.e2e.act_support.act import Act, ActResult, act_binary
 from tests.e2e.act_support.project import (
@@ -47,7 +49,7 @@ from tests.e2e.act_support.project import (
     merged_checkout,
     pr_checkout,
 )
-from tests.github.fake_github import FakeGitHub
+from tests.github.fake_github import Contract, FakeGitHub, Request
 
 pytestmark = pytest.mark.slow
 
@@ -221,21 +223,47 @@ def headline(verdict: str) -> str:
 
 def assert_clean_log(result: ActResult) -> None:
     """No token in act's log (act masks secrets, mlci never prints them), no attempt to fetch an action
-    from GitHub, and mlci's install step restored its venv from the cache exactly when an earlier run saved it."""
+    from GitHub, and each job's install step of mlci restored its venv from the cache exactly when an earlier
+    run, or an earlier job of this run, saved it."""
     assert TOKEN not in result.log and FORK_TOKEN not in result.log, "a token appeared in act's log"
     assert "GoGitActionCache" not in result.log, f"act tried to fetch an action from GitHub:\n{result}"
-    for key in install_keys(result):
-        if key in result.cached_before:
-            assert f"Cache restored from key: {key}" in result.log and "from the cache" in result.log, result
-            assert "installed mlci's dependencies" not in result.log, result
-        else:
-            assert "installed mlci's dependencies with uv in" in result.log, result
-            assert f"Cache saved with key: {key}" in result.log, result
+    saved = set(result.cached_before)
+    for log in job_logs(result).values():  # in the order the jobs ran
+        for key in install_keys(log):
+            if key in saved:
+                assert f"Cache restored from key: {key}" in log and "from the cache" in log, result
+                assert "installed mlci's dependencies" not in log, result
+            else:
+                assert "installed mlci's dependencies with uv in" in log, result
+                assert f"Cache saved with key: {key}" in log, result
+                saved.add(key)
 
 
-def install_keys(result: ActResult) -> list[str]:
-    """The cache keys of mlci's install steps in the run (one per job that installed mlci)."""
-    return re.findall(r"mlci setup: mlci \S+ with extras .*; cache key (mlci-\S+)", result.log)
+def install_keys(log: str) -> list[str]:
+    """The cache keys of mlci's install steps in a log (one per job that installed mlci)."""
+    return re.findall(r"mlci setup: mlci \S+ with extras .*; cache key (mlci-\S+)", log)
+
+
+def job_logs(result: ActResult) -> dict[str, str]:
+    """act's log, job by job (by the ``[workflow/job name]`` that starts its lines; the lines that follow
+    one without it, a multi-line command or summary, go with it), in the order the jobs started."""
+    jobs: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in result.log.splitlines():
+        match = re.match(r"\[[^\]/]*/([^\]]+?) *\] ", line)
+        if match:
+            current = jobs.setdefault(match[1], [])
+        if current is not None:
+            current.append(line)
+    return {name: "\n".join(lines) for name, lines in jobs.items()}
+
+
+def job_summary(log: str) -> str:
+    """The job summary a job's log shows (act prints each step's: ``⚙  Summary - <text>``, the text's later
+    lines unprefixed), the first one."""
+    match = re.search(r"^\[[^\]]+\]\s+⚙  Summary - (.*?)(?=^\[[^\]/]*/[^\]]+\] )", log + "\n[end/end] ", re.M | re.S)
+    assert match, "no job summary in the log"
+    return match[1]
 
 
 # --- Tests ----------------------------------------------------------------------------------------------------------------
@@ -280,8 +308,8 @@ def test_the_action_on_a_pull_request(scenario: Scenario, github: FakeGitHub, ac
     assert out["MLCI_BIN"] == f"{out['RUNNER_TEMP']}/mlci-venv/path/mlci"
     assert out["MLCI_PREFIX"] == f"{out['RUNNER_TEMP']}/mlci-venv"
     assert out["MLCI_MODULE"].endswith("/src/mlci/__init__.py") and not out["MLCI_MODULE"].startswith(str(ROOT)), out
-    [key] = install_keys(result)
-    assert "-data+fairness-" in key  # the demo policy's data and fairness checks
+    [key] = install_keys(result.log)
+    assert "-data+fairness+plots-" in key  # the demo policy's data and fairness checks, dvc.yaml's plots
     # Only the mlci command went on PATH: `python` in the pipeline's stages is still the runner's.
     assert out["RUNNER_PYTHON"] == str(Path(sys.executable).parent / "python3")
     assert out["REPORT_DIR"] == f"{out['GITHUB_WORKSPACE']}/mlci-report"
@@ -297,76 +325,220 @@ def test_the_action_on_a_pull_request(scenario: Scenario, github: FakeGitHub, ac
         "prepare": "restored", "train": "ran", "evaluate": "unchanged", "export": "ran"}
 
 
-def test_the_pull_request_template(github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
-    """workflows-templates/mlci-pull-request.yml as shipped (bar the requirements step). The PR fails its gates,
-    then a push makes it pass, then one crashes the training stage: the one sticky comment is edited in place each
-    time, each head gets its check."""
-    failing = open_pull_request(github, demo, tmp_path, WORSEN, number=11)
-    workflow = ".github/workflows/mlci-pull-request.yml"
-    first = act.run("pull_request", failing.event, failing.checkout.path, failing.checkout.path / workflow,
-                    token=TOKEN, run_id=6001)
-    assert first.returncode == 1 and "Job failed" in first.log, first
-    [comment] = github.comments(REPO, failing.number)
+# --- The pull request template: one PR, three pushes, shared by the tests below --------------------------------------------
+
+PR_TEMPLATE = ".github/workflows/mlci-pull-request.yml"
+PR_NUMBER = 11
+GIT_DATA_WRITE = re.compile(r"^(POST|PATCH|DELETE) /repos/[^/]+/[^/]+/git/")
+IMAGE = re.compile(rf'<img src="https://github\.com/{re.escape(REPO)}/blob/(?P<commit>[0-9a-f]{{40}})/'
+                   r'(?P<path>[^"?]+)\?raw=true"')
+
+
+@dataclass(frozen=True)
+class TemplateRun:
+    """One run of mlci-pull-request.yml and what the fake GitHub held right after it."""
+
+    pr: PullRequest
+    run_id: int
+    result: ActResult
+    comments: list[dict[str, Any]]
+    checks: list[dict[str, Any]]  # on the PR's head
+    # Every request of the run, and whether the mlci job had uploaded the bundle (its last step) when it came.
+    requests: list[tuple[Request, bool]]
+    bundle: Path  # the artifact the mlci job uploaded (the upload-artifact stand-in's folder)
+
+
+@dataclass(frozen=True)
+class TemplateRuns:
+    github: FakeGitHub  # the fake the runs posted to, with the assets branch's git data
+    failing: TemplateRun
+    fixed: TemplateRun
+    broken: TemplateRun
+
+
+@pytest.fixture(scope="module")
+def pr_template_runs(github_contract: Contract, demo: Demo, act_home: Path, action_source: Path, wheelhouse: Path,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemplateRuns]:
+    """workflows-templates/mlci-pull-request.yml as shipped (bar the requirements step) on one PR: it fails its
+    gates, then a push makes it pass, then one crashes the training stage. Run once for the tests that read it,
+    on a fake GitHub of their own, which records, for each request, whether the bundle was uploaded yet."""
+    tmp = tmp_path_factory.mktemp("pr-template")
+    home = tmp_path_factory.mktemp("pr-template-home")
+    github = FakeGitHub(contract=github_contract).start()
+    try:
+        with pytest.MonkeyPatch.context() as mp:  # what tests/conftest.py's _pinned_env does, for a module fixture
+            for key, value in GIT_ENV.items():
+                mp.setenv(key, value)
+            for key, value in {"HOME": home, "GIT_CONFIG_GLOBAL": home / ".gitconfig",
+                               "DVC_GLOBAL_CONFIG_DIR": home / ".dvc-global", "DVC_SITE_CACHE_DIR": home / ".dvc-site",
+                               "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+                               }.items():
+                mp.setenv(key, str(value))
+            for key in GITHUB_VARS:
+                mp.delenv(key, raising=False)
+            github.add_repo(REPO)
+            github.add_token(TOKEN)
+            act = Act(home=act_home, work=tmp / "act", action_source=action_source, api_url=github.url,
+                      repository=REPO, package_index=offline_index(wheelhouse))
+            uploaded: dict[int, bool] = {}
+            running = {"bundle": tmp}
+
+            def note() -> None:  # called under the fake's lock, just before it serves (and logs) a request
+                uploaded[len(github.requests)] = (running["bundle"] / "report.json").is_file()
+
+            github.before("*", "", note, times=10**9)
+            runs: list[TemplateRun] = []
+            earlier = None
+            for scenario, run_id in ((WORSEN, 6001), (IMPROVE, 6002), (BROKEN, 6003)):
+                # The fixed and broken heads are force-pushes to the PR's branch: GitHub sends `synchronize`.
+                pr = open_pull_request(github, demo, tmp, scenario, number=PR_NUMBER, earlier=earlier)
+                bundle = running["bundle"] = act.artifacts / str(run_id) / "mlci-report"
+                start = len(github.requests)
+                result = act.run("pull_request", pr.event, pr.checkout.path, pr.checkout.path / PR_TEMPLATE,
+                                 token=TOKEN, run_id=run_id)
+                requests = [(request, uploaded[start + i]) for i, request in enumerate(github.requests[start:])]
+                runs.append(TemplateRun(pr, run_id, result, copy.deepcopy(github.comments(REPO, PR_NUMBER)),
+                                        copy.deepcopy(github.check_runs(REPO, pr.checkout.head_sha)), requests, bundle))
+                earlier = pr
+            yield TemplateRuns(github, *runs)
+    finally:
+        github.stop()
+    assert github.violations == [], "the fake GitHub saw contract violations:\n" + "\n".join(github.violations)
+
+
+def assert_jobs(result: ActResult, *, publish: str) -> dict[str, str]:
+    """The template's two jobs ran: the pipeline's job succeeded (a crashed stage is kept in the bundle, not
+    failed on), and the publish job ended ``publish`` ("succeeded" or "failed": the gate). Their logs."""
+    logs = job_logs(result)
+    assert list(logs) == ["mlci pipeline", "mlci publish"], list(logs)
+    assert "🏁  Job succeeded" in logs["mlci pipeline"], result
+    assert f"🏁  Job {publish}" in logs["mlci publish"], result
+    return logs
+
+
+def test_the_pull_request_template(pr_template_runs: TemplateRuns) -> None:
+    """workflows-templates/mlci-pull-request.yml on a PR that fails its gates, then passes after a push, then
+    crashes its training stage: the one sticky comment is edited in place each time, each head gets its check,
+    and the run fails exactly when the verdict does (the publish job's gate step; the outputs are its steps')."""
+    first, second, third = pr_template_runs.failing, pr_template_runs.fixed, pr_template_runs.broken
+    assert first.result.returncode == 1, first.result
+    assert_jobs(first.result, publish="failed")
+    [comment] = first.comments
     assert comment["body"].startswith('<!-- mlci:report workflow="mlci" project="diabetes-risk" -->\n' + headline("fail"))
     assert "**Why it failed**" in comment["body"]
-    [check] = github.check_runs(REPO, failing.checkout.head_sha)
+    [check] = first.checks
     assert check["name"] == "mlci" and check["conclusion"] == "failure"
-    outputs = first.set_outputs()
+    outputs = first.result.set_outputs()
     assert outputs["verdict"] == "fail"
     assert outputs["comment-url"] == comment["html_url"] and outputs["check-url"] == check["html_url"]
 
-    # The author force-pushes the branch with the better model: GitHub sends `synchronize`.
-    fixed = open_pull_request(github, demo, tmp_path, IMPROVE, number=11, earlier=failing)
-    second = act.run("pull_request", fixed.event, fixed.checkout.path, fixed.checkout.path / workflow,
-                     token=TOKEN, run_id=6002)
-    assert second.returncode == 0 and "Job succeeded" in second.log, second
-    [edited] = github.comments(REPO, fixed.number)
+    assert second.result.returncode == 0, second.result
+    assert_jobs(second.result, publish="succeeded")
+    [edited] = second.comments
     assert edited["id"] == comment["id"] and edited["body"].splitlines()[1].startswith(headline("pass"))
-    [check] = github.check_runs(REPO, fixed.checkout.head_sha)
+    [check] = second.checks
     assert check["name"] == "mlci" and check["conclusion"] == "success"
-    assert github.check_runs(REPO, failing.checkout.head_sha)[0]["conclusion"] == "failure"  # the old head keeps its own
-    outputs = second.set_outputs()
+    assert first.checks[0]["conclusion"] == "failure"  # the old head keeps its own
+    outputs = second.result.set_outputs()
     assert outputs["verdict"] == "pass" and outputs["comment-url"] == edited["html_url"]
 
     # A later push crashes the training stage: the comment is edited to say so (no stale "pass"
-    # left standing), the new head's check fails, and so does the job.
-    broken = open_pull_request(github, demo, tmp_path, BROKEN, number=11, earlier=fixed)
-    third = act.run("pull_request", broken.event, broken.checkout.path, broken.checkout.path / workflow,
-                    token=TOKEN, run_id=6003)
-    assert third.returncode == 1 and "Job failed" in third.log, third
-    assert "the training data lost a column" in third.log  # the stage's own output, in the job's log
-    [crashed] = github.comments(REPO, broken.number)
+    # left standing), the new head's check fails, and so does the run.
+    assert third.result.returncode == 1, third.result
+    logs = assert_jobs(third.result, publish="failed")
+    assert "the training data lost a column" in logs["mlci pipeline"]  # the stage's own output, in its job's log
+    [crashed] = third.comments
     assert crashed["id"] == comment["id"]
     assert crashed["body"].splitlines()[1] == headline("fail") + ": the pipeline failed"
     assert "failed in stage 'train'" in crashed["body"]
     assert "the training data lost a column" not in crashed["body"]  # output stays in the log, never in the comment
-    [check] = github.check_runs(REPO, broken.checkout.head_sha)
+    [check] = third.checks
     assert check["conclusion"] == "failure" and check["output"]["title"].endswith("the pipeline failed")
-    assert third.set_outputs()["verdict"] == "fail"
-    for result in (first, second, third):
-        assert_clean_log(result)
+    assert third.result.set_outputs()["verdict"] == "fail"
+    for run in (first, second, third):
+        assert_clean_log(run.result)
+
+
+def hosted_images(github: FakeGitHub, text: str, bundle: Path, key: str) -> tuple[str, dict[str, bytes]]:
+    """The plot images ``text`` links: each at one commit of the assets branch, under ``key``'s folder, the
+    bytes GitHub holds there equal to the bundle's PNG of that name, and a whole PNG. The commit, and the
+    images by name."""
+    from tests.integration.test_plots import decode_png
+
+    links = IMAGE.findall(text)
+    assert len(links) == 3, text
+    [commit] = {c for c, _ in links}
+    images = {}
+    for _, path in links:
+        assert re.fullmatch(rf"{key}/\d{{8}}T\d{{6}}Z-run-\d+-1/[a-z]+\.png", path), path
+        name = path.rsplit("/", 1)[1]
+        hosted = github.file_at(REPO, commit, path)
+        assert hosted is not None, f"{path} is not at {commit}"
+        assert hosted == (bundle / "plots" / name).read_bytes(), f"{path}: not the bundle's plots/{name}"
+        width, height = decode_png(hosted)
+        assert width > 400 and height > 200, (name, width, height)  # drawn at twice the width shown
+        images[name] = hosted
+    assert set(images) == {"roc.png", "confusion.png", "importance.png"}
+    return commit, images
+
+
+def test_the_pull_request_template_hosts_the_plots(pr_template_runs: TemplateRuns) -> None:
+    """The demo declares three plots (ROC, confusion matrix, feature importance): the mlci job draws them into
+    the bundle and the publish job commits the PNGs to the assets branch (mlci-assets) through the git data
+    API, then links them, pinned to that commit, in the comment, the check and the job summary. The job that
+    runs the PR's code can read only (the workflow's permissions), made no request to GitHub at all (every
+    request, the git data writes among them, came after it uploaded the bundle), and never showed a token."""
+    import yaml
+
+    github = pr_template_runs.github
+    jobs = yaml.safe_load((TEMPLATES / "mlci-pull-request.yml").read_text())["jobs"]
+    assert jobs["mlci"]["permissions"] == {"contents": "read"} and jobs["publish"]["permissions"]["contents"] == "write"
+    commits = []
+    for run in (pr_template_runs.failing, pr_template_runs.fixed, pr_template_runs.broken):
+        [comment] = run.comments
+        commit, images = hosted_images(github, comment["body"], run.bundle, f"pr-{PR_NUMBER}")
+        logs = job_logs(run.result)
+        assert set(IMAGE.findall(job_summary(logs["mlci publish"]))) == set(IMAGE.findall(comment["body"]))
+        assert set(IMAGE.findall(run.checks[0]["output"]["summary"])) == set(IMAGE.findall(comment["body"]))
+        assert f"mlci: 3 plot image(s) hosted on mlci-assets at {commit[:12]}" in logs["mlci publish"]
+        writes = [request for request, _ in run.requests if GIT_DATA_WRITE.match(f"{request.method} {request.path}")]
+        assert len(writes) >= 5, writes  # 3 blobs, a tree, a commit, the ref
+        assert all(after for _, after in run.requests), [r for r, after in run.requests if not after]
+        assert TOKEN not in logs["mlci pipeline"] and "***" not in logs["mlci pipeline"]  # not even masked
+        commits.append(commit)
+    # One commit per run on the assets branch (the crashed stage's run draws the plot files it has too),
+    # each on top of the one before; each link is pinned to its own commit, so the first run's images still
+    # resolve after the later runs moved the branch on.
+    for before, after in zip(commits, commits[1:]):
+        made = github.git_commit(REPO, after)
+        assert made is not None and made.parents == (before,)
+    assert github.ref(REPO, "refs/heads/mlci-assets") == commits[-1]
+    first = pr_template_runs.failing
+    hosted_images(github, first.comments[0]["body"], first.bundle, f"pr-{PR_NUMBER}")
 
 
 def test_the_pull_request_template_on_the_default_branch_fills_the_dvc_remote(
         github: FakeGitHub, act: Act, demo: Demo, tmp_path: Path) -> None:
     """The same template on the push that merges a PR: compared with the previous commit, a check on the
-    merged commit, no comment (there is no PR), and the new outputs and run-cache pushed to the DVC remote,
-    so the next pull requests restore the merged stages instead of running them."""
+    merged commit, no comment (there is no PR), and the new outputs and run-cache pushed to the DVC remote
+    by the pipeline's job (in the environment dvc-write), so the next pull requests restore the merged stages
+    instead of running them; the publish job posts the check and hosts the plots under the branch's key."""
     merged = merged_checkout(demo, IMPROVE, tmp_path / "main", REPO)
     github.add_commit(REPO, merged.after)  # pushed to GitHub
     remote_before = {p for p in merged.dvc_remote.rglob("*") if p.is_file()}
     shared_before = {p for p in (demo.root / "remote").rglob("*") if p.is_file()}
     event = events.push(repository=REPO, branch=BASE_BRANCH, before=merged.before, after=merged.after,
                         default_branch=BASE_BRANCH)
-    result = act.run("push", event, merged.path, merged.path / ".github/workflows/mlci-pull-request.yml",
-                     token=TOKEN, run_id=6101)
-    assert result.returncode == 0 and "Job succeeded" in result.log, str(result)
+    result = act.run("push", event, merged.path, merged.path / PR_TEMPLATE, token=TOKEN, run_id=6101)
+    assert result.returncode == 0, str(result)
+    logs = assert_jobs(result, publish="succeeded")
     assert_clean_log(result)
     [check] = github.check_runs(REPO, merged.after)
     assert check["name"] == "mlci" and check["conclusion"] == "success"
     outputs = result.set_outputs()
     assert outputs["verdict"] == "pass" and outputs["comment-url"] == ""
-    assert "pushing outputs and run-cache to remote 'storage'" in result.log
+    assert "pushing outputs and run-cache to remote 'storage'" in logs["mlci pipeline"]
+    assert f"branch-{BASE_BRANCH}/" in job_summary(logs["mlci publish"])
     pushed = {p for p in merged.dvc_remote.rglob("*") if p.is_file()} - remote_before
     assert any(p.relative_to(merged.dvc_remote).parts[0] == "runs" for p in pushed), "no run-cache entry pushed"
     assert any(p.relative_to(merged.dvc_remote).parts[0] == "files" for p in pushed), "no output pushed"
@@ -610,9 +782,10 @@ def test_the_fork_safe_pair(scenario: Scenario, github: FakeGitHub, act: Act, de
     first = act.run("pull_request", pr.event, pr.checkout.path,
                     pr.checkout.path / ".github/workflows/mlci-pull-request-fork-safe.yml",
                     token=FORK_TOKEN, run_id=report_run)
-    # The unprivileged half has no gate step: it succeeds whatever the verdict, and posts nothing.
+    # The unprivileged half has no gate step: it succeeds whatever the verdict, and posts nothing: it makes
+    # no request to GitHub at all.
     assert first.returncode == 0 and "Job succeeded" in first.log, first
-    assert github.comments(REPO, pr.number) == [] and github.check_runs(REPO, pr.checkout.head_sha) == []
+    assert github.requests == [], github.requests
     artifact = act.artifacts / str(report_run) / "mlci-report"
     bundled = json.loads((artifact / "report.json").read_text())
     assert bundled["verdict"] == verdict
@@ -642,3 +815,8 @@ def test_the_fork_safe_pair(scenario: Scenario, github: FakeGitHub, act: Act, de
     assert check["name"] == "mlci" and check["conclusion"] == ("success" if verdict == "pass" else "failure")
     outputs = second.set_outputs()
     assert outputs["verdict"] == verdict and outputs["comment-url"] == comment["html_url"]
+    # The fork's plots, drawn by its own job into the bundle, are hosted by the publish job (contents: write),
+    # the images the comment and the job summary link being the bundle's PNGs, byte for byte.
+    commit, _ = hosted_images(github, comment["body"], artifact, f"pr-{pr.number}")
+    assert github.ref(REPO, "refs/heads/mlci-assets") == commit
+    assert set(IMAGE.findall(job_summary(second.log))) == set(IMAGE.findall(comment["body"]))
