@@ -22,7 +22,6 @@ import re
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_report  # noqa: E402
 from bench_plots import sh, six_plots  # noqa: E402
-from bench_report import PY  # noqa: E402
+from bench_report import PY, timed as run  # noqa: E402
 
 from tests.github.fake_github import FakeGitHub  # noqa: E402
 
@@ -39,17 +38,6 @@ ROUNDS = 5
 REPO = "acme/churn"
 TOKEN = "ghs_benchCommentPlots0123456789ab"
 NUMBER = 7
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
-    import subprocess
-
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return elapsed
 
 
 def main() -> None:

@@ -28,9 +28,10 @@ ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}, *
 PY = sys.executable
 
 
-def timed(cmd: list[str], cwd: Path) -> float:
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    """Seconds ``cmd`` took in ``cwd`` (with ``env``, default ENV); SystemExit with its stderr when it failed."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=ENV if env is None else env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")

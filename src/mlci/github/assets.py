@@ -335,31 +335,27 @@ def _parent(repo: Repository, sha: str) -> GitCommit:
 
 def _create_ref(repo: Repository, branch: str, sha: str) -> bool:
     """Make the branch at ``sha``; False when another run made it first."""
-    from github import GithubException
-
-    try:
-        repo.create_git_ref(f"refs/heads/{branch}", sha)
-    except GithubException as exc:
-        if exc.status == 422 and "already exists" in github_message(exc):
-            return False
-        refused = _refused(exc, branch)
-        if refused is not None:
-            raise refused from None
-        raise
-    return True
+    return _ref_write(branch, lambda: repo.create_git_ref(f"refs/heads/{branch}", sha), raced="already exists")
 
 
 def _move_ref(repo: Repository, branch: str, sha: str) -> bool:
     """Move the branch to ``sha``, a fast-forward only; False when it moved meanwhile (not a fast-forward)."""
-    from github import GithubException
     from github.GitRef import GitRef
 
     url = f"{repo.url}/git/refs/heads/{urllib.parse.quote(branch)}"
     ref = GitRef(repo.requester, {}, {"ref": f"refs/heads/{branch}", "url": url}, completed=True)
+    return _ref_write(branch, lambda: ref.edit(sha, force=False), raced="fast forward")
+
+
+def _ref_write(branch: str, call: Callable[[], Any], *, raced: str) -> bool:
+    """Make or move the branch's ref with ``call``; False when GitHub's 422 says another run got there
+    first (its message holds ``raced``), a refusal of the branch as BranchRefused."""
+    from github import GithubException
+
     try:
-        ref.edit(sha, force=False)
+        call()
     except GithubException as exc:
-        if exc.status == 422 and "fast forward" in github_message(exc).lower():
+        if exc.status == 422 and raced in github_message(exc).lower():
             return False
         refused = _refused(exc, branch)
         if refused is not None:
