@@ -5,11 +5,13 @@ library), one with requirements.txt and one with a pyproject.toml that lists dep
 stage imports PyYAML). Each gets what `mlci init` writes, committed as it is, and a PR; the
 workflow runs as written: its install step (the one init chose) installs into the runner's own
 Python, a fresh virtual environment with nothing in it, from the local wheelhouse (no network);
-mlci installs itself; the PR gets one comment and a passing check on its head.
+mlci installs itself; the PR gets one comment and a passing check on its head. The workflow's two
+jobs both run: the pipeline's (read-only) uploads the bundle, the publish job downloads and posts it.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,13 +101,17 @@ def test_mlci_init_and_one_commit_give_a_passing_check(kind: str, fake_github: F
               repository=REPO, package_index=offline_index(wheelhouse), runner_bin=runner.parent)
     result = act.run("pull_request", event, checkout.path, checkout.path / WORKFLOW, token=TOKEN, run_id=7001)
 
-    assert result.returncode == 0 and "Job succeeded" in result.log, result
+    assert result.returncode == 0, result
+    finished = re.findall(r"^\[[^\]/]*/([^\]]+?) *\] 🏁  Job (\w+)", result.log, re.M)
+    assert finished == [("mlci pipeline", "succeeded"), ("mlci publish", "succeeded")], result
     assert TOKEN not in result.log
     if install_line is None:
         assert "Install the pipeline's dependencies" not in result.log
     else:
         assert "✅  Success - Main Install the pipeline's dependencies" in result.log, result
-    assert "with extras (none) (none: the policy asks for none)" in result.log  # metric gates only
+    # Metric gates only: no extras in either job, so the publish job restores the venv the first one saved.
+    [key, again] = re.findall(r"with extras \(none\) \(none: the policy asks for none\); cache key (\S+)", result.log)
+    assert key == again and f"Cache saved with key: {key}" in result.log and f"Cache restored from key: {key}" in result.log
     [comment] = fake_github.comments(REPO, 3)
     # The project is named after the workspace folder (act's own name for it here; the repository's on GitHub).
     marker, headline = comment["body"].splitlines()[:2]
