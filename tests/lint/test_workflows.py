@@ -325,6 +325,7 @@ def test_fork_safe_split_keeps_privileges_apart() -> None:
     privileged = _load(ROOT / "workflows-templates" / "mlci-publish.yml")
     on = privileged[True] if True in privileged else privileged["on"]  # YAML 1.1 reads `on` as True
     assert set(on) == {"workflow_run"}
+    assert privileged["jobs"]["publish"]["permissions"]["contents"] == "write"  # a fork's plots: the assets branch
     uses = [str(step.get("uses", "")) for step in _workflow_steps(privileged)]
     assert not any(u.startswith("actions/checkout@") for u in uses), "mlci-publish.yml must not check out PR code"
     assert not any("run" in step for step in _workflow_steps(privileged)), "mlci-publish.yml must run no script"
