@@ -24,7 +24,7 @@ import html
 import re
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from mlci.render.escape import md_code
@@ -44,7 +44,7 @@ class ImageRef:
     end: int
     url: str
     kind: Literal["inline", "definition", "html"]
-    line: int  # 1-based, for messages
+    line: int  # 1-based, for messages (set once all are found)
 
     @property
     def remote(self) -> bool:
@@ -60,6 +60,15 @@ _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _DEFINITION = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*")
 _BLANK = re.compile(r"\n[ \t]*\n")
+# Bounds of the scans (characters), so that a hostile file costs linear time: an image's alt text or title,
+# a destination (PATH_MAX is 4,096 bytes; a longer link is not a local file's), an <img> tag.
+MAX_ALT = 10_000
+MAX_DESTINATION = 4_096
+MAX_TAG = 8_192
+MAX_PARENS = 32  # nested parentheses in a destination: cmark-gfm takes 32, not 33 (measured)
+_BRACKETS = re.compile(r"[\\\[\]`]")
+_INTERESTING = re.compile(r"[\\`<!]")  # where an inline scan has something to look at
+_TICKS = re.compile(r"`+")
 _IMG_TAG = re.compile(r"<img(?=[\s/>])", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""\s*([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 
@@ -82,12 +91,14 @@ def find_images(text: str) -> list[ImageRef]:
     code, html_blocks, breaks = _blocks(text)
     found: list[ImageRef] = []
     labels: set[str] = set()
-    for ref in _inline(text, code, html_blocks, sorted(breaks + [start for start, _ in code]), labels):
+    breaks = sorted(breaks + [start for start, _ in code])
+    for ref in _inline(text, code, html_blocks, breaks, _brackets(text, code, breaks), labels):
         found.append(ref)
     for start, end, label in _definitions(text, code, html_blocks):
         if _normal_label(label) in labels:
             found.append(_definition_ref(text, start, end))
-    return sorted(found, key=lambda r: r.start)
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    return [replace(ref, line=bisect.bisect_left(newlines, ref.start) + 1) for ref in sorted(found, key=lambda r: r.start)]
 
 
 def rewrite(text: str, urls: Mapping[ImageRef, str]) -> str:
@@ -115,10 +126,6 @@ def _unescape(raw: str) -> str:
 
 def _normal_label(label: str) -> str:
     return " ".join(label.split()).casefold()
-
-
-def _line(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
 
 
 # --- Blocks: where nothing is an image ---------------------------------------------------------------------------
@@ -208,6 +215,7 @@ def _blocks(text: str) -> tuple[Ranges, Ranges, list[int]]:
         line_text = body if quoted else raw
         if not line_text.strip():
             previous = "blank"
+            breaks.append(offset)  # a blank line ends a paragraph
             offset = end
             continue
         if quote_open and not quoted:  # a lazy line: the paragraph in the quote goes on, whatever it looks like
@@ -330,9 +338,10 @@ def _comments(text: str, ranges: Ranges, breaks: Sequence[int]) -> Ranges:
         if inside is not None:
             position = inside
             continue
-        end = text.find("-->", start + 4, _paragraph_end(text, start, _next_break(start, breaks)))
+        paragraph_end = _paragraph_end(text, start, _next_break(start, breaks))
+        end = text.find("-->", start + 4, paragraph_end)
         if end < 0:
-            position = start + 4
+            position = paragraph_end  # no comment closes in this paragraph, from here or later
             continue
         out.append((start, end + 3))
         position = end + 3
@@ -340,13 +349,9 @@ def _comments(text: str, ranges: Ranges, breaks: Sequence[int]) -> Ranges:
 
 
 def _inside(offset: int, ranges: Sequence[tuple[int, int]]) -> int | None:
-    """The end of the range holding ``offset``, else None."""
-    for start, end in ranges:
-        if start <= offset < end:
-            return end
-        if start > offset:
-            break
-    return None
+    """The end of the range holding ``offset``, else None (``ranges``: sorted, apart)."""
+    at = bisect.bisect_right(ranges, offset, key=lambda r: r[0]) - 1
+    return ranges[at][1] if at >= 0 and offset < ranges[at][1] else None
 
 
 def _definitions(text: str, code: Sequence[tuple[int, int]],
@@ -374,18 +379,22 @@ def _definitions(text: str, code: Sequence[tuple[int, int]],
 
 
 def _definition_ref(text: str, start: int, end: int) -> ImageRef:
-    return ImageRef(start, end, _unescape(text[start:end]), "definition", _line(text, start))
+    return ImageRef(start, end, _unescape(text[start:end]), "definition", 0)
 
 
 # --- Inlines ------------------------------------------------------------------------------------------------------
 
 
 def _inline(text: str, code: Sequence[tuple[int, int]], html_blocks: Sequence[tuple[int, int]],
-            breaks: Sequence[int], labels: set[str]) -> Iterator[ImageRef]:
+            breaks: Sequence[int], brackets: Mapping[int, int], labels: set[str]) -> Iterator[ImageRef]:
     """``<img>`` tags outside ``code``, inline images outside ``code`` and ``html_blocks``; the labels of
     reference images go into ``labels``."""
     i, n = 0, len(text)
     while i < n:
+        found = _INTERESTING.search(text, i)
+        if found is None:
+            break
+        i = found.start()
         skip = _inside(i, code)
         if skip is not None:
             i = skip
@@ -400,7 +409,7 @@ def _inline(text: str, code: Sequence[tuple[int, int]], html_blocks: Sequence[tu
             if ref is not None:
                 yield ref
         elif char == "!" and text.startswith("[", i + 1) and _inside(i, html_blocks) is None:
-            ref, i = _image(text, i, labels, _next_break(i, breaks))
+            ref, i = _image(text, i, labels, brackets)
             if ref is not None:
                 yield ref
         else:
@@ -408,19 +417,21 @@ def _inline(text: str, code: Sequence[tuple[int, int]], html_blocks: Sequence[tu
 
 
 def _next_break(i: int, breaks: Sequence[int]) -> int:
-    """The first of ``breaks`` after ``i``: the paragraph holding ``i`` ends there at the latest."""
+    """The first of ``breaks`` after ``i`` (blank lines among them): the paragraph holding ``i`` ends there at
+    the latest. Past the last one, a very large number: the text's end."""
     at = bisect.bisect_right(breaks, i)
     return breaks[at] if at < len(breaks) else 1 << 62
 
 
 def _paragraph_end(text: str, i: int, limit: int) -> int:
-    blank = _BLANK.search(text, i)
-    return min(blank.start() if blank else len(text), limit)
+    """Where the paragraph holding ``i`` ends at the latest: ``limit``, the next break (blank lines are
+    breaks), or the text's end."""
+    return min(limit, len(text))
 
 
 def _after_code_span(text: str, i: int, limit: int = 1 << 62) -> int:
     """Past the code span opening at ``i``; past its backticks alone when it never closes in its paragraph."""
-    run = len(text[i:]) - len(text[i:].lstrip("`"))
+    run = _TICKS.match(text, i).end() - i  # type: ignore[union-attr]
     ticks = "`" * run
     stop = _paragraph_end(text, i, limit)
     j = i + run
@@ -430,14 +441,14 @@ def _after_code_span(text: str, i: int, limit: int = 1 << 62) -> int:
             return i + run  # literal backticks
         end = found + run
         if end < len(text) and text[end] == "`":  # a longer run: not the closing one
-            j = end + (len(text[end:]) - len(text[end:].lstrip("`")))
+            j = _TICKS.match(text, end).end()  # type: ignore[union-attr]
             continue
         return end
 
 
-def _image(text: str, i: int, labels: set[str], limit: int) -> tuple[ImageRef | None, int]:
+def _image(text: str, i: int, labels: set[str], brackets: Mapping[int, int]) -> tuple[ImageRef | None, int]:
     """The image at ``text[i:]`` (``![``...): its inline destination, or its label recorded; and where to go on."""
-    close = _closing_bracket(text, i + 1, limit)
+    close = brackets.get(i + 1)
     if close is None:
         return None, i + 2
     after = close + 1
@@ -445,10 +456,10 @@ def _image(text: str, i: int, labels: set[str], limit: int) -> tuple[ImageRef | 
         parsed = _destination(text, after + 1)
         if parsed is not None:
             start, end, stop = parsed
-            ref = ImageRef(start, end, _unescape(text[start:end]), "inline", _line(text, start))
+            ref = ImageRef(start, end, _unescape(text[start:end]), "inline", 0)
             return (ref if end > start else None), stop
     if text.startswith("[", after):
-        label_end = _closing_bracket(text, after, limit)
+        label_end = brackets.get(after)
         if label_end is not None:
             label = text[after + 1:label_end]
             labels.add(_normal_label(label or text[i + 2:close]))
@@ -457,26 +468,34 @@ def _image(text: str, i: int, labels: set[str], limit: int) -> tuple[ImageRef | 
     return None, after
 
 
-def _closing_bracket(text: str, i: int, limit: int) -> int | None:
-    """The ``]`` matching the ``[`` at ``i`` (escapes and code spans skipped), within its paragraph."""
-    depth, j = 0, i
-    stop = _paragraph_end(text, i, limit)
-    while j < stop:
-        char = text[j]
+def _brackets(text: str, code: Sequence[tuple[int, int]], breaks: Sequence[int]) -> dict[int, int]:
+    """Each ``[``'s matching ``]`` within its paragraph (escapes and code spans skipped), found in one pass."""
+    matched: dict[int, int] = {}
+    stack: list[int] = []
+    i, limit = 0, _next_break(0, breaks)
+    while True:
+        found = _BRACKETS.search(text, i)
+        if found is None:
+            return matched
+        i = found.start()
+        skip = _inside(i, code)
+        if skip is not None:
+            i = skip
+            continue
+        if i >= limit:  # a new paragraph: what opened before stays unmatched
+            stack.clear()
+            limit = _next_break(i, breaks)
+        char = text[i]
         if char == "\\":
-            j += 2
-            continue
-        if char == "`":
-            j = _after_code_span(text, j, stop)
-            continue
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return j
-        j += 1
-    return None
+            i += 2
+        elif char == "`":
+            i = _after_code_span(text, i, limit)
+        else:
+            if char == "[":
+                stack.append(i)
+            elif stack:
+                matched[stack.pop()] = i
+            i += 1
 
 
 def _destination(text: str, i: int) -> tuple[int, int, int] | None:
@@ -486,14 +505,16 @@ def _destination(text: str, i: int) -> tuple[int, int, int] | None:
     i = _skip_space(text, i)
     if i < n and text[i] == "<":
         j = i + 1
-        while j < n and text[j] not in "<>\n":
+        stop = min(n, i + MAX_DESTINATION)
+        while j < stop and text[j] not in "<>\n":
             j += 2 if text[j] == "\\" else 1
         if j >= n or text[j] != ">":
             return None
         start, end, j = i + 1, j, j + 1
     else:
         start, j, depth = i, i, 0
-        while j < n:
+        stop = min(n, i + MAX_DESTINATION)
+        while j < stop:
             char = text[j]
             if char == "\\" and j + 1 < n:
                 j += 2
@@ -502,23 +523,26 @@ def _destination(text: str, i: int) -> tuple[int, int, int] | None:
                 break
             if char == "(":
                 depth += 1
+                if depth > MAX_PARENS:
+                    return None
             elif char == ")":
                 if depth == 0:
                     break
                 depth -= 1
             j += 1
-        if depth:
-            return None
+        if depth or j == stop < n:
+            return None  # unbalanced, or longer than any file name: not an image of a local file
         end = j
     k = _skip_space(text, j)
     if k < n and text[k] in "\"'(" and k > j:
         closer = ")" if text[k] == "(" else text[k]
         m = k + 1
-        while m < n and text[m] != closer:
+        stop = min(n, k + MAX_ALT)
+        while m < stop and text[m] != closer:
             if text[m] == "\\":
                 m += 1
             m += 1
-        if m >= n:
+        if m >= stop:
             return None
         k = _skip_space(text, m + 1)
     if k < n and text[k] == ")":
@@ -542,7 +566,7 @@ def _img_tag(text: str, i: int) -> tuple[ImageRef | None, int]:
     """The ``src`` of the ``<img ...>`` tag at ``i``, and the offset after the tag."""
     j = i + 4
     ref = None
-    while True:
+    while j - i < MAX_TAG:
         match = _ATTRIBUTE.match(text, j)
         if not match or match.end() == j:
             break
@@ -551,11 +575,11 @@ def _img_tag(text: str, i: int) -> tuple[ImageRef | None, int]:
             quoted = value[0] in "\"'"
             start = match.start(2) + (1 if quoted else 0)
             end = match.end(2) - (1 if quoted else 0)
-            ref = ImageRef(start, end, html.unescape(text[start:end]), "html", _line(text, start))
+            ref = ImageRef(start, end, html.unescape(text[start:end]), "html", 0)
         j = match.end()
     rest = re.compile(r"\s*/?>").match(text, j)
     if rest is None:
-        return None, i + 4  # not a tag GitHub would read
+        return None, max(j, i + 4)  # not a tag GitHub would read; what it scanned holds none either
     return ref, rest.end()
 
 

@@ -261,3 +261,21 @@ def test_a_cut_inside_a_code_fence_closes_it() -> None:
 
 def test_a_tiny_budget_still_gives_the_note() -> None:
     assert trim("x" * 100, 10, "a long note") == "a long not"
+
+
+def test_parentheses_nest_32_deep_in_a_destination_as_in_cmark_gfm() -> None:
+    assert written("![a](x" + "(" * 32 + ")" * 32 + ".png)") == ["x" + "(" * 32 + ")" * 32 + ".png"]
+    assert written("![a](x" + "(" * 33 + ")" * 33 + ".png)") == []
+
+
+def test_hostile_markdown_costs_linear_time() -> None:
+    """Each scan is bounded or done once (brackets matched in one pass): no input is quadratic. Before,
+    100,000 unclosed `![` took 136 s."""
+    import time
+
+    hostile = ["![" * 50_000, "<img " * 20_000, "![a](" * 20_000, "![a](x" * 20_000, "<!--" * 25_000,
+               "a `b` ![p](p.png) [x] c\n" * 5_000, "![a][" * 20_000, "[" * 100_000]
+    started = time.perf_counter()
+    for text in hostile:
+        find_images(text)
+    assert time.perf_counter() - started < 10
