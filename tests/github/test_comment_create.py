@@ -300,6 +300,14 @@ def test_a_refused_assets_branch_still_posts_the_comment_with_the_reason(
     assert f"<sub>mlci: {line}</sub>" in body and f"mlci: {line}" in out
 
 
+def test_a_read_only_token_says_which_permission_is_missing(fake: Any, tmp_path: Path, project: Path) -> None:
+    with pytest.raises(MlciError) as refused:
+        run(fake, tmp_path, project / "report.md", env=actions_env(fake, tmp_path, token=READ_ONLY))
+    message = str(refused.value)
+    assert message.startswith("GitHub refused the comment (Resource not accessible by integration): the job needs "
+                              "`pull-requests: write`") and "\n" not in message and READ_ONLY not in message
+
+
 def test_the_assets_branch_of_mlci_yaml_is_used(fake: Any, tmp_path: Path, project: Path) -> None:
     (project / "mlci.yaml").write_text("version: 1\nplots:\n  branch: ci-images\n")
     out = run(fake, tmp_path, project / "report.md")

@@ -36,6 +36,9 @@ MAX_MARKDOWN = 10 * 1024 * 1024  # bytes of FILE read; the comment holds 65,536 
 SHORT_BUDGET = 32_000  # characters, when GitHub refuses a body it counts as longer than we do
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "REPO_TOKEN")  # REPO_TOKEN: what CML's workflows set
 
+PERMISSIONS_HINT = ("the job needs `pull-requests: write` (`issues: write` for issue/N, `contents: write` for a "
+                    "commit comment); a pull request from a fork gets a read-only token, which can comment nowhere")
+
 TargetKind = Literal["auto", "pr", "commit", "issue"]
 
 
@@ -525,7 +528,7 @@ def _upsert(state: _Run, thread: _Thread, markdown: str, notes: Sequence[str]) -
     """The comment posted with upsert_comment, taking over CML's comment of the same title. Cut to fit
     when it is too long (the whole report then goes into the job summary); a body GitHub still refuses
     as too long is posted shorter."""
-    from mlci.github.client import GitHubError, redact
+    from mlci.github.client import GitHubError, GitHubUnavailable, redact
     from mlci.github.comments import upsert_comment
     from mlci.render.usermd import compose, fits, marker
 
@@ -535,6 +538,8 @@ def _upsert(state: _Run, thread: _Thread, markdown: str, notes: Sequence[str]) -
     try:
         return upsert_comment(cast(Any, thread), body, mark, "update", take_over_cml=True)
     except GitHubError as exc:
+        if exc.status == 403 and not isinstance(exc, GitHubUnavailable):
+            raise MlciError(f"GitHub refused the comment ({exc.message}): {PERMISSIONS_HINT}") from None
         if exc.status != 422 or len(body) <= SHORT_BUDGET:
             raise
         whole = whole or _whole_report(state, markdown)
