@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mlci.context import RunContext
     from mlci.github.assets import HostSettings
     from mlci.github.client import Connect, Repository
+    from mlci.github.comments import TitledThread
     from mlci.render.usermd import ImageRef, ImageType
 
 MAX_MARKDOWN = 10 * 1024 * 1024  # bytes of FILE read; the comment holds 65,536 characters of it
@@ -358,14 +359,15 @@ def head_sha(ctx: RunContext, env: Mapping[str, str], root: Path) -> str | None:
     return sha
 
 
-def _thread(state: _Run, repo: Repository) -> tuple[_Thread, str, int | None]:
+def _thread(state: _Run, repo: Repository) -> tuple[TitledThread, str, int | None]:
     """The conversation the comment goes in, its name in words, and the PR's number when it is a PR's."""
+    from mlci.github.comments import TitledThread, commit_thread
     from mlci.github.pulls import commit_pull, pull_request_issue
 
     target = parse_target(state.settings.target)
     if target.kind in ("pr", "issue") and target.number is not None:
         where = f"{'PR' if target.kind == 'pr' else 'issue'} #{target.number}"
-        return _Thread(pull_request_issue(repo, target.number), state.title), where, (
+        return TitledThread(pull_request_issue(repo, target.number), state.title), where, (
             target.number if target.kind == "pr" else None)
     sha = _full_sha(target.sha, state.root) if target.sha else head_sha(state.ctx, state.env, state.root)
     if target.kind in ("auto", "pr"):
@@ -373,14 +375,14 @@ def _thread(state: _Run, repo: Repository) -> tuple[_Thread, str, int | None]:
         if number is None and sha is not None:
             number = commit_pull(repo, sha)
         if number is not None:
-            return _Thread(pull_request_issue(repo, number), state.title), f"PR #{number}", number
+            return TitledThread(pull_request_issue(repo, number), state.title), f"PR #{number}", number
         if target.kind == "pr":
             raise MlciError(f"--target pr: no pull request for commit {str(sha)[:12]}; "
                             "use --target commit, pr/N or issue/N")
     if sha is None:
         raise MlciError("no commit to comment on: not in a GitHub Actions run (GITHUB_SHA) or a git repository; "
                         "use --target commit/SHA")
-    return _Thread(_CommitThread(_commit(repo, sha)), state.title), f"commit {sha[:12]}", None
+    return TitledThread(commit_thread(repo, sha), state.title), f"commit {sha[:12]}", None
 
 
 def _full_sha(sha: str, root: Path) -> str:
@@ -393,64 +395,6 @@ def _full_sha(sha: str, root: Path) -> str:
         return git.try_rev_parse(root, sha) or sha
     except MlciError:
         return sha
-
-
-def _commit(repo: Repository, sha: str) -> Any:
-    """The commit ``sha`` (no request: the client is lazy). A door of mlci.github in all but its place:
-    comments.py has no commit comments yet."""
-    from mlci.github.client import translated
-
-    with translated(what="commit"):
-        return repo.get_commit(sha)
-
-
-class _CommitThread:
-    """A commit's comments as upsert_comment reads a PR's: get_comments (``since`` filtered here:
-    the commit comments API has no such parameter) and create_comment."""
-
-    def __init__(self, commit: Any) -> None:
-        self._commit = commit
-
-    def get_comments(self, since: Any = None) -> list[Any]:
-        comments = list(self._commit.get_comments())
-        return comments if since is None else [c for c in comments if c.updated_at is None or c.updated_at >= since]
-
-    def create_comment(self, body: str) -> Any:
-        return self._commit.create_comment(body)
-
-
-class _Thread:
-    """A conversation as upsert_comment reads it, where the comments CML signed with another watermark
-    title are not seen: taking over CML's comment takes the one of the same title, never another.
-    CML comments of that title not by a bot (CML run with a personal token) are named in ``left``."""
-
-    def __init__(self, inner: Any, title: str) -> None:
-        from mlci.render.usermd import cml_watermark
-
-        self._inner = inner
-        self._watermark = cml_watermark(title)
-        self.left: list[str] = []
-
-    def get_comments(self, since: Any = None) -> list[Any]:
-        from mlci.github.comments import CML_WATERMARK
-
-        listing = self._inner.get_comments() if since is None else self._inner.get_comments(since=since)
-        seen = []
-        for comment in listing:
-            body = comment.body or ""
-            if CML_WATERMARK.search(body):
-                if not self._watermark.search(body):
-                    continue
-                user = comment.user
-                if user is not None and user.type != "Bot" and since is None:
-                    shown = f"@{user.login}: {comment.html_url}"
-                    if shown not in self.left:
-                        self.left.append(shown)
-            seen.append(comment)
-        return seen
-
-    def create_comment(self, body: str) -> Any:
-        return self._inner.create_comment(body)
 
 
 # --- Hosting ------------------------------------------------------------------------------------------------------
@@ -524,7 +468,7 @@ def _code(text: str) -> str:
 # --- The body -----------------------------------------------------------------------------------------------------
 
 
-def _upsert(state: _Run, thread: _Thread, markdown: str, notes: Sequence[str]) -> Any:
+def _upsert(state: _Run, thread: TitledThread, markdown: str, notes: Sequence[str]) -> Any:
     """The comment posted with upsert_comment, taking over CML's comment of the same title. Cut to fit
     when it is too long (the whole report then goes into the job summary); a body GitHub still refuses
     as too long is posted shorter."""

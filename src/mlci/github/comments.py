@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mlci.github.client import door
 
 if TYPE_CHECKING:
     from github.Issue import Issue
     from github.IssueComment import IssueComment
+    from github.Repository import Repository
 
 CommentMode = Literal["update", "new", "once", "off"]
 # CML (iterative/cml) signs its comments with this image; `take_over_cml` lets mlci reuse one.
@@ -100,3 +101,59 @@ def _one_left(pr: Issue, marker: str, created: IssueComment, action: Literal["cr
         except Exception:  # noqa: BLE001 - the other publisher deleted it first
             pass
     return CommentResult(result.action, keep.html_url, keep.id, "another run posted at the same time; kept one")
+
+
+# -- mlci comment create: a commit's comments, and CML's comments of one watermark title ------------
+
+
+@door
+def commit_thread(repo: Repository, sha: str) -> CommitThread:
+    """The comments of commit ``sha``, as upsert_comment reads a PR's (no request yet: the client is lazy)."""
+    return CommitThread(repo.get_commit(sha))
+
+
+class CommitThread:
+    """A commit's comments as upsert_comment reads a PR's: get_comments (``since`` filtered here:
+    the commit comments API has no such parameter) and create_comment."""
+
+    def __init__(self, commit: Any) -> None:
+        self._commit = commit
+
+    def get_comments(self, since: Any = None) -> list[Any]:
+        comments = list(self._commit.get_comments())
+        return comments if since is None else [c for c in comments if c.updated_at is None or c.updated_at >= since]
+
+    def create_comment(self, body: str) -> Any:
+        return self._commit.create_comment(body)
+
+
+class TitledThread:
+    """A conversation as upsert_comment reads it, where the comments CML signed with another watermark
+    title are not seen: taking over CML's comment takes the one of the same title, never another.
+    CML comments of that title not by a bot (CML run with a personal token) are named in ``left``."""
+
+    def __init__(self, inner: Any, title: str) -> None:
+        from mlci.render.usermd import cml_watermark
+
+        self._inner = inner
+        self._watermark = cml_watermark(title)
+        self.left: list[str] = []
+
+    def get_comments(self, since: Any = None) -> list[Any]:
+        listing = self._inner.get_comments() if since is None else self._inner.get_comments(since=since)
+        seen = []
+        for comment in listing:
+            body = comment.body or ""
+            if CML_WATERMARK.search(body):
+                if not self._watermark.search(body):
+                    continue
+                user = comment.user
+                if user is not None and user.type != "Bot" and since is None:
+                    shown = f"@{user.login}: {comment.html_url}"
+                    if shown not in self.left:
+                        self.left.append(shown)
+            seen.append(comment)
+        return seen
+
+    def create_comment(self, body: str) -> Any:
+        return self._inner.create_comment(body)
