@@ -76,6 +76,14 @@ class RunContext:
         return sha if isinstance(sha, str) else None
 
     @property
+    def pr_base_sha(self) -> str | None:
+        """The commit the PR's base branch was at, as the event says."""
+        pr = self.pull_request
+        base = pr.get("base") if pr else None
+        sha = base.get("sha") if isinstance(base, Mapping) else None
+        return sha if isinstance(sha, str) else None
+
+    @property
     def workflow_run(self) -> Mapping[str, Any] | None:
         run = self.payload.get("workflow_run") if self.event == "workflow_run" else None
         return run if isinstance(run, Mapping) else None

@@ -153,7 +153,8 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
             if untrusted:
                 report = judged_again(report, ctx, settings, repo, result.messages)
                 fork = pull_changes(repo, pr_number) if pr_number is not None else None
-            pictures = _pictures(report, ctx, repo, bundle, env, pr_number, head_sha, result.messages)
+            pictures = _pictures(report, ctx, repo, bundle, env, pr_number, head_sha, result.messages,
+                                 settings.policy_file)
             body = render_markdown(report, budget=COMMENT_BUDGET, fork=fork, pictures=pictures)
             _summary(env, body, result)  # before anything is posted: a read-only token still gets it
             if pr_number is not None:
@@ -182,17 +183,26 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
 
 
 def _pictures(report: Report, ctx: RunContext, repo: Repository, bundle: str | Path | None, env: Mapping[str, str],
-              pr_number: int | None, head_sha: str, notes: list[str]) -> Pictures:
+              pr_number: int | None, head_sha: str, notes: list[str], policy_file: str = "mlci.yaml") -> Pictures:
     """How the comment shows the plots, as the policy that judged them says (``report.policy``:
     for a fork's bundle, this job's own). ``branch``: the bundle's PNGs are committed to the assets
     branch and linked at that commit; when that cannot be done, the comment shows Mermaid charts
-    and says why. Hosting needs ``contents: write``: a fork's PR gets it only in the publish job."""
+    and says why. Hosting needs ``contents: write``: a fork's PR gets it only in the publish job.
+
+    The bundle was written by a job that ran the PR's code, so which branch is written to, and
+    what is pruned there, never comes from it: outside ``workflow_run`` (where the bundle was
+    judged again already) they come from the policy file as GitHub holds it at the PR's base
+    (at the pushed commit, for a push)."""
     from mlci.bundle import plot_images
     from mlci.github.assets import Asset, AssetRefused, HostSettings, host_assets, run_key
 
     settings = report.policy.plots if report.policy else PlotSettings()
     if settings.hosting != "branch" or not any(p.drawn for p in report.plots):
         return Pictures(mermaid=settings.hosting == "mermaid", width=settings.width)
+    if ctx.workflow_run is None:  # the bundle's policy record is the PR job's: where to write comes from GitHub
+        settings = _trusted_plot_settings(repo, ctx, head_sha, policy_file, notes)
+        if settings.hosting != "branch":
+            return Pictures(mermaid=settings.hosting == "mermaid", width=settings.width)
     fallback = "the plots are shown as Mermaid charts instead"
     if bundle is None:
         return Pictures(mermaid=True, width=settings.width, note=f"no bundle folder to read the images from: {fallback}")
@@ -218,6 +228,26 @@ def _pictures(report: Report, ctx: RunContext, repo: Repository, bundle: str | P
     notes.append(f"{len(urls)} plot image(s) hosted on {settings.branch} at {hosted.commit[:12]}"
                  + (f"; pruned {len(hosted.pruned)} old run(s)" if hosted.pruned else ""))
     return Pictures(urls=urls, width=settings.width)
+
+
+def _trusted_plot_settings(repo: Repository, ctx: RunContext, head_sha: str, policy_file: str,
+                           notes: list[str]) -> PlotSettings:
+    """The plots settings of ``policy_file`` read through GitHub's API at the PR's base commit (the
+    event's), else at ``head_sha`` (a push: the commit is the repository's own); the defaults when
+    there is no such file, and a note when it does not load."""
+    from mlci.config import load_policy
+
+    rev = ctx.pr_base_sha if ctx.event in PR_EVENTS else head_sha
+    if not rev:
+        return PlotSettings()
+    text = file_text(repo, policy_file, rev)
+    if text is None:
+        return PlotSettings()
+    try:
+        return load_policy(text, f"{policy_file} (at {rev[:7]})").plots
+    except ConfigError as exc:
+        notes.append(f"the plots are shown with the default settings: {exc}")
+        return PlotSettings()
 
 
 def _summary(env: Mapping[str, str], body: str, result: PublishResult) -> None:

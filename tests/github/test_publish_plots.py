@@ -166,3 +166,25 @@ def test_a_read_only_token_writes_the_summary_with_mermaid_and_says_why(fake: An
     text = summary.read_text()
     assert "```mermaid" in text and "<img" not in text and "the images could not be hosted" in text
     assert not [r for r in fake.requests if r.method != "GET" and r.status < 300]  # nothing written
+
+
+def test_where_images_go_comes_from_the_bases_policy_not_the_bundle(fake: Any, bundle: Path) -> None:
+    """The bundle is the PR job's (its code ran there): a bundle naming another branch and pruning everything is not
+    obeyed by the job that holds `contents: write`; the base's mlci.yaml, read through GitHub at the event's base
+    commit, decides."""
+    fake.add_file(REPO, "mlci.yaml", "version: 1\nplots:\n  branch: pr-plots\n  keep_runs: 2\n", ref=BASE)
+    rep = with_plots()
+    forged = replace(rep.policy, plots=PlotSettings(branch="release", keep_runs=1, retention_days=0))
+    run(fake, replace(rep, policy=forged), bundle)
+    [comment] = fake.comments(REPO, 42)
+    assert len(linked(comment["body"])) == 3
+    assert fake.ref(REPO, "refs/heads/pr-plots") is not None and fake.ref(REPO, "refs/heads/release") is None
+
+
+def test_a_base_policy_that_says_mermaid_hosts_nothing(fake: Any, bundle: Path) -> None:
+    fake.add_file(REPO, "mlci.yaml", "version: 1\nplots:\n  hosting: mermaid\n", ref=BASE)
+    fake.reset_requests()
+    run(fake, with_plots(), bundle)
+    assert not [r for r in fake.requests if "/git/" in r.path]
+    [comment] = fake.comments(REPO, 42)
+    assert "```mermaid" in comment["body"] and "<img" not in comment["body"]
