@@ -125,10 +125,10 @@ def test_a_default_branch_other_than_main_is_named_where_the_template_pushes(
     ("../dvc-storage", "The default DVC remote 'storage' is a local folder, which a GitHub runner cannot reach"),
     ("gs://acme-ml/churn", "The default DVC remote 'storage' is on Google Cloud Storage, but "
                            ".github/workflows/mlci-pull-request.yml passes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY "
-                           "(for S3) in the mlci step's env: DVC reads a key file (GOOGLE_APPLICATION_CREDENTIALS): "
+                           "(for S3) in the env of mlci's repro and report steps: DVC reads a key file (GOOGLE_APPLICATION_CREDENTIALS): "
                            "remove the AWS_* lines and add google-github-actions/auth"),
     ("azure://models/churn", "is on Azure Blob Storage, but .github/workflows/mlci-pull-request.yml passes "
-                             "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (for S3) in the mlci step's env: replace the "
+                             "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (for S3) in the env of mlci's repro and report steps: replace the "
                              "AWS_* lines with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"),
     ("ssh://user:hunter2@host/dvc", "is on ssh://, but"),
 ], ids=["none", "local", "gs", "azure", "ssh"])

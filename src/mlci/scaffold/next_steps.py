@@ -26,7 +26,7 @@ def dependency_step(deps: Dependencies, plugin: str | None) -> str:
     if deps.kind == "conda":
         return (f"{deps.files[0]} is a conda environment, which the workflow does not set up: add "
                 "conda-incubator/setup-miniconda (pinned by commit) with `environment-file: "
-                f"{deps.files[0]}` before the mlci step, or list the stages' packages in requirements.txt and run "
+                f"{deps.files[0]}` before mlci's setup step, or list the stages' packages in requirements.txt and run "
                 "`mlci init --force`.")
     text = f"The workflow installs your pipeline's dependencies from {deps.described}{plugin_part}."
     if deps.others:
@@ -68,7 +68,8 @@ def render(result: Result) -> str:
         if p.git_root is not None and p.git_root != p.directory.resolve():
             where = os.path.relpath(p.directory.resolve(), p.git_root)
             steps.append(f"GitHub reads workflows only from {p.git_root / WORKFLOW_DIR}: move them there and "
-                         f"set `working-directory: {where}` on the mlci steps.")
+                         f"set `working-directory: {where}` on mlci's repro and report steps, and upload "
+                         f"`{where}/mlci-report/` as the bundle.")
         if p.dependencies is not None:
             steps.append(dependency_step(p.dependencies, remote_plugin(p.remote)))
         workflow_file = next((f.shown for f in workflows if b"secrets." in f.content), None)

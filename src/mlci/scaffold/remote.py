@@ -39,7 +39,7 @@ STORAGE: dict[str, Storage] = {
     "gs": Storage("Google Cloud Storage", "dvc-gs", ("GCP_CREDENTIALS",),
                   "a service account with roles/storage.objectViewer on the bucket",
                   "DVC reads a key file (GOOGLE_APPLICATION_CREDENTIALS): remove the AWS_* lines and add "
-                  "google-github-actions/auth (pinned by commit) before the mlci step, with `credentials_json: "
+                  "google-github-actions/auth (pinned by commit) before mlci's repro step, with `credentials_json: "
                   + CHOSEN.format(name="GCP_CREDENTIALS") + "`"),
     "azure": Storage("Azure Blob Storage", "dvc-azure", ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"),
                      "a service principal with the role Storage Blob Data Reader on the container",
@@ -90,7 +90,7 @@ def remote_steps(remote: tuple[str, str] | None, secrets: Sequence[str], workflo
         how = storage.how.replace("{remote}", name) if storage else (
             f"replace the AWS_* lines with its credentials, each `{CHOSEN.format(name='<NAME>')}`")
         steps.append(f"The default DVC remote '{name}' is on {label}, but {workflow_file} passes {passes} (for S3) "
-                     f"in the mlci step's env: {how} (see {README_SECTION}).")
+                     f"in the env of mlci's repro and report steps: {how} (see {README_SECTION}).")
     credentials = storage.credentials if storage else ("<NAME>",)
     read_only = f": {storage.read_only}" if storage else ", which can only read it"
     steps.append(f"Pull requests run their own stage code, so they get read-only credentials of the DVC remote "
