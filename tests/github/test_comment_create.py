@@ -431,3 +431,20 @@ def test_repo_names_the_repository(fake: Any, tmp_path: Path, project: Path) -> 
 def test_settings_are_frozen() -> None:
     with pytest.raises(Exception):
         replace(comment.Settings(), file="x").file = "y"  # type: ignore[misc]
+
+
+def test_an_embedded_base64_image_is_hosted_too(fake: Any, tmp_path: Path, project: Path) -> None:
+    """dvclive and notebooks write `![](data:image/png;base64,...)`, which GitHub does not show in a comment: the image
+    is committed like a file and its link rewritten; an embedded one that is not an image is named, not uploaded."""
+    import base64
+
+    embedded = base64.b64encode(PNG).decode()
+    bogus = base64.b64encode(b"#!/bin/sh\necho not an image\n").decode()
+    (project / "embedded.md").write_text(f"## Curve\n![roc](data:image/png;base64,{embedded})\n\n"
+                                         f"![x](data:image/png;base64,{bogus})\n")
+    out = run(fake, tmp_path, project / "embedded.md")
+    [mine] = fake.comments(REPO, 42)
+    [(sha, path)] = links(mine["body"])
+    assert fake.file_at(REPO, sha, path) == PNG and path.endswith(".png")
+    assert embedded not in mine["body"] and f"data:image/png;base64,{bogus}" in mine["body"]  # left as written
+    assert "an embedded image that is not a PNG, JPEG, GIF or SVG: not uploaded" in out.text()

@@ -236,11 +236,11 @@ def read_markdown(settings: Settings) -> str:
 
 def post(state: _Run, text: str) -> Outcome:
     """Find the images, host the local ones, and post (or, in local mode, print) the comment."""
-    from mlci.render.usermd import find_images
+    from mlci.render.usermd import find_images, is_data_image
 
     say = state.echo
     refs = find_images(text)
-    local = [ref for ref in refs if not ref.remote]
+    local = [ref for ref in refs if not ref.remote or is_data_image(ref.url)]
     images = _images(state, local)
     outcome = Outcome(watched=sorted({i.path for i in images.values() if i.path is not None}))
     if state.local:
@@ -281,10 +281,29 @@ def _rewritten(text: str, refs: Sequence[ImageRef], urls: Mapping[str, str]) -> 
 def _images(state: _Run, refs: Sequence[ImageRef]) -> dict[str, Image]:
     """Each local image, by its link as written (a file shown twice is read once)."""
     out: dict[str, Image] = {}
+    from mlci.render.usermd import is_data_image
+
     for ref in refs:
         if ref.url not in out:
-            out[ref.url] = read_image(ref.url, ref.line, state.base, state.root)
+            reader = embedded_image if is_data_image(ref.url) else read_image
+            out[ref.url] = reader(ref.url, ref.line, state.base, state.root)
     return out
+
+
+def embedded_image(written: str, line: int, base: Path, root: Path) -> Image:
+    """An image written into its link as base64 (``data:image/png;base64,…``): hosted like a file,
+    as GitHub shows no such image in a comment. ``base`` and ``root`` are not needed: nothing is read."""
+    from mlci.github.assets import MAX_IMAGE_BYTES
+    from mlci.render.usermd import asset_name, data_image, image_type
+
+    shown = written[:40] + "…"
+    data = data_image(written, MAX_IMAGE_BYTES)
+    if data is None:
+        return Image(shown, line, None, "an embedded image that is not valid base64, or over GitHub's 10 MB: not uploaded")
+    kind = image_type(data)
+    if kind is None:
+        return Image(shown, line, None, "an embedded image that is not a PNG, JPEG, GIF or SVG: not uploaded")
+    return Image(shown, line, None, kind=kind, data=data, name=asset_name("embedded", data, kind))
 
 
 def read_image(written: str, line: int, base: Path, root: Path) -> Image:

@@ -79,6 +79,33 @@ def is_remote(url: str) -> bool:
     return not url or bool(_SCHEME.match(url)) or url.startswith(("//", "#"))
 
 
+_DATA_IMAGE = re.compile(r"data:image/[A-Za-z0-9.+-]{1,40};base64,", re.IGNORECASE)
+
+
+def is_data_image(url: str) -> bool:
+    """An image embedded in the link as base64 (``data:image/png;base64,…``, as dvclive and
+    matplotlib notebooks write them): GitHub does not show these in a comment, so mlci hosts them."""
+    return bool(_DATA_IMAGE.match(url))
+
+
+def data_image(url: str, max_bytes: int) -> bytes | None:
+    """The bytes of a ``data:image/…;base64,`` link; None when its base64 is not valid or it
+    would decode to more than ``max_bytes`` (checked before decoding)."""
+    import base64
+    import binascii
+
+    found = _DATA_IMAGE.match(url)
+    if not found:
+        return None
+    payload = re.sub(r"\s+", "", url[found.end():])
+    if len(payload) * 3 // 4 > max_bytes:
+        return None
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
 def local_path(url: str) -> str:
     """The file a relative link names: its query and fragment dropped, percent-escapes decoded
     (``my%20plot.png`` is ``my plot.png``, as GitHub reads a link in a repository's markdown)."""

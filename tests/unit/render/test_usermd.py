@@ -279,3 +279,12 @@ def test_hostile_markdown_costs_linear_time() -> None:
     for text in hostile:
         find_images(text)
     assert time.perf_counter() - started < 10
+
+
+def test_data_image_links_decode_within_a_size() -> None:
+    from mlci.render.usermd import data_image, is_data_image
+
+    assert is_data_image("data:image/png;base64,iVBORw0KGgo=") and not is_data_image("data:text/html;base64,PGI+")
+    assert data_image("data:image/png;base64,iVBO\nRw0KGgo=", 100) == b"\x89PNG\r\n\x1a\n"
+    assert data_image("data:image/png;base64,not*base64", 100) is None
+    assert data_image("data:image/png;base64," + "A" * 200, 100) is None  # would decode to over 100 bytes
