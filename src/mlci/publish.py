@@ -221,7 +221,11 @@ def _pictures(report: Report, ctx: RunContext, repo: Repository, bundle: str | P
                              settings=HostSettings(branch=settings.branch, keep_runs=settings.keep_runs,
                                                    retention_days=settings.retention_days))
     except (GitHubError, AssetRefused) as exc:
-        note = f"the images could not be hosted: {exc}; {fallback}"
+        hint = ""
+        if isinstance(exc, GitHubError) and exc.status == 403:
+            hint = (" (hosting needs `contents: write` in the publishing job: the mlci-pull-request.yml template "
+                    "publishes from a job of its own, which runs none of the PR's code)")
+        note = f"the images could not be hosted: {exc}{hint}; {fallback}"
         notes.append(note)
         return Pictures(mermaid=True, width=settings.width, note=note)
     urls = {path: hosted.urls[path.rsplit("/", 1)[-1]] for path in images if path.rsplit("/", 1)[-1] in hosted.urls}
