@@ -70,17 +70,18 @@ class RunContext:
     @property
     def pr_head_sha(self) -> str | None:
         """The PR's head commit, not the merge commit a pull_request run checks out."""
-        pr = self.pull_request
-        head = pr.get("head") if pr else None
-        sha = head.get("sha") if isinstance(head, Mapping) else None
-        return sha if isinstance(sha, str) else None
+        return self._pr_sha("head")
 
     @property
     def pr_base_sha(self) -> str | None:
         """The commit the PR's base branch was at, as the event says."""
+        return self._pr_sha("base")
+
+    def _pr_sha(self, side: str) -> str | None:
+        """``pull_request.<side>.sha`` of the event, when it is a string."""
         pr = self.pull_request
-        base = pr.get("base") if pr else None
-        sha = base.get("sha") if isinstance(base, Mapping) else None
+        found = pr.get(side) if pr else None
+        sha = found.get("sha") if isinstance(found, Mapping) else None
         return sha if isinstance(sha, str) else None
 
     @property
