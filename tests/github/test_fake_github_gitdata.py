@@ -17,19 +17,11 @@ import requests
 from github import GithubException, InputGitAuthor, InputGitTreeElement
 
 from tests.github.fake_github import FakeGitHub, git_object_sha
-from tests.github.test_fake_github import BASE, HEAD, READ_ONLY, REPO, TOKEN, client
+from tests.github.test_fake_github import BASE, READ_ONLY, REPO, TOKEN, client
+from tests.github.test_fake_github import fake  # noqa: F401 - the fixture: the repository, its PR and both tokens
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # binary, not UTF-8
-
-
-@pytest.fixture
-def fake(fake_github: FakeGitHub) -> FakeGitHub:
-    fake_github.add_token(TOKEN)
-    fake_github.add_token(READ_ONLY, read_only=True)
-    fake_github.add_repo(REPO)
-    fake_github.add_pull(REPO, 7, HEAD, BASE)
-    return fake_github
 
 
 def git(cwd: Path, *args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None) -> str:

@@ -17,6 +17,7 @@ from mlci.plots.model import Plot, PlotFile, PlotSettings, Side
 from mlci.plots.series import PlotData, Series
 from mlci.publish import PublishSettings, publish
 from tests.github.test_publish import BASE, HEAD, REPO, TOKEN, ctx_for, report
+from tests.github.test_publish import fake  # noqa: F401 - the fixture: the repository, PR #42 and the tokens
 from tests.unit.plots.test_model import png
 
 BRANCH = "mlci-assets"
@@ -71,14 +72,6 @@ def linked(body: str) -> list[tuple[str, str]]:
         assert match, url
         out.append((match[1], urllib.parse.unquote(match[2])))
     return out
-
-
-@pytest.fixture
-def fake(fake_github: Any) -> Any:
-    fake_github.add_repo(REPO)
-    fake_github.add_pull(REPO, 42, HEAD, BASE)
-    fake_github.add_token(TOKEN)
-    return fake_github
 
 
 def test_the_plots_are_hosted_and_linked_at_their_commit(fake: Any, bundle: Path, tmp_path: Path) -> None:
@@ -154,7 +147,6 @@ def test_a_read_only_token_writes_the_summary_with_mermaid_and_says_why(fake: An
     from mlci.errors import MlciError
     from tests.github.test_publish import READ_ONLY_TOKEN
 
-    fake.add_token(READ_ONLY_TOKEN, read_only=True)
     summary = tmp_path / "summary.md"
 
     def connect(tok: str, url: str | None):  # type: ignore[no-untyped-def]
