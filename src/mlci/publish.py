@@ -213,13 +213,13 @@ def _pictures(report: Report, ctx: RunContext, repo: Repository, bundle: str | P
     notes.extend(f"plot image left out: {line}" for line in trouble)
     if not images:
         return Pictures(mermaid=True, width=settings.width, note=f"no plot image could be read from the bundle: {fallback}")
-    assets = [Asset(name=path.rsplit("/", 1)[-1], data=data) for path, data in images.items()]
+    paths = {path.rsplit("/", 1)[-1]: path for path in images}  # plots/roc.png is the asset roc.png
+    assets = [Asset(name=name, data=images[path]) for name, path in paths.items()]
     run = f"run-{report.context.run_id or 'local'}-{env.get('GITHUB_RUN_ATTEMPT') or '1'}"
     key = run_key(pr_number, env.get("GITHUB_REF_NAME") or None, head_sha)
     try:
         hosted = host_assets(repo, assets, key=key, run=run, server_url=ctx.server_url or "https://github.com",
-                             settings=HostSettings(branch=settings.branch, keep_runs=settings.keep_runs,
-                                                   retention_days=settings.retention_days))
+                             settings=HostSettings.of(settings))
     except (GitHubError, AssetRefused) as exc:
         hint = ""
         if isinstance(exc, GitHubError) and exc.status == 403:
@@ -228,7 +228,7 @@ def _pictures(report: Report, ctx: RunContext, repo: Repository, bundle: str | P
         note = f"the images could not be hosted: {exc}{hint}; {fallback}"
         notes.append(note)
         return Pictures(mermaid=True, width=settings.width, note=note)
-    urls = {path: hosted.urls[path.rsplit("/", 1)[-1]] for path in images if path.rsplit("/", 1)[-1] in hosted.urls}
+    urls = {path: hosted.urls[name] for name, path in paths.items() if name in hosted.urls}
     notes.append(f"{len(urls)} plot image(s) hosted on {settings.branch} at {hosted.commit[:12]}"
                  + (f"; pruned {len(hosted.pruned)} old run(s)" if hosted.pruned else ""))
     return Pictures(urls=urls, width=settings.width)

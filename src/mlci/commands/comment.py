@@ -474,8 +474,8 @@ def _host_settings(state: _Run) -> HostSettings:
     from mlci.safeload import read_text
     from mlci.yamlfile import POLICY_LIMITS
 
-    plots = load_policy(read_text(policy_file, POLICY_LIMITS.bytes, error=ConfigError), "mlci.yaml").plots
-    return HostSettings(branch=plots.branch, keep_runs=plots.keep_runs, retention_days=plots.retention_days)
+    policy = load_policy(read_text(policy_file, POLICY_LIMITS.bytes, error=ConfigError), "mlci.yaml")
+    return HostSettings.of(policy.plots)
 
 
 def _code(text: str) -> str:

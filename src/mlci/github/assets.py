@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from github.InputGitTreeElement import InputGitTreeElement
     from github.Repository import Repository
 
+    from mlci.plots.model import PlotSettings
+
 # GitHub's limit for an image in a comment (attachments: "10MB for images and gifs").
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
@@ -78,6 +80,11 @@ class HostSettings:
     branch: str = "mlci-assets"
     keep_runs: int = 3  # runs kept per key (per PR, or per branch for non-PR runs), the new one included
     retention_days: int = 14  # runs of closed PRs (and of non-PR keys) older than this are dropped
+
+    @classmethod
+    def of(cls, plots: PlotSettings) -> HostSettings:
+        """The assets branch and its pruning as mlci.yaml's ``plots:`` says."""
+        return cls(branch=plots.branch, keep_runs=plots.keep_runs, retention_days=plots.retention_days)
 
 
 @dataclass(frozen=True)
