@@ -47,7 +47,6 @@ def render_markdown(report: Report, *, budget: int = DEFAULT_BUDGET, fork: ForkC
     top = [f"{marker(report)}\n{headline(report)}", revisions]
     if fork is not None:
         top.append(f"> {view.fork_notice(fork, md_code)}")
-    pictures = pictures or plot_view.default_pictures(report)
     return fit(top, _sections(report, pictures), footer(report), budget, clip_note=_CLIP_NOTE)
 
 
@@ -88,9 +87,10 @@ def _attr(text: str) -> str:
 # -- sections -----------------------------------------------------------------------
 
 
-def _sections(report: Report, pictures: plot_view.Pictures) -> list[Section]:
-    """The comment's sections, in view.SECTIONS order, those with nothing to show left out."""
-    makers: dict[str, Callable[[Report], Section | None]] = {**_SECTIONS, "plots": lambda r: _plots(r, pictures)}
+def _sections(report: Report, pictures: plot_view.Pictures | None) -> list[Section]:
+    """The comment's sections, in view.SECTIONS order, those with nothing to show left out; the
+    plots with ``pictures`` when given (else as the policy says, before anything is hosted)."""
+    makers = _SECTIONS if pictures is None else {**_SECTIONS, "plots": lambda r: _plots(r, pictures)}
     found = (makers[name](report) for name in view.SECTIONS)
     return [section for section in found if section is not None]
 
