@@ -80,9 +80,12 @@ def markdown_blocks(report: Report, pictures: Pictures, where: str) -> list[str]
 
 
 def _names(report: Report) -> tuple[str, str]:
-    base = report.context.base.rev
-    head = "this PR" if report.context.pr_number is not None else "head"
-    return md_code(base, 60), head
+    """The base's and the head's names in captions, as markdown: `main` and "this PR"."""
+    return md_code(report.context.base.rev, 60), _head_name(report)
+
+
+def _head_name(report: Report) -> str:
+    return "this PR" if report.context.pr_number is not None else "head"
 
 
 def _missing_sides(plot: Plot, base_name: str, head_name: str) -> list[str]:
@@ -121,9 +124,8 @@ def _mermaid(plot: Plot, report: Report, where: str) -> str:
 
     if plot.data is None:
         return f"**{md_escape(plot.title or plot.id, 200)}**: no Mermaid chart of this kind of plot; its image is in the bundle{where}"
-    head = "this PR" if report.context.pr_number is not None else "head"
     return mermaid.render(plot.data, plot.title or plot.id, plot.base.rev, plot.head.rev,
-                          base_name=report.context.base.rev, head_name=head)
+                          base_name=report.context.base.rev, head_name=_head_name(report))
 
 
 # -- the terminal -----------------------------------------------------------------------
