@@ -276,6 +276,25 @@ def test_many_keys_of_one_shape_become_one_wildcard_gate(project: Path, capsys: 
     assert report["verdict"] == "pass" and len(report["gates"]) == 3 + 3 * 40
 
 
+def test_metric_names_yaml_reads_as_line_breaks_give_a_policy_that_loads(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """U+2028 and U+0085 are line breaks to YAML: written raw into a quoted key or a comment, they
+    made mlci init write a policy it could not load (exit 3). Each name is one gate, as written."""
+    names = {"acc\u2028uracy": 0.9, "lo\x85ss": 0.2, "per_class": {f"c{i}\u2029x": {"f1": 0.5} for i in range(4)}}
+    write(project, "metrics.json", names)
+    commit(project, "odd names")
+    code, out, err = run_main(["init"], capsys)
+    assert code == 0, err
+    text = (project / "mlci.yaml").read_text()
+    assert not {"\u2028", "\u2029", "\x85"} & set(text)
+    rules = {rule.pattern for rule in load_policy(text).metrics}
+    assert rules == {"acc\u2028uracy", "lo\x85ss", "per_class.*.f1"}
+    commit(project, "mlci")
+    code, out, err = run_main(["report", "--base", "HEAD", "--format", "json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["verdict"] == "pass"
+
+
 def test_a_project_in_a_subfolder_is_told_where_github_reads_workflows(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sub = project / "models" / "churn"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import math
 import re
 import textwrap
 from collections.abc import Sequence
@@ -32,10 +32,23 @@ def yaml_number(value: float) -> str:
 
 
 def yaml_key(text: str) -> str:
-    """A mapping key that reads back as ``text``: plain when it can be, else double-quoted."""
+    """A mapping key that reads back as ``text``: plain when it can be, else double-quoted by
+    YAML's own emitter, which escapes what YAML reads as a line break (U+2028, U+0085) or
+    cannot hold (controls)."""
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_./-]*", text) and yaml.safe_load(f"{text}: 0") == {text: 0}:
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return yaml.safe_dump(text, default_style='"', allow_unicode=True, width=math.inf).rstrip("\n")
+
+
+# What a YAML comment cannot hold as it is: line breaks YAML knows besides \n (U+0085, U+2028,
+# U+2029 would end the comment, and the rest of the name would be read as YAML), characters
+# YAML refuses, and bidi controls (the comment would read otherwise than it parses).
+_NOT_FOR_A_COMMENT = re.compile("[^\t\x20-\x7e\xa0-\u2027\u202f-\u2065\u206a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def comment_safe(text: str) -> str:
+    """``text`` for a YAML comment: each character it cannot hold as an escape (``\\u2028``)."""
+    return _NOT_FOR_A_COMMENT.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def _examples(members: Sequence[str], shown: int = 3) -> str:
@@ -46,7 +59,7 @@ def _examples(members: Sequence[str], shown: int = 3) -> str:
 def _gate_lines(gate: Gate) -> list[str]:
     head = f"  {yaml_key(gate.pattern)}:"
     if len(gate.members) > 1:
-        head += f"  # {len(gate.members)} metrics: {_examples(gate.members)}"
+        head += f"  # {len(gate.members)} metrics: {comment_safe(_examples(gate.members))}"
     lines = [head]
     if gate.kind in ("count", "not_finite"):
         why = "a count" if gate.kind == "count" else "not a finite number now"
@@ -72,7 +85,7 @@ def why_no_gates(file: MetricsFile) -> str:
 
 def _comment(text: str, indent: str = "") -> list[str]:
     """``text`` as YAML comment lines of at most 88 characters, never breaking a `code span`."""
-    glued = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", "\0"), text)
+    glued = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", "\0"), comment_safe(text))
     lines = textwrap.wrap(glued, width=88, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}# ",
                           break_long_words=False, break_on_hyphens=False)
     return [line.replace("\0", " ") for line in lines]

@@ -20,12 +20,14 @@ def test_numbers_read_back_as_the_same_number(value: float) -> None:
 
 
 @pytest.mark.parametrize("key", ["accuracy", "per_class.*.f1", "yes", "no", "on", "null", "1", "1.5", "a: b",
-                                 "#x", "- x", "'q'", '"dq"', "ünï", "x\ty", "~", "[a]", "{a}", "&a", "*a", "!a"])
+                                 "#x", "- x", "'q'", '"dq"', "ünï", "x\ty", "~", "[a]", "{a}", "&a", "*a", "!a",
+                                 # what YAML reads as a line break, controls JSON leaves raw, a BOM, bidi
+                                 "acc\u2028uracy", "lo\x85ss", "a\u2029b", "c\x9fd", "e\ufefff", "g\u202eh"])
 def test_keys_read_back_as_themselves(key: str) -> None:
     assert yaml.safe_load(f"{yaml_key(key)}: 0") == {key: 0}
 
 
-_part = st.text(alphabet=st.sampled_from("abcxyz_-:*?[]! 0189éL"), min_size=1, max_size=6)
+_part = st.text(alphabet=st.sampled_from("abcxyz_-:*?[]! 0189éL\u2028\x85\x9f\u202e"), min_size=1, max_size=6)
 _key = st.one_of(st.sampled_from(["accuracy", "loss", "per_class.a.f1", "per_class.b.f1", "per_class.a.support"]),
                  st.lists(_part, min_size=1, max_size=4).map(".".join))  # keys that files share, and odd ones
 _number = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6))
@@ -57,6 +59,16 @@ def test_every_metric_is_covered_by_exactly_one_gate_and_every_gate_covers_one(f
             if not (isinstance(value, float) and not math.isfinite(value)):
                 continue
             assert all(rule.informational for rule in rules if rule.matches(f.path, key))
+
+
+def test_names_yaml_would_break_on_stay_inside_their_comment() -> None:
+    """A wildcard's comment lists some of its metrics: a U+2028 in one would end the comment, and
+    the rest of the name would be read as YAML (mlci init then wrote a file it could not load)."""
+    names = {f"per_class.{c}.f1": 0.5 for c in ("a\u2028b: [", "c\x85d", "e\u202ef")}
+    text = policy_text([MetricsFile("metrics.json", names)])
+    assert "\u2028" not in text and "\x85" not in text and "\u202e" not in text
+    assert "\\u2028" in text, text
+    assert [rule.pattern for rule in load_policy(text).metrics] == ["per_class.*.f1"]
 
 
 def test_a_wildcard_hint_shows_the_worst_value() -> None:
