@@ -1,0 +1,113 @@
+"""Drift at scale: 1,000,000 rows x 25 columns (20 numeric, 5 categorical), seeded, as issue 15 sets it.
+
+    python bench/bench_drift.py [--rows 1000000] [--rounds 3] [--dir /tmp/mlci-bench-drift]
+
+Writes a reference and a shifted current table as Parquet (once), then times, each the best of
+``--rounds``: reading every column of both files once (pyarrow, the floor), the full drift
+(reference and current read and compared), building the reference's profile and saving it,
+and the monitor's run (the saved profile loaded, the current read and compared) against the
+read-once time of the current file alone. It prints a table and the drifted columns.
+Evidently is not imported here (it needs pandas < 3); its figure (~104 s at 1M rows) is issue 15's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+from mlci.drift import compare, detect_drift, load_profile, profile_data, save_profile  # noqa: E402
+
+NUMERIC, CATEGORICAL = 20, 5
+
+
+def make_table(rows: int, seed: int, shift: float) -> pa.Table:
+    """20 numeric columns (normal, lognormal, uniform, integer-valued) and 5 categorical; ``shift`` moves
+    the first 8 numeric columns and the first 2 categorical ones."""
+    rng = np.random.default_rng(seed)
+    columns: dict[str, Any] = {}
+    for i in range(NUMERIC):
+        moved = shift if i < 8 else 0.0
+        kind = i % 4
+        if kind == 0:
+            columns[f"num_{i}"] = rng.normal(moved, 1.0, rows)
+        elif kind == 1:
+            columns[f"num_{i}"] = rng.lognormal(moved, 0.5, rows)
+        elif kind == 2:
+            columns[f"num_{i}"] = rng.uniform(moved, 1 + moved, rows)
+        else:
+            columns[f"num_{i}"] = rng.poisson(20 + 20 * moved, rows).astype(np.int64)
+    labels = np.array([f"cat_{k}" for k in range(12)])
+    for j in range(CATEGORICAL):
+        weights = np.linspace(1, 3, 12) if (j < 2 and shift) else np.ones(12)
+        columns[f"cat_{j}"] = pa.array(rng.choice(labels, rows, p=weights / weights.sum())).dictionary_encode()
+    return pa.table(columns)
+
+
+def best(rounds: int, run: Callable[[], Any]) -> tuple[float, Any]:
+    times, out = [], None
+    for _ in range(rounds):
+        start = time.perf_counter()
+        out = run()
+        times.append(time.perf_counter() - start)
+    return min(times), out
+
+
+def read_once(path: Path) -> int:
+    table = pq.read_table(path)
+    return sum(len(c) for c in table.columns)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/mlci-bench-drift"))
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    ref_path, cur_path = args.dir / f"reference-{args.rows}.parquet", args.dir / f"current-{args.rows}.parquet"
+    if not ref_path.exists():
+        pq.write_table(make_table(args.rows, 1, 0.0), ref_path)
+        pq.write_table(make_table(args.rows, 2, 0.05), cur_path)
+    profile_path = args.dir / f"reference-{args.rows}.profile"
+
+    t_read_both, _ = best(args.rounds, lambda: (read_once(ref_path), read_once(cur_path)))
+    t_read_cur, _ = best(args.rounds, lambda: read_once(cur_path))
+    t_full, full = best(args.rounds, lambda: detect_drift(ref_path, cur_path))
+    t_profile, _ = best(args.rounds, lambda: save_profile(profile_data(ref_path), profile_path))
+    t_monitor, monitored = best(args.rounds, lambda: compare(load_profile(profile_path), profile_data(cur_path)))
+
+    print(f"{args.rows:,} rows x {NUMERIC + CATEGORICAL} columns ({NUMERIC} numeric, {CATEGORICAL} categorical), "
+          f"best of {args.rounds}; profile {profile_path.stat().st_size / 2**20:.1f} MiB")
+    print(f"{'step':<44}{'seconds':>9}{'x read-once':>13}")
+    for name, seconds, floor in [("read once: reference + current", t_read_both, t_read_both),
+                                 ("full drift: read both, compare", t_full, t_read_both),
+                                 ("profile: read reference, save", t_profile, t_read_both / 2),
+                                 ("read once: current", t_read_cur, t_read_cur),
+                                 ("monitor: load profile, read current, compare", t_monitor, t_read_cur)]:
+        print(f"{name:<44}{seconds:>9.3f}{seconds / floor:>12.2f}x")
+    print(f"Evidently 0.7.23 (issue 15's figure, ~104 s): {104 / t_full:.0f}x slower than the full drift")
+    same = [a.drifted == b.drifted for a, b in zip(full.columns, monitored.columns)]
+    print(f"drifted columns: {sum(c.drifted for c in full.columns)} of {len(full.columns)} (full), "
+          f"{sum(c.drifted for c in monitored.columns)} (profile); verdicts equal on {sum(same)} of {len(same)}")
+    worst = max(full.columns, key=lambda c: abs((c.score or 0) - (m.score or 0)) if (m := monitored.columns[full.columns.index(c)]) else 0)
+    print(f"largest score difference, full vs profile: {worst.column} "
+          f"{abs((worst.score or 0) - (monitored.columns[full.columns.index(worst)].score or 0)):.2e} "
+          f"(bound {monitored.columns[full.columns.index(worst)].error_bound:.2e})")
+    for column in full.columns:
+        print(f"  {column.column:<8} {column.kind:<12} {column.method or '-':<20} "
+              f"{column.score if column.score is not None else float('nan'):>10.4g} {'DRIFT' if column.drifted else ''}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,657 @@
+"""What the drift tests need of a dataset, per column: a profile, mergeable and saved to a file.
+
+A profile is built by streaming record batches into one accumulator per column
+(:meth:`Profile.add_batch`), and profiles of partitions merge (:func:`merge`): the profile of a
+dataset too big for one machine is one profile per partition (a Spark or Dask map over
+partitions calling :func:`mlci.drift.read.profile_table` or ``profile_data``), then one merge
+of them all. The current data goes through the same accumulators, so a comparison is always
+profile against profile.
+
+A numeric column (integers and floats) keeps:
+
+- ``count`` (finite values), ``nulls`` (null, NaN and +-inf: Evidently drops them), ``mean``
+  and ``m2`` (Welford's, merged with Chan's formula: exact up to rounding), ``min``, ``max``;
+- its distinct values and their counts while there are at most DISTINCT_LIMIT of them (the
+  tests on few values: chi-square, z, value shares; Evidently's "5 unique values" and "20
+  unique values" rules; integer columns of at most 10 values are categorical);
+- the values themselves while there are at most ``exact_limit`` (in memory) or ``points`` (in
+  a saved profile); beyond, a *compressed sample*: at most ``points`` blocks of equal mass over
+  the sorted data, each kept as (mass, mean, lo, hi): the mean of the data it stands for and the
+  range that data lies in. Merging concatenates blocks and compresses again (a block split
+  across two new blocks keeps its mean and range in both), so the description stays true of
+  the data however the partitions were merged.
+
+The approximation, and its bound. From a compressed sample, each statistic is computed as if
+each block's mass sat at its mean, and the bound follows from the blocks alone (computed per
+column, reported as ``error_bound`` on each result):
+
+- Wasserstein: W1(data, blocks) <= sum(mass * 2 (mean - lo)(hi - mean) / (hi - lo)) / count,
+  the largest mean absolute deviation of data in [lo, hi] with that mean; by the triangle
+  inequality the normed score is off by at most (bound_ref + bound_cur) / norm. The std is exact.
+- shares per bin (Jensen-Shannon, PSI on numeric columns): a block is misplaced across an edge x
+  only when lo < x <= hi, so each bin's mass is known within the mass of the blocks straddling
+  its edges; the Jensen-Shannon score is then off by at most
+  sqrt(ln 2 / 2 * sum(slack^2 / max(2 share - slack, slack))) (Topsoe's bound on JSD by the
+  triangular discrimination, and JS distance being a metric). PSI has no such closed bound: its
+  per-bin shares carry the same slack, and it is tested empirically.
+- a block holds 1/points of the data, so with the default 4,096 points a standard normal column
+  of 1M rows is summarised within ~1e-3 (normed W1) and ~1e-3 (JS), two orders below the 0.1
+  thresholds; the bound for heavy-tailed data is larger and reported as it is.
+- KS, chi-square and z are exact: KS runs only on references of at most 1,000 values (kept
+  exactly, as ``points`` >= MIN_POINTS), the others on exact counts.
+
+Text, boolean and dictionary columns keep exact counts per category, up to MAX_CATEGORIES;
+beyond, the counts are dropped and the column is reported as not tested (an identifier, not a
+category). A saved profile is JSON (format ``mlci.drift-profile``, version 1), arrays as
+base64 float64; :func:`load` treats the file as hostile: bounded size, strict structure,
+consistent counts, finite numbers, one-line ProfileError naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from mlci.drift.stats import Floats, Points, compress_sorted
+from mlci.errors import MlciError
+
+FORMAT = "mlci.drift-profile"
+VERSION = 1
+EXACT_LIMIT = 2**21  # values of a column kept exactly in memory (16 MiB of float64)
+POINTS = 4096  # blocks of a compressed column, in memory beyond EXACT_LIMIT and in a saved profile
+MIN_POINTS = 1024  # more than the 1,000 reference values under which KS is chosen
+MAX_POINTS = 2**20
+DISTINCT_LIMIT = 1000
+MAX_CATEGORIES = 10_000
+MAX_CATEGORY_TEXT = 1000  # characters of a category kept; longer ones are cut
+MAX_COLUMNS = 10_000
+MAX_NAME = 1000
+MAX_PROFILE_BYTES = 512 * 2**20
+
+BLOCK_KEYS = ("block_mass", "block_mean", "block_lo", "block_hi")
+NUMERIC, TEXT, BOOL, NULL, OTHER = "numeric", "text", "bool", "null", "other"
+
+
+class ProfileError(MlciError):
+    """A profile file that cannot be used, or profiles that cannot be merged (exit code 2)."""
+
+
+class DriftInputError(MlciError):
+    """A data file that cannot be read (exit code 2): one line naming the file."""
+
+
+@dataclass
+class NumericSummary:
+    """A numeric column's accumulator (see the module's docstring)."""
+
+    exact_limit: int = EXACT_LIMIT
+    points: int = POINTS
+    integer: bool = True  # every value seen was an integer type
+    count: int = 0
+    nulls: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    minimum: float = math.inf
+    maximum: float = -math.inf
+    distinct: dict[float, int] | None = field(default_factory=dict)
+    _pending: list[Floats] = field(default_factory=list)
+    _pending_size: int = 0
+    _sorted: bool = False
+    _blocks: tuple[Floats, Floats, Floats, Floats] | None = None  # mass, mean, lo, hi (sorted by mean)
+
+    def add(self, values: Floats, nulls: int = 0, integer: bool = False) -> None:
+        """Take a batch of values (NaN and +-inf count as nulls)."""
+        finite = values[np.isfinite(values)]
+        self.nulls += nulls + values.size - finite.size
+        self.integer = self.integer and integer
+        if not finite.size:
+            return
+        n = finite.size
+        mean = float(finite.mean())
+        self._moments(n, mean, float(np.sum((finite - mean) ** 2)))
+        self.minimum, self.maximum = min(self.minimum, float(finite.min())), max(self.maximum, float(finite.max()))
+        if self.distinct is not None:
+            keys, counts = np.unique(finite, return_counts=True)
+            if keys.size > DISTINCT_LIMIT:
+                self.distinct = None
+            else:
+                self._count_distinct(zip(keys.tolist(), counts.tolist()))
+        self._pending.append(finite)
+        self._pending_size += n
+        self._sorted = False
+        if self._pending_size > self.exact_limit:
+            self.compress(self.points)
+
+    def _moments(self, n: int, mean: float, m2: float) -> None:
+        total = self.count + n
+        delta = mean - self.mean
+        self.mean += delta * n / total
+        self.m2 += m2 + delta * delta * self.count * n / total
+        self.count = total
+
+    def _count_distinct(self, pairs: Iterable[tuple[float, int]]) -> None:
+        assert self.distinct is not None
+        for key, n in pairs:
+            self.distinct[key] = self.distinct.get(key, 0) + n
+        if len(self.distinct) > DISTINCT_LIMIT:
+            self.distinct = None
+
+    @property
+    def std(self) -> float:
+        """The population standard deviation (numpy's np.std)."""
+        return math.sqrt(max(self.m2, 0.0) / self.count) if self.count else 0.0
+
+    @property
+    def exact(self) -> bool:
+        return self._blocks is None
+
+    def sample(self) -> Points:
+        """The values (sorted), or the compressed blocks."""
+        if self._blocks is None:
+            return Points(self._flush())
+        if self._pending:
+            self.compress(self.points)
+        assert self._blocks is not None
+        mass, mean, lo, hi = self._blocks
+        return Points(mean, mass, lo, hi)
+
+    def _flush(self) -> Floats:
+        if len(self._pending) != 1 or not self._sorted:
+            values = np.concatenate(self._pending) if self._pending else np.empty(0)
+            values.sort()
+            self._pending, self._sorted = [values], True
+        return self._pending[0]
+
+    def compress(self, points: int) -> None:
+        """Fold the exact values and the blocks into at most ``points`` blocks of equal mass."""
+        raw = self._flush() if self._pending else np.empty(0)
+        fresh = _blocks_of(raw, points) if raw.size else None
+        if fresh is None or self._blocks is None:
+            self._blocks = fresh or self._blocks
+        else:
+            self._blocks = _compress(*_pool([fresh, self._blocks]), points)
+        self._pending, self._pending_size, self._sorted = [], 0, False
+
+    def _parts(self) -> tuple[Floats, Floats, Floats, Floats]:
+        """Everything held, as blocks (an exact value is a block of mass 1 and no width)."""
+        raw = self._flush() if self._pending else np.empty(0)
+        parts = [(np.ones(raw.size), raw, raw, raw)]
+        if self._blocks is not None:
+            parts.append(self._blocks)
+        return _pool(parts)
+
+    def merge(self, other: NumericSummary) -> None:
+        """Add ``other``'s data to this one's."""
+        self.nulls += other.nulls
+        self.integer = self.integer and other.integer
+        if not other.count:
+            return
+        self._moments(other.count, other.mean, other.m2)
+        self.minimum, self.maximum = min(self.minimum, other.minimum), max(self.maximum, other.maximum)
+        if self.distinct is not None:
+            if other.distinct is None:
+                self.distinct = None
+            else:
+                self._count_distinct(other.distinct.items())
+        if self._blocks is None and other._blocks is None and self._pending_size + other.count <= self.exact_limit:
+            values = other._flush()
+            self._pending.append(values)
+            self._pending_size += values.size
+            self._sorted = False
+        else:
+            self._blocks = _compress(*_pool([self._parts(), other._parts()]), self.points)
+            self._pending, self._pending_size, self._sorted = [], 0, False
+
+
+def _blocks_of(values: Floats, points: int) -> tuple[Floats, Floats, Floats, Floats]:
+    p = compress_sorted(values, points)
+    assert p.weights is not None and p.lo is not None and p.hi is not None
+    return p.weights, p.values, p.lo, p.hi
+
+
+def _pool(parts: Sequence[tuple[Floats, Floats, Floats, Floats]]) -> tuple[Floats, Floats, Floats, Floats]:
+    """Blocks of several sources in one list, sorted by mean."""
+    mass, mean, lo, hi = (np.concatenate([p[k] for p in parts]) for k in range(4))
+    order = np.argsort(mean, kind="stable")
+    return mass[order], mean[order], lo[order], hi[order]
+
+
+def _compress(mass: Floats, mean: Floats, lo: Floats, hi: Floats, points: int
+              ) -> tuple[Floats, Floats, Floats, Floats]:
+    """Blocks sorted by mean, cut into ``points`` groups of equal mass (a block on a cut is split)."""
+    total = float(mass.sum())
+    ends = np.cumsum(mass)
+    cuts = np.arange(1, points) * (total / points)
+    marks = np.unique(np.concatenate([[0.0], ends, cuts[cuts < ends[-1]]]))
+    marks = marks[marks <= ends[-1]]
+    pieces = np.diff(marks)
+    keep = pieces > 0
+    middle = (marks[:-1] + marks[1:])[keep] / 2
+    pieces = pieces[keep]
+    source = np.minimum(np.searchsorted(ends, middle, side="left"), mass.size - 1)
+    group = np.minimum((middle * (points / total)).astype(np.int64), points - 1)
+    starts = np.flatnonzero(np.diff(group, prepend=-1))
+    new_mass = np.add.reduceat(pieces, starts)
+    new_mean = np.add.reduceat(pieces * mean[source], starts) / new_mass
+    new_lo = np.minimum.reduceat(lo[source], starts)
+    new_hi = np.maximum.reduceat(hi[source], starts)
+    return new_mass, np.clip(new_mean, new_lo, new_hi), new_lo, new_hi
+
+
+@dataclass
+class CategoricalSummary:
+    """A text or boolean column's counts per category (None once there are more than MAX_CATEGORIES)."""
+
+    count: int = 0
+    nulls: int = 0
+    counts: dict[str, int] | None = field(default_factory=dict)
+
+    def add_counts(self, pairs: Iterable[tuple[str, int]], nulls: int = 0) -> None:
+        self.nulls += nulls
+        for key, n in pairs:
+            self.count += n
+            if self.counts is not None:
+                key = key[:MAX_CATEGORY_TEXT]
+                self.counts[key] = self.counts.get(key, 0) + n
+        if self.counts is not None and len(self.counts) > MAX_CATEGORIES:
+            self.counts = None
+
+    def merge(self, other: CategoricalSummary) -> None:
+        if other.counts is None:
+            self.counts = None
+        self.add_counts(other.counts.items() if other.counts is not None else (), other.nulls)
+        if other.counts is None:
+            self.count += other.count
+
+
+@dataclass
+class ColumnProfile:
+    """One column: its kind of values (numeric, text, bool, null: every value missing, other), the
+    arrow type it was read as, its rows (nulls included) and its summary."""
+
+    name: str
+    kind: str
+    arrow_type: str
+    rows: int = 0
+    numeric: NumericSummary | None = None
+    categorical: CategoricalSummary | None = None
+
+    @property
+    def nulls(self) -> int:
+        if self.numeric is not None:
+            return self.numeric.nulls
+        if self.categorical is not None:
+            return self.categorical.nulls
+        return self.rows
+
+    @property
+    def count(self) -> int:
+        """Values that are not missing."""
+        return self.rows - self.nulls
+
+
+@dataclass
+class Profile:
+    """A dataset's profile: its rows and its columns in order."""
+
+    rows: int = 0
+    columns: dict[str, ColumnProfile] = field(default_factory=dict)
+    exact_limit: int = EXACT_LIMIT
+    points: int = POINTS
+
+    def add_batch(self, batch: Any) -> None:
+        """Take a pyarrow RecordBatch (or Table)."""
+        import pyarrow as pa
+
+        self.rows += batch.num_rows
+        for name, array in zip(batch.schema.names, batch.columns):
+            if isinstance(array, pa.ChunkedArray):
+                array = array.combine_chunks()
+            kind = _kind(array.type)
+            column = self.columns.get(name)
+            if column is None:
+                column = self.columns[name] = self._column(name, kind, str(array.type), self.rows - batch.num_rows)
+            elif column.kind != kind and kind != NULL:
+                column = self._promote(column, kind, str(array.type))
+            column.rows += len(array)
+            _add_array(column, array, kind)
+        for name, column in self.columns.items():  # columns absent from this batch: missing in it
+            if name not in batch.schema.names:
+                column.rows += batch.num_rows
+                _add_missing(column, batch.num_rows)
+
+    def _column(self, name: str, kind: str, arrow_type: str, missing: int) -> ColumnProfile:
+        column = ColumnProfile(name, kind, arrow_type)
+        if kind == NUMERIC:
+            column.numeric = NumericSummary(self.exact_limit, self.points)
+        elif kind in (TEXT, BOOL):
+            column.categorical = CategoricalSummary()
+        column.rows = missing
+        _add_missing(column, missing)
+        return column
+
+    def _promote(self, column: ColumnProfile, kind: str, arrow_type: str) -> ColumnProfile:
+        """A column seen all-null so far takes the kind of its first values; any other change is an error."""
+        if column.kind != NULL:
+            raise ProfileError(f"column {column.name!r} is {column.kind} ({column.arrow_type}) in one part "
+                               f"and {kind} ({arrow_type}) in another")
+        fresh = self._column(column.name, kind, arrow_type, column.rows)
+        self.columns[column.name] = fresh
+        return fresh
+
+    def finish(self) -> Profile:
+        """Sort what is pending (before comparing or saving); returns self."""
+        numeric = [c.numeric for c in self.columns.values() if c.numeric is not None and c.numeric._pending]
+        if len(numeric) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(len(numeric), os.cpu_count() or 1)) as pool:
+                list(pool.map(NumericSummary.sample, numeric))  # numpy sorts without the GIL
+        for summary in numeric:
+            summary.sample()
+        return self
+
+
+def _kind(arrow_type: Any) -> str:
+    import pyarrow as pa
+
+    t = pa.types
+    if t.is_dictionary(arrow_type):
+        return _kind(arrow_type.value_type)
+    if t.is_integer(arrow_type) or t.is_floating(arrow_type) or t.is_decimal(arrow_type):
+        return NUMERIC
+    if t.is_string(arrow_type) or t.is_large_string(arrow_type) or getattr(t, "is_string_view", lambda _: False)(arrow_type):
+        return TEXT
+    if t.is_boolean(arrow_type):
+        return BOOL
+    if t.is_null(arrow_type):
+        return NULL
+    return OTHER
+
+
+def _add_missing(column: ColumnProfile, n: int) -> None:
+    if column.numeric is not None:
+        column.numeric.nulls += n
+    elif column.categorical is not None:
+        column.categorical.nulls += n
+
+
+def _add_array(column: ColumnProfile, array: Any, kind: str) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind == NULL or column.kind in (NULL, OTHER):
+        _add_missing(column, len(array)) if kind == NULL else None
+        return
+    if pa.types.is_dictionary(array.type) and column.numeric is not None:
+        array = array.dictionary_decode()
+    if column.numeric is not None:
+        integer = pa.types.is_integer(array.type)
+        values = array.cast(pa.float64()).to_numpy(zero_copy_only=False) if not pa.types.is_float64(array.type) \
+            else array.to_numpy(zero_copy_only=False)
+        values = np.asarray(values, dtype=np.float64)
+        column.numeric.add(values, 0, integer)  # arrow nulls became NaN
+    elif column.categorical is not None:
+        counts = pc.value_counts(array)  # a dictionary array's counts come per value, not per index
+        pairs = [(("true" if k else "false") if isinstance(k, bool) else str(k), n)
+                 for k, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()) if k is not None]
+        column.categorical.add_counts(pairs, array.null_count)
+
+
+def merge(profiles: Sequence[Profile]) -> Profile:
+    """One profile of the union of the profiles' data (their columns by name; a column missing from a
+    part counts as missing values there). ProfileError when a column's kinds disagree."""
+    if not profiles:
+        raise ProfileError("no profiles to merge")
+    out = Profile(exact_limit=max(p.exact_limit for p in profiles), points=max(p.points for p in profiles))
+    for profile in profiles:
+        for name, column in profile.columns.items():
+            mine = out.columns.get(name)
+            if mine is None:
+                mine = out.columns[name] = out._column(name, column.kind, column.arrow_type, out.rows)
+            elif mine.kind != column.kind and column.kind != NULL:
+                mine = out._promote(mine, column.kind, column.arrow_type)
+            mine.rows += column.rows
+            if column.kind == NULL or mine.kind != column.kind:
+                _add_missing(mine, column.rows)
+            elif mine.numeric is not None and column.numeric is not None:
+                mine.numeric.merge(column.numeric)
+            elif mine.categorical is not None and column.categorical is not None:
+                mine.categorical.merge(column.categorical)
+        for name, mine in out.columns.items():
+            if name not in profile.columns:
+                mine.rows += profile.rows
+                _add_missing(mine, profile.rows)
+        out.rows += profile.rows
+    return out.finish()
+
+
+# ---------------------------------------------------------------- the file
+
+
+def to_json(profile: Profile) -> dict[str, Any]:
+    """The profile as JSON data; a column with more values than ``points`` is saved compressed."""
+    return {"format": FORMAT, "version": VERSION, "rows": profile.rows, "points": profile.points,
+            "columns": [_column_json(c, profile.points) for c in profile.columns.values()]}
+
+
+def _column_json(column: ColumnProfile, points: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": column.name, "kind": column.kind, "arrow_type": column.arrow_type, "rows": column.rows}
+    if column.numeric is not None:
+        s = column.numeric
+        sample = s.sample()
+        if s.exact and s.count > points:
+            sample = compress_sorted(sample.values, points)
+        arrays = {"values": _b64(sample.values)} if sample.weights is None else {
+            "block_mass": _b64(sample.weights), "block_mean": _b64(sample.values), "block_lo": _b64(sample.lo),
+            "block_hi": _b64(sample.hi)}
+        out["numeric"] = {"integer": s.integer, "count": s.count, "nulls": s.nulls, "mean": s.mean, "m2": s.m2,
+                          "min": s.minimum if s.count else None, "max": s.maximum if s.count else None,
+                          "distinct": None if s.distinct is None else sorted([k, v] for k, v in s.distinct.items()),
+                          **arrays}
+    if column.categorical is not None:
+        c = column.categorical
+        out["categorical"] = {"count": c.count, "nulls": c.nulls,
+                              "counts": None if c.counts is None else sorted([k, v] for k, v in c.counts.items())}
+    return out
+
+
+def _b64(values: Floats | None) -> str:
+    assert values is not None
+    return base64.b64encode(np.ascontiguousarray(values, dtype="<f8").tobytes()).decode("ascii")
+
+
+def save(profile: Profile, path: str | Path) -> None:
+    """Write the profile to ``path`` (whole or not at all)."""
+    import json
+
+    from mlci.files import write_atomically
+
+    write_atomically(path, json.dumps(to_json(profile.finish()), separators=(",", ":"), allow_nan=False))
+
+
+def load(path: str | Path, *, max_bytes: int = MAX_PROFILE_BYTES) -> Profile:
+    """A saved profile, read as hostile input: ProfileError (one line naming the file) on anything wrong."""
+    from mlci import safeload
+
+    try:
+        text = safeload.read_text(path, max_bytes, error=ProfileError)
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no such profile") from None
+    return from_json(safeload.load_json(text, path, error=ProfileError, max_depth=8), str(path))
+
+
+def from_json(data: Any, where: str = "profile") -> Profile:
+    """A profile from JSON data that may be hostile."""
+    reader = _Reader(where)
+    top = reader.object(data, "", {"format", "version", "rows", "points", "columns"})
+    if top["format"] != FORMAT:
+        reader.fail("format", f"not an mlci drift profile (format {str(top['format'])[:40]!r})")
+    if top["version"] != VERSION:
+        reader.fail("version", f"version {str(top['version'])[:20]} is not one this mlci reads ({VERSION})")
+    rows = reader.count(top["rows"], "rows")
+    points = reader.count(top["points"], "points")
+    if not MIN_POINTS <= points <= MAX_POINTS:
+        reader.fail("points", f"{points} is outside {MIN_POINTS}..{MAX_POINTS}")
+    columns = top["columns"]
+    if not isinstance(columns, list) or len(columns) > MAX_COLUMNS:
+        reader.fail("columns", f"expected a list of at most {MAX_COLUMNS:,} columns")
+    profile = Profile(rows=rows, exact_limit=max(EXACT_LIMIT, points), points=points)
+    for i, item in enumerate(columns):
+        column = reader.column(item, f"columns[{i}]", rows, points)
+        if column.name in profile.columns:
+            reader.fail(f"columns[{i}].name", f"column {column.name[:80]!r} twice")
+        profile.columns[column.name] = column
+    return profile
+
+
+class _Reader:
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, at: str, message: str) -> NoReturn:
+        raise ProfileError(f"{self.where}: {at}: {message}" if at else f"{self.where}: {message}")
+
+    def object(self, data: Any, at: str, keys: set[str], optional: set[str] = set()) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.fail(at, "expected an object")
+        assert isinstance(data, dict)
+        missing, extra = keys - set(data), set(data) - keys - optional
+        if missing or extra:
+            self.fail(at, f"missing {sorted(missing)[:3]}" if missing else f"unexpected {sorted(extra)[:3]}")
+        return data
+
+    def count(self, value: Any, at: str, most: int | None = None) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (most is not None and value > most):
+            self.fail(at, "expected a count" + (f" of at most {most:,}" if most is not None else ""))
+        return int(value)
+
+    def number(self, value: Any, at: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.fail(at, "expected a finite number")
+        return float(value)
+
+    def text(self, value: Any, at: str, most: int) -> str:
+        if not isinstance(value, str) or len(value) > most:
+            self.fail(at, f"expected text of at most {most:,} characters")
+        return str(value)
+
+    def array(self, value: Any, at: str, most: int) -> Floats:
+        if not isinstance(value, str) or len(value) > (most * 8 + 2) // 3 * 4 + 4:
+            self.fail(at, f"expected base64 of at most {most:,} numbers")
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            self.fail(at, "not base64")
+        if len(raw) % 8:
+            self.fail(at, "not a whole number of float64 values")
+        out = np.frombuffer(raw, dtype="<f8").astype(np.float64)
+        if not np.all(np.isfinite(out)):
+            self.fail(at, "holds a value that is not finite")
+        return out
+
+    def pairs(self, value: Any, at: str, most: int, key: str) -> list[tuple[Any, int]]:
+        if not isinstance(value, list) or len(value) > most:
+            self.fail(at, f"expected a list of at most {most:,} pairs")
+        out = []
+        for i, pair in enumerate(value):
+            if not isinstance(pair, list) or len(pair) != 2:
+                self.fail(f"{at}[{i}]", "expected [value, count]")
+            k = self.number(pair[0], f"{at}[{i}]") if key == "number" else self.text(pair[0], f"{at}[{i}]", MAX_CATEGORY_TEXT)
+            out.append((k, self.count(pair[1], f"{at}[{i}]")))
+        if len({k for k, _ in out}) != len(out):
+            self.fail(at, "a value twice")
+        return out
+
+    def column(self, data: Any, at: str, rows: int, points: int) -> ColumnProfile:
+        item = self.object(data, at, {"name", "kind", "arrow_type", "rows"}, {"numeric", "categorical"})
+        name = self.text(item["name"], f"{at}.name", MAX_NAME)
+        kind = item["kind"]
+        if kind not in (NUMERIC, TEXT, BOOL, NULL, OTHER):
+            self.fail(f"{at}.kind", "expected numeric, text, bool, null or other")
+        column = ColumnProfile(name, kind, self.text(item["arrow_type"], f"{at}.arrow_type", 200),
+                               self.count(item["rows"], f"{at}.rows", rows))
+        want = {NUMERIC: {"numeric"}, TEXT: {"categorical"}, BOOL: {"categorical"}}.get(kind, set())
+        if set(item) - {"name", "kind", "arrow_type", "rows"} != want:
+            self.fail(at, f"a {kind} column must have {sorted(want) or 'no summary'}")
+        if kind == NUMERIC:
+            column.numeric = self.numeric(item["numeric"], f"{at}.numeric", column.rows, points)
+        elif want:
+            column.categorical = self.categorical(item["categorical"], f"{at}.categorical", column.rows)
+        return column
+
+    def numeric(self, data: Any, at: str, rows: int, points: int) -> NumericSummary:
+        common = {"integer", "count", "nulls", "mean", "m2", "min", "max", "distinct"}
+        blocks = isinstance(data, dict) and "block_mass" in data
+        item = self.object(data, at, common | (set(BLOCK_KEYS) if blocks else {"values"}))
+        s = NumericSummary(max(EXACT_LIMIT, points), points)
+        if not isinstance(item["integer"], bool):
+            self.fail(f"{at}.integer", "expected true or false")
+        s.integer = item["integer"]
+        s.count, s.nulls = self.count(item["count"], f"{at}.count"), self.count(item["nulls"], f"{at}.nulls")
+        if s.count + s.nulls != rows:
+            self.fail(at, f"count + nulls ({s.count + s.nulls:,}) is not the column's rows ({rows:,})")
+        s.mean, s.m2 = self.number(item["mean"], f"{at}.mean"), self.number(item["m2"], f"{at}.m2")
+        if s.m2 < 0:
+            self.fail(f"{at}.m2", "negative")
+        if s.count:
+            s.minimum, s.maximum = self.number(item["min"], f"{at}.min"), self.number(item["max"], f"{at}.max")
+            if not s.minimum <= s.mean <= s.maximum and not math.isclose(s.mean, s.minimum) and not math.isclose(s.mean, s.maximum):
+                self.fail(at, "mean outside [min, max]")
+        elif item["min"] is not None or item["max"] is not None:
+            self.fail(at, "min and max of an empty column must be null")
+        if item["distinct"] is not None:
+            pairs = self.pairs(item["distinct"], f"{at}.distinct", DISTINCT_LIMIT, "number")
+            if sum(n for _, n in pairs) != s.count:
+                self.fail(f"{at}.distinct", "the counts do not add up to count")
+            s.distinct = dict(pairs)
+        else:
+            s.distinct = None
+        if blocks:
+            mass, mean, lo, hi = (self.array(item[k], f"{at}.{k}", points) for k in BLOCK_KEYS)
+            if not mass.size == mean.size == lo.size == hi.size:
+                self.fail(at, "mass, mean, lo and hi differ in length")
+            if not (np.all(mass > 0) and math.isclose(float(mass.sum()), s.count, rel_tol=1e-9)):
+                self.fail(f"{at}.mass", "masses must be positive and add up to count")
+            if not (np.all(lo <= mean) and np.all(mean <= hi) and np.all(np.diff(mean) >= 0)
+                    and (not lo.size or (lo.min() >= s.minimum and hi.max() <= s.maximum))):
+                self.fail(at, "blocks must be sorted, with lo <= mean <= hi within [min, max]")
+            s._blocks = (mass, mean, lo, hi)
+        else:
+            values = self.array(item["values"], f"{at}.values", points)
+            if values.size != s.count or (values.size and (np.any(np.diff(values) < 0) or values[0] < s.minimum
+                                                             or values[-1] > s.maximum)):
+                self.fail(f"{at}.values", "expected count sorted values within [min, max]")
+            s._pending, s._pending_size, s._sorted = [values], values.size, True
+        return s
+
+    def categorical(self, data: Any, at: str, rows: int) -> CategoricalSummary:
+        item = self.object(data, at, {"count", "nulls", "counts"})
+        c = CategoricalSummary(self.count(item["count"], f"{at}.count"), self.count(item["nulls"], f"{at}.nulls"))
+        if c.count + c.nulls != rows:
+            self.fail(at, f"count + nulls ({c.count + c.nulls:,}) is not the column's rows ({rows:,})")
+        if item["counts"] is None:
+            c.counts = None
+        else:
+            pairs = self.pairs(item["counts"], f"{at}.counts", MAX_CATEGORIES, "text")
+            if sum(n for _, n in pairs) != c.count:
+                self.fail(f"{at}.counts", "the counts do not add up to count")
+            c.counts = dict(pairs)
+        return c
+
+
+def category_counts(column: ColumnProfile) -> Mapping[Any, int] | None:
+    """A column's counts per value, for the tests on categories (None when too many were seen)."""
+    if column.categorical is not None:
+        return column.categorical.counts
+    if column.numeric is not None:
+        return column.numeric.distinct
+    return None
