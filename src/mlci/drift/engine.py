@@ -214,8 +214,9 @@ def _score(method: str, ref: ColumnProfile, cur: ColumnProfile, ref_counts: Mapp
         return stats.wasserstein(a, b) / norm, (a.w1_error() + b.w1_error()) / norm
     binned = (ref.kind == NUMERIC and method in ("jensenshannon", "psi")
               and (ref_counts is None or len(ref_counts) > BINNED_VALUES or bins is not None))
+    r_slack = c_slack = None
     if binned:
-        r, c, bound = _binned(ref, cur, bins)
+        r, c, bound, r_slack, c_slack = _binned(ref, cur, bins)
     else:
         if ref_counts is None or cur_counts is None:
             side = "reference" if ref_counts is None else "current data"
@@ -233,7 +234,10 @@ def _score(method: str, ref: ColumnProfile, cur: ColumnProfile, ref_counts: Mapp
     r_share, c_share = r / r.sum(), c / c.sum()
     if method == "jensenshannon":
         return stats.jensenshannon(r_share, c_share), bound
-    return stats.psi(r_share, c_share), 0.0
+    score = stats.psi(r_share, c_share)
+    if r_slack is None or c_slack is None or not (r_slack.any() or c_slack.any()):
+        return score, 0.0
+    return score, stats.psi_error(r_share, r_slack / r.sum(), c_share, c_slack / c.sum())
 
 
 def _alike(p: Points, other: Points, points: int) -> Points:
@@ -244,7 +248,8 @@ def _alike(p: Points, other: Points, points: int) -> Points:
     return p
 
 
-def _binned(ref: ColumnProfile, cur: ColumnProfile, bins: int | None) -> tuple[Floats, Floats, float]:
+def _binned(ref: ColumnProfile, cur: ColumnProfile, bins: int | None
+            ) -> tuple[Floats, Floats, float, Floats, Floats]:
     """Counts per bin over both sides' range (Sturges' number of bins unless given), and the JS bound."""
     assert ref.numeric is not None and cur.numeric is not None
     a, b = ref.numeric, cur.numeric
@@ -253,4 +258,4 @@ def _binned(ref: ColumnProfile, cur: ColumnProfile, bins: int | None) -> tuple[F
     ra, rs = stats.histogram(a.sample(), edges)
     ca, cs = stats.histogram(b.sample(), edges)
     bound = stats.shares_error(ra / a.count, rs / a.count) + stats.shares_error(ca / b.count, cs / b.count)
-    return ra, ca, bound
+    return ra, ca, bound, rs, cs

@@ -247,3 +247,17 @@ def psi(reference: Floats, current: Floats) -> float:
     r, c = fill_zeroes(reference), fill_zeroes(current)
     with np.errstate(divide="ignore", invalid="ignore"):
         return float(np.sum((r - c) * np.log(r / c)))
+
+
+def psi_error(reference: Floats, r_slack: Floats, current: Floats, c_slack: Floats) -> float:
+    """A bound on how far PSI may move when each share may be off by its slack: each bin's term
+    (r - c) ln(r / c) is convex in r and in c, so it is largest at a corner of the box of possible
+    shares (kept above 1e-12, as a share of 0 is replaced). Large when a bin's share is within its
+    slack of 0: PSI is that sensitive there."""
+    r, c = fill_zeroes(reference), fill_zeroes(current)
+    best = np.zeros(r.size)
+    for dr in (-1.0, 0.0, 1.0):
+        for dc in (-1.0, 0.0, 1.0):
+            rr, cc = np.maximum(r + dr * r_slack, 1e-12), np.maximum(c + dc * c_slack, 1e-12)
+            best = np.maximum(best, np.abs((rr - cc) * np.log(rr / cc) - (r - c) * np.log(r / c)))
+    return float(best.sum())
