@@ -98,8 +98,11 @@ def restored(python: str, wheelhouse: Path, work: Path, venv: Path, extras: str)
     def restore() -> None:
         venv.mkdir()
         subprocess.run(["tar", "-xf", str(archive), "-C", str(venv)], check=True)
+        (work / "output").unlink(missing_ok=True)
         subprocess.run([python, str(INSTALL), "plan"], check=True, env=env, stdout=subprocess.DEVNULL)
-        subprocess.run([python, str(INSTALL), "install"], check=True, env=env, stdout=subprocess.DEVNULL)
+        planned = dict(line.split("=", 1) for line in (work / "output").read_text().splitlines())
+        subprocess.run([python, str(INSTALL), "install"], check=True, env={**env, "MLCI_EXTRAS": planned["extras"]},
+                       stdout=subprocess.DEVNULL)
         subprocess.run([str(venv / "path" / "mlci"), "--version"], check=True, stdout=subprocess.DEVNULL)
 
     return timed(restore)

@@ -217,6 +217,20 @@ def rule_step_files_in_one_place() -> list[str]:
             and ("GITHUB_OUTPUT" in node.value or "GITHUB_STEP_SUMMARY" in node.value)]
 
 
+def rule_publish_needs_no_dvc() -> list[str]:
+    """The verbs of a job that runs no pipeline (publish, gate, comment), and everything they import,
+    lazily too, reach neither DVC nor GTO: the setup action's `purpose: publish` installs neither."""
+    seen: set[str] = set()
+    todo = ["mlci.commands.publish", "mlci.commands.gate", "mlci.commands.comment"]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo += sorted(internal(module))
+    return [f"{m} imports {d}" for m in sorted(seen) for d in sorted(graph()[m])
+            if d in ("mlci.dvc", "mlci.gto") or d.split(".")[0] in ("dvc", "gto", "dvc_data", "scmrepo")]
+
+
 RULES: dict[str, Callable[[], list[str]]] = {
     "no-cycles": rule_no_cycles,
     "ground-floor": rule_ground_floor,
@@ -229,6 +243,7 @@ RULES: dict[str, Callable[[], list[str]]] = {
     "cli-only-builds-settings": rule_cli_only_builds_settings,
     "only-commands-print": rule_only_commands_print,
     "step-files-in-one-place": rule_step_files_in_one_place,
+    "publish-needs-no-dvc": rule_publish_needs_no_dvc,
 }
 
 

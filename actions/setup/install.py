@@ -4,11 +4,14 @@ Standard library only: it runs with the runner's ``python3`` before anything of 
 installed. Each command is one step of actions/setup/action.yml (and of the root action.yml):
 
 ``install.py plan``
-    Decides, without installing mlci: the extras, from mlci.yaml read by mlci's own YAML
+    Decides, without installing anything: the extras, from mlci.yaml read by mlci's own YAML
     reader (``mlci.extras.for_project``, imported from this checkout; the work tree's copy
-    and, on a pull request, the base's; nothing of the repository is run), the venv's folder
-    and the cache key (mlci's version, the extras, the Python, the OS). Step outputs ``extras``
-    and ``cache-key``. PyYAML is fetched with pip first when python3 lacks it.
+    and, on a pull request, the base's; nothing of the repository is run), and the cache key
+    (mlci's version, the extras, the Python, the OS). Step outputs ``extras`` and ``cache-key``.
+    A python3 without PyYAML (a bare runner, such as the publish jobs') cannot read the policy
+    yet: the plan then defers the extras to the install (output ``extras=auto``), and the key
+    names the bytes of the files they are read from instead (the policy's copies, dvc.yaml),
+    so a restored venv needs no YAML reader and no download before it is used.
 ``install.py install``
     Unless the cache restored the venv: makes it and installs mlci's dependencies from
     pyproject.toml with uv (installed with pip when it is not on PATH), falling back to
@@ -20,6 +23,8 @@ installed. Each command is one step of actions/setup/action.yml (and of the root
     command the step puts on PATH. With MLCI_COMPILE=true uv compiles the venv's bytecode
     (the setup action, which saves the cache right after); the root action saves it at the
     end of its steps instead, with the bytecode mlci's own commands wrote as they ran.
+    Deferred extras are read with the venv's own PyYAML once the core is in it (a restored
+    venv: from the record it keeps of its extras). Step output ``extras``: what the venv holds.
 
 Tested by tests/e2e/test_install_step.py, and under act by tests/e2e/test_actions_act.py.
 """
@@ -50,6 +55,14 @@ SOURCE_PTH = "mlci-source.pth"
 RUNNER_PTH = "zz-mlci-runner-packages.pth"
 INSTALLERS = {"pip", "setuptools", "wheel"}  # what a bare interpreter (setup-python's) comes with
 BORROWED = "mlci-borrowed.json"  # in the venv: the runner's distributions it uses instead of its own copies
+EXTRAS_RECORD = "mlci-extras.json"  # in the venv: the extras it was installed with
+# The input `purpose`: "pipeline", every command (mlci repro, report, release run DVC and GTO); "publish",
+# the verbs of a job that runs no pipeline (publish, gate, comment), which never import DVC or GTO
+# (tests/test_architecture.py, rule publish-needs-no-dvc): mlci's core without them, a fifth of its size.
+PURPOSES = ("pipeline", "publish")
+PUBLISH_LEAVES_OUT = ("dvc", "gto")
+# What a restored venv must find, per purpose (found, not imported: importing DVC takes longer).
+PROBES = {"pipeline": ("dvc", "yaml", "click", "github"), "publish": ("yaml", "click", "github", "jsonschema")}
 
 
 class SetupError(Exception):
@@ -99,6 +112,14 @@ def parse_extras(text: str) -> list[str] | None:
     return sorted(set(words))
 
 
+def parse_purpose(text: str) -> str:
+    """The ``purpose`` input: "pipeline" (the default) or "publish"."""
+    value = text.strip().lower() or "pipeline"
+    if value not in PURPOSES:
+        raise SetupError(f"purpose: unknown purpose {text.strip()!r}; expected pipeline or publish")
+    return value
+
+
 def pr_base_sha(event_path: str | None) -> str | None:
     """The PR's base commit from the event payload, where the policy of a PR comes from."""
     if not event_path:
@@ -113,15 +134,7 @@ def pr_base_sha(event_path: str | None) -> str | None:
 
 def policy_extras(workdir: Path, config: str | None, base_sha: str | None, stage: str | None = None) -> list[str]:
     """The extras the policy asks for (with ``stage``, that stage's checks' too), read by mlci's own
-    code from this checkout."""
-    try:
-        import yaml  # noqa: F401 - mlci's reader needs it
-    except ImportError:
-        target = setup_dir() / "pyyaml"
-        if not pip_install_target(target, "pyyaml"):
-            say("could not get PyYAML to read the policy: installing every extra")
-            return ["all"]
-        sys.path.insert(0, str(target))
+    code from this checkout. Needs PyYAML on this interpreter."""
     sys.path.insert(0, str(ROOT / "src"))
     from mlci.extras import for_project
 
@@ -131,8 +144,34 @@ def policy_extras(workdir: Path, config: str | None, base_sha: str | None, stage
     return found
 
 
-def cache_key(version: str, extras: Sequence[str]) -> str:
-    """The key of the cached venv: mlci's version, the extras, the Python, the OS.
+def has_yaml() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("yaml") is not None
+
+
+def policy_inputs(where: dict[str, str | None]) -> str:
+    """A hash of every byte the policy's extras are read from (for_project's files: the policy in
+    the work tree, the base's copy, dvc.yaml), of what names them, and of the code that reads them:
+    a key for a venv whose extras were read from exactly these, read without a YAML reader."""
+    workdir = Path(where["workdir"] or ".")
+    name = where["config"] or "mlci.yaml"
+    digest = hashlib.sha256(json.dumps(where, sort_keys=True).encode())
+    digest.update((ROOT / "src" / "mlci" / "extras.py").read_bytes())
+    for path in (workdir / name, workdir / "dvc.yaml"):
+        try:
+            digest.update(b"\0file\0" + path.read_bytes())
+        except OSError as exc:
+            digest.update(f"\0{type(exc).__name__}\0".encode())
+    if where["base_sha"]:
+        base = subprocess.run(["git", "show", f"{where['base_sha']}:./{name}"], cwd=workdir,
+                              capture_output=True, stdin=subprocess.DEVNULL)
+        digest.update(b"\0base\0" + (base.stdout if base.returncode == 0 else b"\0missing\0"))
+    return digest.hexdigest()[:12]
+
+
+def cache_key(version: str, extras: Sequence[str], purpose: str = "pipeline") -> str:
+    """The key of the cached venv: mlci's version, the purpose and extras, the Python, the OS.
 
     A hash of pyproject.toml (the requirements), of the interpreter's path (a venv points
     at it) and of the runner's distributions (the venv borrows some of them) keeps a changed
@@ -143,15 +182,39 @@ def cache_key(version: str, extras: Sequence[str]) -> str:
     digest = hashlib.sha256(PYPROJECT.read_bytes() + os.path.realpath(sys.executable).encode()
                             + runner.encode()).hexdigest()[:12]
     system = f"{platform.system().lower()}-{platform.machine().lower()}"
-    return f"mlci-{version}-{system}-{python}-{'+'.join(extras) or 'core'}-{digest}"
+    label = "+".join(extras) or "core"
+    if purpose != "pipeline":
+        label = purpose if not extras else f"{purpose}+{label}"
+    return f"mlci-{version}-{system}-{python}-{label}-{digest}"
+
+
+def plan_file() -> Path:
+    """Where a deferred plan keeps what the install reads the extras from (under RUNNER_TEMP)."""
+    return setup_dir() / "plan.json"
 
 
 def plan(env: dict[str, str]) -> dict[str, str]:
     asked = parse_extras(env.get("MLCI_EXTRAS", ""))
+    purpose = parse_purpose(env.get("MLCI_PURPOSE", ""))
+    if purpose == "publish":  # publishing runs no check: the policy's extras are not needed
+        extras = asked or []
+        outputs = {"extras": ",".join(extras), "cache-key": cache_key(mlci_version(), extras, purpose)}
+        say(f"mlci {mlci_version()} to publish: no DVC, no GTO, extras {', '.join(extras) or '(none)'}; "
+            f"cache key {outputs['cache-key']}")
+        return outputs
     workdir = Path(env.get("GITHUB_WORKSPACE") or ".", env.get("MLCI_WORKING_DIRECTORY") or ".")
+    where: dict[str, str | None] = {"workdir": str(workdir), "config": env.get("MLCI_CONFIG") or None,
+                                    "base_sha": pr_base_sha(env.get("GITHUB_EVENT_PATH")),
+                                    "stage": env.get("MLCI_STAGE") or None}
+    if asked is None and not has_yaml():
+        plan_file().parent.mkdir(parents=True, exist_ok=True)
+        plan_file().write_text(json.dumps(where), encoding="utf-8")
+        outputs = {"extras": "auto", "cache-key": cache_key(mlci_version(), [f"auto{policy_inputs(where)}"])}
+        say(f"mlci {mlci_version()}, extras read from the policy by the install (python3 has no YAML reader "
+            f"yet); cache key {outputs['cache-key']}")
+        return outputs
     if asked is None:
-        extras = policy_extras(workdir, env.get("MLCI_CONFIG") or None, pr_base_sha(env.get("GITHUB_EVENT_PATH")),
-                               env.get("MLCI_STAGE") or None)
+        extras = policy_extras(workdir, where["config"], where["base_sha"], where["stage"])
         why = "as the policy asks" if extras else "none: the policy asks for none"
     else:
         extras, why = asked, "as the extras input says"
@@ -175,8 +238,14 @@ def get_uv() -> str | None:
     return str(binary) if binary.is_file() else None
 
 
-def requirements(extras: Sequence[str]) -> list[str]:
-    """mlci's requirements with ``extras``, from pyproject.toml (for pip; uv reads the file itself)."""
+def requirement_name(requirement: str) -> str:
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement.strip())
+    return canonical(match[0]) if match else ""
+
+
+def requirements(extras: Sequence[str], purpose: str = "pipeline") -> list[str]:
+    """mlci's requirements with ``extras``, from pyproject.toml (for pip, and for uv when the
+    purpose leaves some out; else uv reads the file itself)."""
     import tomllib
 
     project = tomllib.loads(PYPROJECT.read_text("utf-8"))["project"]
@@ -194,6 +263,8 @@ def requirements(extras: Sequence[str]) -> list[str]:
                 todo.extend(own[1].split(","))
             else:
                 out.append(requirement)
+    if purpose == "publish":
+        out = [r for r in out if requirement_name(r) not in PUBLISH_LEAVES_OUT]
     return list(dict.fromkeys(out))
 
 
@@ -226,28 +297,46 @@ def run(cmd: Sequence[str]) -> None:
                          f"failed with exit code {proc.returncode} (see its output above)")
 
 
-def make_venv(venv: Path, extras: Sequence[str]) -> str:
-    """A fresh venv at ``venv`` with mlci's dependencies; which installer did it."""
+def make_venv(venv: Path, extras: Sequence[str], purpose: str = "pipeline") -> tuple[str, str | None]:
+    """A fresh venv at ``venv`` with mlci's dependencies; which installer did it, and uv's path."""
     if venv.exists():
         shutil.rmtree(venv)
-    python = str(venv / "bin" / "python")
     uv = None if os.environ.get("MLCI_INSTALLER") == "pip" else get_uv()
     if uv is not None:
         run([uv, "venv", "--quiet", "--system-site-packages", "--python", os.path.realpath(sys.executable), str(venv)])
-        uv_install(uv, venv, extras)
-        return "uv"
-    say("installing with pip (uv could not be had)")
-    run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
+    else:
+        say("installing with pip (uv could not be had)")
+        run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
+    add(venv, extras, uv, purpose)
+    return ("uv" if uv else "pip"), uv
+
+
+def add(venv: Path, extras: Sequence[str], uv: str | None, purpose: str = "pipeline") -> None:
+    """mlci's requirements with ``extras`` into ``venv`` (what it holds already stays)."""
+    if uv is not None:
+        uv_install(uv, venv, extras, purpose)
+        return
+    python = str(venv / "bin" / "python")
     try:
-        reqs = requirements(extras)
+        reqs = requirements(extras, purpose)
     except ImportError:  # Python 3.10 has no tomllib: pip reads the requirements from the checkout itself
         run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"{ROOT}[{','.join(extras)}]"])
-        return "pip"
+        return
     run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *reqs])  # pip compiles anyway
-    return "pip"
 
 
-def uv_install(uv: str, venv: Path, extras: Sequence[str]) -> None:
+def uv_sources(extras: Sequence[str], purpose: str) -> list[str]:
+    """uv's arguments naming what to install: pyproject.toml with the extras, or (a purpose that
+    leaves some out) the requirements written to a file."""
+    if purpose == "pipeline":
+        return ["-r", str(PYPROJECT), *(arg for extra in extras for arg in ("--extra", extra))]
+    listed = setup_dir() / f"mlci-{purpose}.in"
+    listed.parent.mkdir(parents=True, exist_ok=True)
+    listed.write_text("".join(f"{r}\n" for r in requirements(extras, purpose)), encoding="utf-8")
+    return ["-r", str(listed)]
+
+
+def uv_install(uv: str, venv: Path, extras: Sequence[str], purpose: str = "pipeline") -> None:
     """mlci's requirements in ``venv``, except the distributions the runner already has at the
     resolved version. uv, unlike pip, does not count what a --system-site-packages venv sees
     (astral-sh/uv#4466), so it would install a second DVC, pandas or scikit-learn beside the
@@ -258,17 +347,17 @@ def uv_install(uv: str, venv: Path, extras: Sequence[str]) -> None:
     installers has nothing to lend: one ``uv pip install``, without the resolution before it."""
     runner = runner_distributions()
     python = str(venv / "bin" / "python")
-    extra_args = [arg for extra in extras for arg in ("--extra", extra)]
+    sources = uv_sources(extras, purpose)
     compile_ = ["--compile-bytecode"] if os.environ.get("MLCI_COMPILE") == "true" else []
     if not runner.keys() - INSTALLERS:
-        run([uv, "pip", "install", "--quiet", *compile_, "--python", python, "-r", str(PYPROJECT), *extra_args])
+        run([uv, "pip", "install", "--quiet", *compile_, "--python", python, *sources])
         (venv / BORROWED).write_text("{}\n", encoding="utf-8")
         return
     resolved = setup_dir() / "mlci-requirements.txt"
     resolved.parent.mkdir(parents=True, exist_ok=True)
     resolved.write_text("".join(f"{name}=={version}\n" for name, version in sorted(runner.items())), encoding="utf-8")
     run([uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate", "--python", python, "-o", str(resolved),
-         str(PYPROJECT), *extra_args])
+         *sources[1:]])
     lines = resolved.read_text("utf-8").splitlines()
     pins = pinned(lines)
     borrowed = {name: version for name, version in pins.items() if runner.get(name) == version}
@@ -313,7 +402,7 @@ def link(venv: Path) -> None:
     command.chmod(0o755)
 
 
-def works(venv: Path) -> bool:
+def works(venv: Path, purpose: str = "pipeline") -> bool:
     """The venv's python runs and finds mlci's core dependencies (found, not imported: importing
     DVC takes longer), and the runner still has every distribution the venv borrows from it."""
     try:
@@ -327,21 +416,60 @@ def works(venv: Path) -> bool:
             f"at the version the cached venv uses: installing again")
         return False
     python = venv / "bin" / "python"
-    probe = "import importlib.util as u, sys; sys.exit(not all(map(u.find_spec, ('dvc', 'yaml', 'click', 'github'))))"
+    probe = f"import importlib.util as u, sys; sys.exit(not all(map(u.find_spec, {PROBES[purpose]!r})))"
     return python.exists() and subprocess.run([str(python), "-c", probe], capture_output=True).returncode == 0
 
 
-def install(env: dict[str, str]) -> None:
+def recorded_extras(venv: Path) -> list[str] | None:
+    """The extras a venv was installed with (recorded by the install that made it); None when unknown."""
+    try:
+        found = json.loads((venv / EXTRAS_RECORD).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(found, list) and all(isinstance(e, str) and e in EXTRA_NAMES for e in found)
+    return found if ok else None
+
+
+def deferred_extras(venv: Path) -> list[str]:
+    """The policy's extras, read as the plan could not: by this script under the venv's own python,
+    which has mlci's core (PyYAML among it) now. Its notes go to the log."""
+    proc = subprocess.run([str(venv / "bin" / "python"), str(Path(__file__).resolve()), "extras"],
+                          stdout=subprocess.PIPE, text=True)
+    *notes, last = proc.stdout.splitlines() or [""]
+    for line in notes:
+        print(line, flush=True)
+    try:
+        found = json.loads(last)
+    except ValueError:
+        found = None
+    if proc.returncode != 0 or not (isinstance(found, list) and all(e in EXTRA_NAMES for e in found)):
+        say("could not read the policy's extras with the installed core: installing every extra")
+        return ["all"]
+    return found
+
+
+def install(env: dict[str, str]) -> list[str]:
     venv = Path(env["MLCI_VENV"])
-    extras = [e for e in env.get("MLCI_EXTRAS", "").split(",") if e]
+    purpose = parse_purpose(env.get("MLCI_PURPOSE", ""))
+    deferred = env.get("MLCI_EXTRAS", "") == "auto"
+    extras = [] if deferred else [e for e in env.get("MLCI_EXTRAS", "").split(",") if e]
     started = time.monotonic()
-    if env.get("MLCI_CACHE_HIT") == "true" and works(venv):
-        say(f"restored {venv} from the cache")
+    recorded = recorded_extras(venv) if deferred else extras
+    if env.get("MLCI_CACHE_HIT") == "true" and recorded is not None and works(venv, purpose):
+        extras = recorded
+        say(f"restored {venv} from the cache (extras: {', '.join(extras) or 'none'})")
     else:
-        how = make_venv(venv, extras)
-        say(f"installed mlci's dependencies with {how} in {time.monotonic() - started:.1f} s "
-            f"(extras: {', '.join(extras) or 'none'})")
+        how, uv = make_venv(venv, extras, purpose)
+        if deferred:
+            extras = deferred_extras(venv)
+            say(f"extras {', '.join(extras) or '(none)'}, as the policy asks")
+            if extras:
+                add(venv, extras, uv, purpose)
+        (venv / EXTRAS_RECORD).write_text(json.dumps(extras) + "\n", encoding="utf-8")
+        say(f"installed mlci's dependencies{' to publish (no DVC, no GTO)' if purpose == 'publish' else ''} "
+            f"with {how} in {time.monotonic() - started:.1f} s (extras: {', '.join(extras) or 'none'})")
     link(venv)
+    return extras
 
 
 def main(argv: Sequence[str]) -> int:
@@ -357,7 +485,16 @@ def main(argv: Sequence[str]) -> int:
                 print(json.dumps(outputs))
             return 0
         if argv == ["install"]:
-            install(env)
+            extras = install(env)
+            output_file = env.get("GITHUB_OUTPUT")
+            if output_file:
+                with open(output_file, "a", encoding="utf-8") as out:
+                    out.write(f"extras={','.join(extras)}\n")
+            return 0
+        if argv == ["extras"]:  # the install's own call, under the venv's python: a deferred plan's extras
+            where = json.loads(plan_file().read_text("utf-8"))
+            found = policy_extras(Path(where["workdir"]), where["config"], where["base_sha"], where["stage"])
+            print(json.dumps(found))
             return 0
     except SetupError as exc:
         print(f"mlci setup: error: {exc}", file=sys.stderr)

@@ -354,6 +354,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         _fail("mlci: interrupted", 130, False)
     except Exception as exc:  # a bug in mlci, not the user's mistake
+        missing = (exc.name or "").split(".")[0] if isinstance(exc, ModuleNotFoundError) else ""
+        if missing in ("dvc", "gto"):  # the setup action's `purpose: publish` installs mlci without them
+            _fail(f"mlci: error: this command needs {missing.upper()}, which this mlci was installed without "
+                  "(the setup action's `purpose: publish`, for publish, gate and comment): set it up with "
+                  "`purpose: pipeline` (the default)", 2, show_traceback)
         hint = "report it" if show_traceback else "run with --traceback and report it"
         _fail(f"mlci: internal error: {type(exc).__name__}: {exc} ({hint})", 3, show_traceback)
     sys.exit(0)

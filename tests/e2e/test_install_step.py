@@ -62,14 +62,13 @@ def outputs(tmp_path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines)
 
 
-def test_the_plan_reads_the_extras_from_the_policy_with_a_bare_python(tmp_path: Path, wheelhouse: Path) -> None:
-    """python3 without PyYAML: the plan fetches it, reads mlci.yaml with mlci's own reader."""
+def test_the_plan_reads_the_extras_from_the_policy(tmp_path: Path, wheelhouse: Path) -> None:
+    """python3 with PyYAML (a runner that installed the pipeline's requirements): the plan reads
+    mlci.yaml with mlci's own reader, and the key names the extras."""
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / "mlci.yaml").write_text(POLICY)
-    bare = make_venv(tmp_path / "bare", see_test_packages=False, pip=True)
-    assert subprocess.run([str(bare), "-c", "import yaml"], capture_output=True).returncode != 0
-    proc = step("plan", tmp_path, bare, wheelhouse)
+    proc = step("plan", tmp_path, Path(sys.executable), wheelhouse)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = outputs(tmp_path)
     assert out["extras"] == "data,fairness"
@@ -78,6 +77,49 @@ def test_the_plan_reads_the_extras_from_the_policy_with_a_bare_python(tmp_path: 
     assert "-linux-" in out["cache-key"] and f"cpython{version}" in out["cache-key"]
     assert "-data+fairness-" in out["cache-key"]
     assert "with extras data, fairness (as the policy asks)" in proc.stdout
+
+
+def test_a_bare_python_defers_the_extras_to_the_install(tmp_path: Path, wheelhouse: Path) -> None:
+    """python3 without PyYAML (a bare runner, as the publish jobs'): the plan downloads nothing. Its
+    key names the bytes the extras are read from; the install reads them with the venv's own PyYAML
+    once the core is in, and a restored venv says which extras it holds without reading anything."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "mlci.yaml").write_text("version: 1\nmetrics:\n  accuracy: {min: 0.5}\n")
+    (workspace / "dvc.yaml").write_text("plots:\n  - roc.json\n")  # the plots extra: one wheel
+    bare = make_venv(tmp_path / "bare", see_test_packages=False, pip=True)
+    assert subprocess.run([str(bare), "-c", "import yaml"], capture_output=True).returncode != 0
+    proc = step("plan", tmp_path, bare, wheelhouse)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = outputs(tmp_path)
+    assert out["extras"] == "auto"
+    assert re.search(r"-auto[0-9a-f]{12}-[0-9a-f]{12}$", out["cache-key"]), out["cache-key"]
+    assert "extras read from the policy by the install (python3 has no YAML reader yet)" in proc.stdout
+    assert not (tmp_path / "runner-temp" / "mlci-setup" / "pyyaml").exists(), "nothing fetched to plan"
+    key = out["cache-key"]
+    assert step("plan", tmp_path, bare, wheelhouse).returncode == 0
+    assert outputs(tmp_path)["cache-key"] == key, "the same files, the same key"
+
+    (tmp_path / "output").unlink()
+    proc = step("install", tmp_path, bare, wheelhouse, MLCI_EXTRAS="auto")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "extras plots, as the policy asks" in proc.stdout
+    assert outputs(tmp_path)["extras"] == "plots"
+    venv = installed(tmp_path)
+    assert json.loads((venv / "mlci-extras.json").read_text()) == ["plots"]
+    found = subprocess.run([str(venv / "bin" / "python"), "-c", "import vl_convert, yaml"], capture_output=True,
+                           env=clean_env(PYTHONUSERBASE=str(tmp_path / "no-userbase")))
+    assert found.returncode == 0, found.stderr
+
+    (tmp_path / "output").unlink()
+    again = step("install", tmp_path, bare, wheelhouse, MLCI_EXTRAS="auto", MLCI_CACHE_HIT="true")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"restored {venv} from the cache (extras: plots)" in again.stdout
+    assert outputs(tmp_path)["extras"] == "plots"
+
+    (workspace / "mlci.yaml").write_text("version: 1\nplots: false\nmetrics:\n  accuracy: {min: 0.5}\n")
+    assert step("plan", tmp_path, bare, wheelhouse).returncode == 0
+    assert outputs(tmp_path)["cache-key"] != key, "another policy, another key"
 
 
 def test_the_plan_counts_the_bases_copy_and_goes_on_past_a_broken_one(tmp_path: Path, wheelhouse: Path) -> None:
@@ -211,6 +253,47 @@ def test_what_the_runner_has_at_the_resolved_version_is_used_from_there(tmp_path
     assert "the runner no longer has click at the version the cached venv uses: installing again" in again.stdout
     assert "1 already on the runner" in again.stdout
     assert run_mlci(tmp_path, "--version").returncode == 0
+
+
+def test_the_publish_purpose_installs_mlci_without_dvc(tmp_path: Path, wheelhouse: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """`purpose: publish` (the PR template's publish job, the fork-safe pair's): no policy is read, no
+    extra installed, neither DVC nor GTO; mlci gate judges a bundle there, and a verb that needs DVC
+    says so in one line (exit 2), not an internal error."""
+    from tests.cli import run_main
+    from tests.repo_helpers import init_repo
+
+    repo = init_repo(tmp_path / "repo")
+    os.chdir(repo)
+    assert run_main(["report"], capsys)[0] == 0
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "mlci.yaml").write_text(POLICY)  # data and fairness checks: not needed to publish
+    bare = make_venv(tmp_path / "bare", see_test_packages=False, pip=True)
+    proc = step("plan", tmp_path, bare, wheelhouse, MLCI_PURPOSE="publish")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = outputs(tmp_path)
+    assert out["extras"] == "" and out["cache-key"].split("-")[-2] == "publish", out
+    proc = step("install", tmp_path, bare, wheelhouse, MLCI_PURPOSE="publish", MLCI_EXTRAS="")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "installed mlci's dependencies to publish (no DVC, no GTO) with uv" in proc.stdout
+    venv = installed(tmp_path)
+    site = purelib(venv / "bin" / "python")
+    names = {p.name.split("-")[0].lower() for p in site.glob("*.dist-info")}
+    assert {"pygithub", "pyyaml", "click", "jsonschema", "tabulate"} <= names
+    assert not names & {"dvc", "gto", "scmrepo", "dvc_data", "pandas"}, names
+    gate = run_mlci(tmp_path, "gate", str(repo / "mlci-report"))
+    assert gate.returncode == 0, gate.stdout + gate.stderr
+    repro = subprocess.run([str(venv / "path" / "mlci"), "repro"], cwd=repo, capture_output=True, text=True,
+                           env=clean_env(PYTHONUSERBASE=str(tmp_path / "no-userbase")), timeout=120)
+    assert repro.returncode == 2, repro.stdout + repro.stderr
+    assert repro.stderr.startswith("mlci: error: this command needs DVC, which this mlci was installed without"), \
+        repro.stderr
+    assert len(repro.stderr.splitlines()) == 1
+    again = step("install", tmp_path, bare, wheelhouse, MLCI_PURPOSE="publish", MLCI_EXTRAS="", MLCI_CACHE_HIT="true")
+    assert f"restored {venv} from the cache" in again.stdout, again.stdout + again.stderr
+    assert step("plan", tmp_path, bare, wheelhouse, MLCI_PURPOSE="gpu").stderr == (
+        "mlci setup: error: purpose: unknown purpose 'gpu'; expected pipeline or publish\n")
 
 
 def test_without_uv_it_installs_with_pip(tmp_path: Path, wheelhouse: Path) -> None:
