@@ -32,5 +32,6 @@ def detect_drift(reference: str | Path | Profile, current: str | Path | Profile,
                  *, progress: Callable[[Progress], None] | None = None) -> DatasetDrift:
     """Drift of ``current`` (data, or its profile) against ``reference`` (data, or a profile)."""
     ref = reference if isinstance(reference, Profile) else profile_data(reference, progress=progress)
-    cur = current if isinstance(current, Profile) else profile_data(current, progress=progress)
+    against = reference if isinstance(reference, Profile) else None
+    cur = current if isinstance(current, Profile) else profile_data(current, progress=progress, against=against)
     return compare(ref, cur, options)

@@ -111,6 +111,9 @@ class NumericSummary:
     _pending_size: int = 0
     _sorted: bool = False
     _blocks: tuple[Floats, Floats, Floats, Floats] | None = None  # mass, mean, lo, hi (sorted by mean)
+    grid: tuple[float, float, int] | None = None  # bin the values on this grid (low, high, bins) instead of keeping them
+    _grid_counts: Floats | None = None
+    _grid_sums: Floats | None = None
 
     def add(self, values: Floats, nulls: int = 0, integer: bool = False) -> None:
         """Take a batch of values (NaN and +-inf count as nulls)."""
@@ -129,11 +132,52 @@ class NumericSummary:
                 self.distinct = None
             else:
                 self._count_distinct(zip(keys.tolist(), counts.tolist()))
+        if self.grid is not None:
+            finite = self._bin(finite)  # what falls outside the grid is kept like any value
+            if not finite.size:
+                return
         self._pending.append(finite)
-        self._pending_size += n
+        self._pending_size += finite.size
         self._sorted = False
         if self._pending_size > self.exact_limit:
             self.compress(self.points)
+
+    def _bin(self, values: Floats) -> Floats:
+        """Count and sum the values per bin of the grid; return those outside it (below, or at or above its top)."""
+        assert self.grid is not None
+        low, high, bins = self.grid
+        slot = np.floor((values - low) * (bins / (high - low)))
+        inside = (slot >= 0) & (slot < bins)
+        if self._grid_counts is None or self._grid_sums is None:
+            self._grid_counts, self._grid_sums = np.zeros(bins), np.zeros(bins)
+        if inside.all():
+            index, kept, outside = slot.astype(np.int64), values, values[:0]
+        else:
+            index, kept, outside = slot[inside].astype(np.int64), values[inside], values[~inside]
+        self._grid_counts += np.bincount(index, minlength=bins)
+        self._grid_sums += np.bincount(index, weights=kept, minlength=bins)
+        return outside
+
+    def _grid_blocks(self) -> tuple[Floats, Floats, Floats, Floats] | None:
+        """The grid's bins as blocks: a bin's mean, and its edges (widened by a millionth of a bin against
+        rounding) for its range."""
+        if self.grid is None or self._grid_counts is None or self._grid_sums is None:
+            return None
+        low, high, bins = self.grid
+        width = (high - low) / bins
+        edges = low + np.arange(bins + 1) * width
+        lo, hi = edges[:-1] - width * 1e-6, edges[1:] + width * 1e-6
+        keep = self._grid_counts > 0
+        mass, sums = self._grid_counts[keep], self._grid_sums[keep]
+        lo, hi = np.maximum(lo[keep], self.minimum), np.minimum(hi[keep], self.maximum)
+        return mass, np.clip(sums / mass, lo, hi), lo, hi
+
+    def _ungrid(self) -> None:
+        """From binning to blocks (to merge, or to save)."""
+        blocks = self._grid_blocks()
+        self.grid, self._grid_counts, self._grid_sums = None, None, None
+        if blocks is not None:
+            self._blocks = blocks if self._blocks is None else _pool([blocks, self._blocks])
 
     def _moments(self, n: int, mean: float, m2: float) -> None:
         total = self.count + n
@@ -156,10 +200,15 @@ class NumericSummary:
 
     @property
     def exact(self) -> bool:
-        return self._blocks is None
+        return self._blocks is None and self._grid_counts is None
 
     def sample(self) -> Points:
-        """The values (sorted), or the compressed blocks."""
+        """The values (sorted), or the compressed blocks (or the grid's bins)."""
+        if self._grid_counts is not None:
+            blocks = self._grid_blocks()
+            assert blocks is not None
+            return Points(*_reorder(_pool([blocks, self._parts()]) if self._pending or self._blocks is not None
+                                    else blocks))
         if self._blocks is None:
             return Points(self._flush())
         if self._pending:
@@ -195,6 +244,8 @@ class NumericSummary:
 
     def merge(self, other: NumericSummary) -> None:
         """Add ``other``'s data to this one's."""
+        self._ungrid()
+        other._ungrid()
         self.nulls += other.nulls
         self.integer = self.integer and other.integer
         if not other.count:
@@ -216,6 +267,12 @@ class NumericSummary:
             self._pending, self._pending_size, self._sorted = [], 0, False
 
 
+def _reorder(blocks: tuple[Floats, Floats, Floats, Floats]) -> tuple[Floats, Floats, Floats, Floats]:
+    """(mass, mean, lo, hi) as Points' (values, weights, lo, hi)."""
+    mass, mean, lo, hi = blocks
+    return mean, mass, lo, hi
+
+
 def _blocks_of(values: Floats, points: int) -> tuple[Floats, Floats, Floats, Floats]:
     p = compress_sorted(values, points)
     assert p.weights is not None and p.lo is not None and p.hi is not None
@@ -235,7 +292,8 @@ def _compress(mass: Floats, mean: Floats, lo: Floats, hi: Floats, points: int
     total = float(mass.sum())
     ends = np.cumsum(mass)
     cuts = np.arange(1, points) * (total / points)
-    marks = np.unique(np.concatenate([[0.0], ends, cuts[cuts < ends[-1]]]))
+    marks = np.sort(np.concatenate([[0.0], ends, cuts[cuts < ends[-1]]]))
+    marks = marks[np.diff(marks, prepend=-1.0) > 0]
     marks = marks[marks <= ends[-1]]
     pieces = np.diff(marks)
     keep = pieces > 0
@@ -311,12 +369,14 @@ class Profile:
     columns: dict[str, ColumnProfile] = field(default_factory=dict)
     exact_limit: int = EXACT_LIMIT
     points: int = POINTS
+    grids: dict[str, tuple[float, float, int]] = field(default_factory=dict)
 
     def add_batch(self, batch: Any) -> None:
         """Take a pyarrow RecordBatch (or Table)."""
         import pyarrow as pa
 
         self.rows += batch.num_rows
+        work = []
         for name, array in zip(batch.schema.names, batch.columns):
             if isinstance(array, pa.ChunkedArray):
                 array = array.combine_chunks()
@@ -327,7 +387,12 @@ class Profile:
             elif column.kind != kind and kind != NULL:
                 column = self._promote(column, kind, str(array.type))
             column.rows += len(array)
-            _add_array(column, array, kind)
+            work.append((column, array, kind))
+        if len(work) > 1 and batch.num_rows >= 10_000:  # numpy and arrow work without the GIL: a column a thread
+            list(threads().map(lambda job: _add_array(*job), work))
+        else:
+            for job in work:
+                _add_array(*job)
         for name, column in self.columns.items():  # columns absent from this batch: missing in it
             if name not in batch.schema.names:
                 column.rows += batch.num_rows
@@ -336,7 +401,7 @@ class Profile:
     def _column(self, name: str, kind: str, arrow_type: str, missing: int) -> ColumnProfile:
         column = ColumnProfile(name, kind, arrow_type)
         if kind == NUMERIC:
-            column.numeric = NumericSummary(self.exact_limit, self.points)
+            column.numeric = NumericSummary(self.exact_limit, self.points, grid=self.grids.get(name))
         elif kind in (TEXT, BOOL):
             column.categorical = CategoricalSummary()
         column.rows = missing
@@ -356,13 +421,34 @@ class Profile:
         """Sort what is pending (before comparing or saving); returns self."""
         numeric = [c.numeric for c in self.columns.values() if c.numeric is not None and c.numeric._pending]
         if len(numeric) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=min(len(numeric), os.cpu_count() or 1)) as pool:
-                list(pool.map(NumericSummary.sample, numeric))  # numpy sorts without the GIL
+            list(threads().map(NumericSummary.sample, numeric))  # numpy sorts without the GIL
         for summary in numeric:
             summary.sample()
         return self
+
+
+_POOL: list[Any] = []
+
+
+def threads() -> Any:
+    """One pool of threads, a thread per core, shared by every profile."""
+    if not _POOL:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL.append(ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="mlci-drift"))
+    return _POOL[0]
+
+
+def grids_of(reference: Profile, bins: int | None = None) -> dict[str, tuple[float, float, int]]:
+    """For data to compare with ``reference``: the grid each of its compressed numeric columns is binned on
+    (its [min, max], in 16x its points bins). Exact reference columns get none: their current side stays
+    exact too (KS and the exact statistics need it)."""
+    out = {}
+    for name, column in reference.columns.items():
+        s = column.numeric
+        if s is not None and not s.exact and s.count and s.maximum > s.minimum:
+            out[name] = (s.minimum, s.maximum, bins or 16 * s.points)
+    return out
 
 
 def _kind(arrow_type: Any) -> str:
@@ -455,6 +541,9 @@ def _column_json(column: ColumnProfile, points: int) -> dict[str, Any]:
         sample = s.sample()
         if s.exact and s.count > points:
             sample = compress_sorted(sample.values, points)
+        elif sample.weights is not None and sample.values.size > points:
+            assert sample.lo is not None and sample.hi is not None
+            sample = Points(*_reorder(_compress(sample.weights, sample.values, sample.lo, sample.hi, points)))
         arrays = {"values": _b64(sample.values)} if sample.weights is None else {
             "block_mass": _b64(sample.weights), "block_mean": _b64(sample.values), "block_lo": _b64(sample.lo),
             "block_hi": _b64(sample.hi)}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlci.drift.profile import EXACT_LIMIT, POINTS, DriftInputError, Profile
+from mlci.drift.profile import EXACT_LIMIT, POINTS, DriftInputError, Profile, grids_of
 
 BATCH_ROWS = 131_072
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
@@ -65,8 +65,14 @@ def data_files(path: str | Path) -> tuple[list[Path], str]:
 
 
 def profile_data(path: str | Path, *, batch_rows: int = BATCH_ROWS, progress: Callable[[Progress], None] | None = None,
-                 columns: tuple[str, ...] | None = None, exact_limit: int = EXACT_LIMIT, points: int = POINTS) -> Profile:
+                 columns: tuple[str, ...] | None = None, exact_limit: int = EXACT_LIMIT, points: int = POINTS,
+                 against: Profile | None = None) -> Profile:
     """The profile of the data at ``path`` (a file or a directory), read in batches.
+
+    ``against``: the reference it will be compared with. Its compressed numeric columns are then met
+    by binning this data's values on a grid over the reference's range (one pass, no sort: the
+    monitor's fast path) instead of keeping them; the bins are blocks like the reference's, and their
+    bound is part of each result's ``error_bound``.
 
     ``columns``: only these (None: all). An empty file (no bytes, or a header and no rows) is a profile
     of no rows. DriftInputError, naming the file, when one cannot be read.
@@ -74,7 +80,7 @@ def profile_data(path: str | Path, *, batch_rows: int = BATCH_ROWS, progress: Ca
     import pyarrow.dataset as ds
 
     files, fmt = data_files(path)
-    profile = Profile(exact_limit=exact_limit, points=points)
+    profile = Profile(exact_limit=exact_limit, points=points, grids=grids_of(against) if against is not None else {})
     schema = None
     total = _parquet_rows(files) if fmt == "parquet" else None
     for done, file in enumerate(files):
@@ -97,14 +103,15 @@ def profile_data(path: str | Path, *, batch_rows: int = BATCH_ROWS, progress: Ca
     return profile.finish()
 
 
-def profile_table(table: Any, *, exact_limit: int = EXACT_LIMIT, points: int = POINTS) -> Profile:
+def profile_table(table: Any, *, exact_limit: int = EXACT_LIMIT, points: int = POINTS,
+                  grids: dict[str, tuple[float, float, int]] | None = None) -> Profile:
     """The profile of data in memory: a pyarrow Table or RecordBatch, or a pandas DataFrame (a Spark or
     Dask partition's), for :func:`mlci.drift.profile.merge`."""
     import pyarrow as pa
 
     if not isinstance(table, (pa.Table, pa.RecordBatch)):
         table = pa.Table.from_pandas(table, preserve_index=False)
-    profile = Profile(exact_limit=exact_limit, points=points)
+    profile = Profile(exact_limit=exact_limit, points=points, grids=grids or {})
     for batch in table.to_batches(max_chunksize=BATCH_ROWS) if isinstance(table, pa.Table) else [table]:
         profile.add_batch(batch)
     return profile.finish()

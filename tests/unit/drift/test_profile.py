@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy import stats as ss
 
-from mlci.drift import ColumnOptions, DriftOptions, compare, load_profile, merge_profiles, profile_table, save_profile
-from mlci.drift.profile import NumericSummary
+from mlci.drift import ColumnOptions, DatasetDrift, DriftOptions, compare, load_profile, merge_profiles, profile_table, save_profile
+from mlci.drift.profile import NumericSummary, grids_of
 from tests.unit.drift.conftest import rng, table
 
 G = rng(42)
@@ -36,12 +36,18 @@ JS = DriftOptions(columns={"normal": ColumnOptions(method="jensenshannon"), "uni
 @pytest.mark.parametrize("shift", [0.0, 0.03, 0.08, 0.2])
 @pytest.mark.parametrize("options", [DriftOptions(), JS])
 def test_verdicts_against_a_saved_profile_equal_the_full_datas(tmp_path: Path, shift: float, options: DriftOptions) -> None:
-    ref_table, cur = table(**reference()), profile_table(table(**current(shift)))
+    current_data = current(shift)
+    ref_table, cur = table(**reference()), profile_table(table(**current_data))
     full = compare(profile_table(ref_table), cur, options)
     save_profile(profile_table(ref_table, points=1024), tmp_path / "ref.profile")  # 40,000 values -> 1,024 blocks
     saved = load_profile(tmp_path / "ref.profile")
     assert any(not c.numeric.exact for c in saved.columns.values() if c.numeric is not None)
-    against = compare(saved, cur, options)
+    binned = profile_table(table(**current_data), grids=grids_of(saved))
+    for against in (compare(saved, cur, options), compare(saved, binned, options)):
+        check(full, against)
+
+
+def check(full: DatasetDrift, against: DatasetDrift) -> None:
     for a, b in zip(full.columns, against.columns):
         assert (a.method, a.drifted) == (b.method, b.drifted), a.column
         assert abs(a.score - b.score) <= b.error_bound + 1e-12, a.column  # type: ignore[operator]
@@ -116,3 +122,18 @@ def test_a_small_profile_saves_its_values_exactly(tmp_path: Path) -> None:
     assert loaded.columns["b"].nulls == 300
     cur = profile_table(table(a=rng(2).normal(0.3, 1, 500), b=["x"] * 500))
     assert compare(original, cur).to_dict() == compare(loaded, cur).to_dict()
+
+
+def test_detect_drift_bins_the_current_data_on_a_profiles_grid(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from mlci.drift import detect_drift
+
+    ref = profile_table(table(x=rng(8).normal(0, 1, 30_000)), points=1024)
+    save_profile(ref, tmp_path / "ref.profile")
+    saved = load_profile(tmp_path / "ref.profile")
+    cur = rng(9).normal(0.3, 1.5, 6000)  # a third of it beyond the reference's range
+    pq.write_table(table(x=cur), tmp_path / "cur.parquet")
+    column = detect_drift(saved, tmp_path / "cur.parquet").columns[0]
+    exact = ss.wasserstein_distance(rng(8).normal(0, 1, 30_000), cur) / saved.columns["x"].numeric.std  # type: ignore[union-attr]
+    assert column.drifted and 0 < column.error_bound < 0.01 and abs(column.score - exact) <= column.error_bound  # type: ignore[operator]
