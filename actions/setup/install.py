@@ -48,7 +48,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # this action's checkout of mlci
 PYPROJECT = ROOT / "pyproject.toml"
-EXTRA_NAMES = ("data", "fairness", "onnx", "parquet", "plots", "serve", "demo", "all")
+EXTRA_NAMES = ("data", "drift", "fairness", "onnx", "parquet", "plots", "serve", "demo", "all")
 # site processes .pth files in name order: mlci's own source must come before the runner's folders, or an
 # mlci the runner has installed (another version) would be the one imported.
 SOURCE_PTH = "mlci-source.pth"

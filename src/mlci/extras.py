@@ -25,6 +25,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "data": ("pandas", "pandera"),
     "fairness": ("pandas", "fairlearn", "sklearn"),
     "onnx": ("pandas", "onnxruntime", "skl2onnx"),
+    "drift": ("numpy", "scipy", "pyarrow"),
     "parquet": ("pyarrow",),
     "plots": ("vl_convert",),
     "serve": ("onnxruntime", "numpy", "uvicorn", "httptools", "orjson", "prometheus_client"),

@@ -156,7 +156,7 @@ def test_an_unknown_extra_is_one_line_and_exit_2(tmp_path: Path, wheelhouse: Pat
     proc = step("plan", tmp_path, Path(sys.executable), wheelhouse, MLCI_EXTRAS="data,gpu")
     assert proc.returncode == 2
     assert proc.stderr == ("mlci setup: error: extras: unknown extra 'gpu'; expected auto, none, or some of "
-                           "data, fairness, onnx, parquet, plots, serve, demo, all\n")
+                           "data, drift, fairness, onnx, parquet, plots, serve, demo, all\n")
 
 
 def installed(tmp_path: Path) -> Path:
