@@ -164,7 +164,8 @@ def prepare_demo(root: Path, policy: str) -> Demo:
     """The demo repository with the template and the recipe committed on main, the PR branch rebased onto it.
 
     ``policy`` "metrics": main's mlci.yaml keeps the metric and reproducibility gates and drops the data and
-    fairness checks, so that mlci's report judges what the recipe's report shows (metrics and params)."""
+    fairness checks, and says ``plots: false``, so that mlci's report judges and shows what the recipe's
+    report shows (metrics and params; the recipe draws no plot)."""
     demo = build_demo(root)
     if policy == "metrics":
         import yaml
@@ -172,6 +173,7 @@ def prepare_demo(root: Path, policy: str) -> Demo:
         path = demo.project / "mlci.yaml"
         config = yaml.safe_load(path.read_text())
         config["checks"] = {"reproducible": config["checks"]["reproducible"]}
+        config["plots"] = False
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         git(demo.project, "commit", "-q", "-am", "Gate metrics and reproducibility only")
     folder = demo.project / ".github" / "workflows"
