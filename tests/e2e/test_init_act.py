@@ -109,9 +109,13 @@ def test_mlci_init_and_one_commit_give_a_passing_check(kind: str, fake_github: F
         assert "Install the pipeline's dependencies" not in result.log
     else:
         assert "✅  Success - Main Install the pipeline's dependencies" in result.log, result
-    # Metric gates only: no extras in either job, so the publish job restores the venv the first one saved.
-    [key, again] = re.findall(r"with extras \(none\) \(none: the policy asks for none\); cache key (\S+)", result.log)
-    assert key == again and f"Cache saved with key: {key}" in result.log and f"Cache restored from key: {key}" in result.log
+    # Metric gates only: no extras. A runner's python3 without PyYAML defers reading them to the install.
+    [key] = re.findall(r"(?:with extras \(none\) \(none: the policy asks for none\)|extras read from the policy by "
+                       r"the install \(python3 has no YAML reader yet\)); cache key (\S+)", result.log)
+    assert f"Cache saved with key: {key}" in result.log
+    # The publish job installs mlci without DVC (purpose: publish), under a key of its own.
+    [publish_key] = re.findall(r"to publish: no DVC, no GTO, extras \(none\); cache key (\S+)", result.log)
+    assert publish_key != key and f"Cache saved with key: {publish_key}" in result.log
     [comment] = fake_github.comments(REPO, 3)
     # The project is named after the workspace folder (act's own name for it here; the repository's on GitHub).
     marker, headline = comment["body"].splitlines()[:2]
