@@ -26,6 +26,9 @@ installed. Each command is one step of actions/setup/action.yml (and of the root
     Deferred extras are read with the venv's own PyYAML once the core is in it (a restored
     venv: from the record it keeps of its extras). Step output ``extras``: what the venv holds.
 
+MLCI_PURPOSE (the input ``purpose``): "pipeline" installs mlci's core and the extras; "publish"
+installs the core without DVC and GTO and no extra (a job that only publishes a bundle).
+
 Tested by tests/e2e/test_install_step.py, and under act by tests/e2e/test_actions_act.py.
 """
 
