@@ -48,6 +48,7 @@ def cli(ctx: click.Context, traceback: bool) -> None:
       mlci report           compare with the base, evaluate mlci.yaml, write the bundle mlci-report/
       mlci gate             exit 1 when a gate failed
       mlci publish          the PR comment, the check and the job summary on GitHub
+      mlci drift            data drift and validation of production data against the training data
       mlci demo             see it all on an example project
     """
     ctx.obj = {"traceback": traceback}
@@ -303,6 +304,92 @@ def comment_create(**options: Any) -> None:
 def comment_update(**options: Any) -> None:
     """The same as `mlci comment create` (CML's `cml comment update`): mlci always edits its comment in place."""
     _comment_create(**options)
+
+
+DRIFT_ENV = "MLCI_DRIFT_DIR"
+DRIFT_OUT = "mlci-drift"
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--reference", envvar="MLCI_DRIFT_REFERENCE", show_envvar=True,
+              help="The reference data (CSV/Parquet file, a directory of them) or a profile (*.profile). "
+                   "Default: every entry of `checks.drift` in mlci.yaml.")
+@click.option("--current", envvar="MLCI_DRIFT_CURRENT", show_envvar=True,
+              help="The current data (CSV/Parquet file or a directory of them). Given with --reference.")
+@click.option("--reference-rev", envvar="MLCI_DRIFT_REFERENCE_REV", show_envvar=True,
+              help="Read the reference as of this git revision (through DVC when it is tracked).")
+@click.option("--current-rev", envvar="MLCI_DRIFT_CURRENT_REV", show_envvar=True,
+              help="Read the current data as of this git revision (through DVC when it is tracked).")
+@click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="The policy file. Default: mlci.yaml.")
+@click.option("--out", "out", default=DRIFT_OUT, show_default=True, type=click.Path(file_okay=False),
+              envvar=DRIFT_ENV, show_envvar=True, help="Directory for the bundle (report.json, report.md).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="What to print on standard output.")
+@click.option("--threshold-share", type=click.FloatRange(0, 1, min_open=True), envvar="MLCI_DRIFT_THRESHOLD_SHARE",
+              show_envvar=True, help="Dataset drift when this share of the tested columns drifted. "
+                                     "Default: the policy's, else 0.5.")
+@click.option("--validate/--no-validate", default=True, show_default=True,
+              help="Run the data validation (mlci.yaml's `checks.data` rules) on the current data too.")
+@click.pass_context
+def drift(ctx: click.Context, reference: str | None, current: str | None, reference_rev: str | None,
+          current_rev: str | None, config: str | None, out: str, fmt: str, threshold_share: float | None,
+          validate: bool) -> None:
+    """Data drift of the current data against the reference, and its validation; write the bundle.
+
+    \b
+    Exit 0: no dataset drift and validation passed; 1: dataset drift or a failed validation gate;
+    2: bad input. `mlci drift profile` stores the reference's statistics once; `mlci drift publish`
+    posts a bundle (the job summary, the tracking issue, the retraining).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from mlci.commands import drift as command
+
+    _exit(command.run(command.Settings(reference=reference, current=current, reference_rev=reference_rev,
+                                       current_rev=current_rev, config=config, out=out, fmt=fmt,  # type: ignore[arg-type]
+                                       threshold_share=threshold_share, validate=validate, color=use_color(),
+                                       progress=sys.stderr.isatty(), echo=echo, echo_err=echo_err)))
+
+
+@drift.command("profile")
+@click.argument("data")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The profile file to write.")
+@click.option("--rev", envvar="MLCI_DRIFT_REV", show_envvar=True,
+              help="Read DATA as of this git revision (through DVC when it is tracked).")
+def drift_profile(data: str, out: str, rev: str | None) -> None:
+    """Store what the drift tests need from DATA (a CSV/Parquet file or a directory), to compare against later."""
+    from mlci.commands import drift as command
+
+    _exit(command.run_profile(command.ProfileSettings(data=data, out=out, rev=rev, progress=sys.stderr.isatty(),
+                                                      echo=echo, echo_err=echo_err)))
+
+
+@drift.command("publish")
+@click.argument("bundle", default=DRIFT_OUT, type=click.Path(file_okay=False), envvar=DRIFT_ENV)
+@click.option("--token", help="GitHub token. Default: GITHUB_TOKEN, then GH_TOKEN. Without one, nothing is posted (local mode).")
+@click.option("--label", default="mlci-drift", show_default=True, envvar="MLCI_DRIFT_LABEL", show_envvar=True,
+              help="The label of the one tracking issue.")
+@click.option("--retrain-workflow", envvar="MLCI_RETRAIN_WORKFLOW", show_envvar=True,
+              help="The retraining workflow (its file name or id) to dispatch when drift crosses the retrain share.")
+@click.option("--retrain-ref", envvar="MLCI_RETRAIN_REF", show_envvar=True,
+              help="The ref to run the retraining workflow on. Default: the repository's default branch.")
+@click.option("--retrain-share", type=click.FloatRange(0, 1), envvar="MLCI_RETRAIN_SHARE", show_envvar=True,
+              help="Retrain when this share of columns drifted. Default: the bundle's retrain_share, "
+                   "else when the dataset drifted.")
+@click.option("--cooldown", "cooldown_hours", type=click.FloatRange(min=0), default=24, show_default=True,
+              envvar="MLCI_COOLDOWN", show_envvar=True, help="Hours between two retraining dispatches, at most one in each.")
+@click.option("--fail-on-drift", is_flag=True, envvar="MLCI_FAIL_ON_DRIFT", show_envvar=True,
+              help="Exit 1 after posting when the data drifted.")
+def drift_publish(bundle: str, token: str | None, label: str, retrain_workflow: str | None, retrain_ref: str | None,
+                  retrain_share: float | None, cooldown_hours: float, fail_on_drift: bool) -> None:
+    """Post a drift bundle: the job summary, the ONE tracking issue (open, update, close), the retraining dispatch."""
+    from mlci.commands import drift_publish as command
+
+    token = token or os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None
+    _exit(command.run(command.Settings(bundle=bundle, token=token, label=label, retrain_workflow=retrain_workflow,
+                                       retrain_ref=retrain_ref, retrain_share=retrain_share,
+                                       cooldown_hours=cooldown_hours, fail_on_drift=fail_on_drift,
+                                       echo=echo, echo_err=echo_err)))
 
 
 @cli.command("check-ref")
