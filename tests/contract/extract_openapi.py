@@ -111,6 +111,12 @@ OPERATIONS: list[str] = [
     "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments",
     "PATCH /repos/{owner}/{repo}/comments/{comment_id}",
     "DELETE /repos/{owner}/{repo}/comments/{comment_id}",
+    # mlci drift publish: the one tracking issue of a monitored dataset (found by its label and hidden
+    # marker, opened, edited in place, closed when the drift clears) and the retraining's dispatch above.
+    "GET /repos/{owner}/{repo}/issues",
+    "POST /repos/{owner}/{repo}/issues",
+    "GET /repos/{owner}/{repo}/issues/{issue_number}",
+    "PATCH /repos/{owner}/{repo}/issues/{issue_number}",
 ]
 
 # Components the fake needs beyond what the operations reference: GitHub answers 401/403/404/422 on

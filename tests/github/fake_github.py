@@ -84,6 +84,9 @@ State API for tests
 ``add_commit(repo, sha)``, ``add_comment(repo, number, body, user=..., bot=None)``,
 ``delete_comment(repo, comment_id)`` (a person deletes one), ``comments(repo, number)``,
 ``add_commit_comment(repo, sha, body, user=..., bot=None)``, ``commit_comments(repo, sha)`` (a commit's comments),
+``add_issue(repo, title, body, labels=[...], user=..., state="open")`` (an issue, not a pull request: the
+repository's next number, which the two share), ``issues(repo)`` (every issue, by number, as the API shows it;
+``issues/list-for-repo`` lists pull requests too, with ``pull_request``, as GitHub does),
 ``check_runs(repo, sha)`` (with ``output["annotations"]``: every batch), ``statuses(repo, sha)``,
 ``add_branch(repo, name, sha)`` (a release without ``target_commitish`` tags the default branch's head),
 ``add_tag(repo, name, commit_sha, message=None)`` (lightweight, or annotated with a message),
@@ -165,7 +168,8 @@ SECONDARY_RATE_LIMIT_DOCS = ("https://docs.github.com/free-pro-team@latest/rest/
 # The permission GitHub names (x-accepted-github-permissions) when a read-only token writes: by operationId, else by
 # the operation's first tag, else contents=write (git refs and tags, releases).
 WRITE_PERMISSIONS = {"issues": "issues=write; pull_requests=write", "checks": "checks=write",
-                     "repos/create-commit-status": "statuses=write"}
+                     "repos/create-commit-status": "statuses=write", "issues/create": "issues=write",
+                     "issues/update": "issues=write", "actions": "actions=write"}
 # Where the fake serves each server of the description: the API at its root, the uploads server (a release's
 # upload_url) under a prefix, as GitHub Enterprise Server lays them out on one host.
 API_SERVER = "https://api.github.com"
@@ -606,6 +610,7 @@ class FakeGitHub:
         self._repos: dict[str, Repo] = {}
         self._pulls: dict[tuple[str, int], Pull] = {}
         self._comments: dict[int, dict[str, Any]] = {}
+        self._issues: dict[tuple[str, int], dict[str, Any]] = {}  # issues proper; a PR is an issue too (its number)
         self._commit_comments: dict[int, dict[str, Any]] = {}  # another id space than issue comments, as on GitHub
         self._check_runs: dict[int, dict[str, Any]] = {}
         self._statuses: list[dict[str, Any]] = []
@@ -617,6 +622,7 @@ class FakeGitHub:
         self.tree_entry_limit = 100_000
         self._ids = {kind: itertools.count(start) for kind, start in
                      (("repo", 1_296_269), ("pull", 1_934_000_001), ("comment", 2_700_000_001),
+                      ("issue", 3_600_000_001),
                       ("commit_comment", 150_000_001),
                       ("check_run", 30_000_000_001), ("check_suite", 28_000_000_001), ("status", 34_000_000_001),
                       ("release", 160_000_001), ("asset", 210_000_001))}
@@ -714,6 +720,8 @@ class FakeGitHub:
                 raise ValueError("the last of a pull request's commits is its head")
             base.commits |= {base_sha, *commits}
             self._repos[head_repo].commits |= set(commits)
+            if (repo, number) in self._issues:
+                raise ValueError(f"{repo}#{number} is an issue: pull requests and issues share their numbers")
             pull = Pull(earlier.id if earlier else next(self._ids["pull"]), repo, number, head_sha, base_sha,
                         head_ref, base_ref or base.default_branch, head_repo, author,
                         title or (earlier.title if earlier else f"Change #{number}"), state,
@@ -766,6 +774,23 @@ class FakeGitHub:
         """The comments on commit ``sha``, oldest first, as the API shows them."""
         with self._lock:
             return [self._commit_comment_json(c) for c in self._comments_on_commit(repo, sha)]
+
+    def add_issue(self, repo: str, title: str, body: str | None = None, *, labels: list[str] | None = None,
+                  user: str = BOT, bot: bool | None = None, state: str = "open", state_reason: str | None = None,
+                  created_at: str | None = None) -> dict[str, Any]:
+        """Seed an issue (not a pull request) by ``user``, as if opened earlier: the next number of ``repo``
+        (issues and pull requests share them); ``state="closed"`` closes it (``state_reason`` default
+        "completed"). Returns it as the API shows it."""
+        with self._lock:
+            issue = self._new_issue(self._repo(repo), title, body, labels or [], user, bot, created_at)
+            if state == "closed":
+                self._set_state(issue, "closed", state_reason or "completed", user)
+            return self._issue_json(issue)
+
+    def issues(self, repo: str) -> list[dict[str, Any]]:
+        """The issues of ``repo`` (not pull requests), every state, by number, as the API shows them."""
+        with self._lock:
+            return [self._issue_json(i) for key, i in sorted(self._issues.items()) if key[0] == repo]
 
     def check_runs(self, repo: str, sha: str) -> list[dict[str, Any]]:
         """The check runs on ``sha``, oldest first, as the API shows them, plus ``output["annotations"]``:
@@ -1220,6 +1245,65 @@ class FakeGitHub:
             return error(404, "Not Found")
         del self._comments[comment["id"]]
         return Reply(204)
+
+    def _op_issues_list_for_repo(self, *, repo: Repo, query: dict[str, str], **_: Any) -> Reply:
+        """Issues and pull requests (GitHub lists both; a pull request has ``pull_request``) of ``state`` (open
+        by default), carrying every label of ``labels`` (comma-separated), by ``creator``, updated ``since``;
+        sorted by ``sort`` (created, updated, comments) in ``direction`` (desc by default), paginated."""
+        state = query.get("state", "open")
+        items = [self._issue_json(i) for key, i in self._issues.items() if key[0] == repo.full_name]
+        items += [self._pull_as_issue_json(p) for p in self._pulls.values() if p.repo == repo.full_name]
+        items = [i for i in items if state in ("all", i["state"])]
+        wanted = [name for name in query.get("labels", "").split(",") if name]
+        items = [i for i in items if set(wanted) <= {label["name"] for label in i["labels"]}]
+        if "creator" in query:
+            items = [i for i in items if i["user"]["login"] == query["creator"]]
+        if "since" in query:
+            since = _parse_time(query["since"])
+            items = [i for i in items if _parse_time(i["updated_at"]) >= since]
+        key = {"created": "created_at", "updated": "updated_at", "comments": "comments"}[query.get("sort", "created")]
+        items.sort(key=lambda i: (i[key], i["number"]), reverse=query.get("direction", "desc") == "desc")
+        return self._page(repo, "issues", query, items)
+
+    def _op_issues_create(self, *, repo: Repo, body: dict[str, Any], token: Token, error: ErrorReply,
+                          **_: Any) -> Reply:
+        """An issue; labels that do not exist yet are made (GitHub does, for a token that may push)."""
+        if len(body.get("body") or "") > COMMENT_BODY_LIMIT:
+            return self._comment_too_long(error, "Issue")
+        labels = [label if isinstance(label, str) else label.get("name", "") for label in body.get("labels") or []]
+        issue = self._new_issue(repo, str(body["title"]), body.get("body"), [n for n in labels if n], token.login,
+                                None)
+        shown = self._issue_json(issue)
+        return Reply(201, shown, {"location": shown["url"]})
+
+    def _op_issues_get(self, *, repo: Repo, params: dict[str, str], error: ErrorReply, **_: Any) -> Reply:
+        number = int(params["issue_number"])
+        issue = self._issues.get((repo.full_name, number))
+        if issue is not None:
+            return Reply(200, self._issue_json(issue))
+        pull = self._pulls.get((repo.full_name, number))
+        return Reply(200, self._pull_as_issue_json(pull)) if pull else error(404, "Not Found")
+
+    def _op_issues_update(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any], token: Token,
+                          error: ErrorReply, **_: Any) -> Reply:
+        """Title, body, labels (replaced), state and state_reason (kept only when the state changes) of an issue.
+        (Editing a pull request through this endpoint is not served: mlci does not.)"""
+        issue = self._issues.get((repo.full_name, int(params["issue_number"])))
+        if issue is None:
+            return error(404, "Not Found")
+        if len(body.get("body") or "") > COMMENT_BODY_LIMIT:
+            return self._comment_too_long(error, "Issue")
+        if body.get("title") is not None:
+            issue["title"] = str(body["title"])
+        if "body" in body:
+            issue["body"] = body["body"]
+        if "labels" in body:
+            names = [label if isinstance(label, str) else label.get("name", "") for label in body["labels"] or []]
+            issue["labels"] = list(dict.fromkeys(n for n in names if n))
+        if "state" in body:
+            self._set_state(issue, body["state"], body.get("state_reason"), token.login)
+        issue["updated_at"] = self._now()
+        return Reply(200, self._issue_json(issue))
 
     def _op_repos_list_comments_for_commit(self, *, repo: Repo, params: dict[str, str], query: dict[str, str],
                                            error: ErrorReply, **_: Any) -> Reply:
@@ -1895,13 +1979,40 @@ class FakeGitHub:
             raise KeyError(f"no repository {full_name}: add_repo() first") from None
 
     def _has_issue(self, repo: str, number: int) -> bool:
-        return (repo, number) in self._pulls
+        return (repo, number) in self._pulls or (repo, number) in self._issues
 
-    def _issue(self, repo: str, number: int) -> Pull:
-        try:
-            return self._pulls[(repo, number)]
-        except KeyError:
-            raise KeyError(f"no pull request {repo}#{number}: add_pull() first") from None
+    def _issue(self, repo: str, number: int) -> Pull | dict[str, Any]:
+        found = self._pulls.get((repo, number)) or self._issues.get((repo, number))
+        if found is None:
+            raise KeyError(f"no issue or pull request {repo}#{number}: add_pull() or add_issue() first")
+        return found
+
+    def _next_number(self, repo: Repo) -> int:
+        used = [n for (name, n) in [*self._pulls, *self._issues] if name == repo.full_name]
+        return max(used, default=0) + 1
+
+    def _new_issue(self, repo: Repo, title: str, body: str | None, labels: list[str], user: str, bot: bool | None,
+                   created_at: str | None = None) -> dict[str, Any]:
+        now = created_at or self._now()
+        issue: dict[str, Any] = {
+            "id": next(self._ids["issue"]), "repo": repo.full_name, "number": self._next_number(repo),
+            "title": title, "body": body, "labels": list(dict.fromkeys(labels)), "user": user,
+            "bot": user.endswith("[bot]") if bot is None else bot, "state": "open", "state_reason": None,
+            "closed_at": None, "closed_by": None, "created_at": now, "updated_at": now}
+        self._issues[(repo.full_name, issue["number"])] = issue
+        return issue
+
+    def _set_state(self, issue: dict[str, Any], state: str, reason: str | None, login: str) -> None:
+        """Close or reopen ``issue``; GitHub keeps ``state_reason`` only on a change of state."""
+        if state == issue["state"]:
+            return
+        issue["state"] = state
+        if state == "closed":
+            issue["state_reason"] = reason or "completed"
+            issue["closed_at"], issue["closed_by"] = self._now(), login
+        else:
+            issue["state_reason"] = "reopened"
+            issue["closed_at"], issue["closed_by"] = None, None
 
     def _issue_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         return sorted((c for c in self._comments.values() if c["repo"] == repo and c["issue"] == number),
@@ -2053,6 +2164,46 @@ class FakeGitHub:
                 "comments": len(self._issue_comments(pull.repo, pull.number)), "review_comments": 0,
                 "maintainer_can_modify": pull.head_repo != pull.repo, "commits": 1, "additions": 10,
                 "deletions": 2, "changed_files": 1}
+
+    def _label_json(self, repo: str, name: str) -> dict[str, Any]:
+        label_id = 8_800_000_001 + zlib.crc32(f"{repo}:{name}".encode()) % 100_000_000
+        api = f"{self.url}/repos/{repo}"
+        return {"id": label_id, "node_id": _node_id("LA", label_id), "url": f"{api}/labels/{urllib.parse.quote(name)}",
+                "name": name, "description": None, "color": "ededed", "default": False}
+
+    def _issue_json(self, issue: dict[str, Any]) -> dict[str, Any]:
+        repo, number = issue["repo"], issue["number"]
+        api = f"{self.url}/repos/{repo}"
+        url = f"{api}/issues/{number}"
+        return {
+            "id": issue["id"], "node_id": _node_id("I", issue["id"]), "url": url, "repository_url": api,
+            "labels_url": f"{url}/labels{{/name}}", "comments_url": f"{url}/comments", "events_url": f"{url}/events",
+            "html_url": f"{self.server_url}/{repo}/issues/{number}", "number": number, "state": issue["state"],
+            "state_reason": issue["state_reason"], "title": issue["title"], "body": issue["body"],
+            "user": self._user_json(issue["user"], "Bot" if issue["bot"] else None),
+            "labels": [self._label_json(repo, name) for name in issue["labels"]],
+            "assignee": None, "assignees": [], "milestone": None, "locked": False, "active_lock_reason": None,
+            "comments": len(self._issue_comments(repo, number)), "closed_at": issue["closed_at"],
+            "created_at": issue["created_at"], "updated_at": issue["updated_at"],
+            "closed_by": self._user_json(issue["closed_by"]) if issue["closed_by"] else None,
+            "timeline_url": f"{url}/timeline", "author_association": "NONE" if issue["bot"] else "MEMBER",
+            "performed_via_github_app": self._actions_app_json() if issue["user"] == BOT else None,
+            "reactions": {"url": f"{url}/reactions", "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,
+                          "confused": 0, "heart": 0, "rocket": 0, "eyes": 0},
+        }
+
+    def _pull_as_issue_json(self, pull: Pull) -> dict[str, Any]:
+        """A pull request as the issues API shows it: an issue with ``pull_request``."""
+        shown = self._issue_json({
+            "id": pull.id, "repo": pull.repo, "number": pull.number, "title": pull.title, "body": pull.body,
+            "labels": pull.labels, "user": pull.author, "bot": pull.author.endswith("[bot]"), "state": pull.state,
+            "state_reason": "completed" if pull.state == "closed" else None, "closed_at": pull.merged_at,
+            "closed_by": None, "created_at": pull.created_at, "updated_at": pull.merged_at or pull.created_at})
+        html = f"{self.server_url}/{pull.repo}/pull/{pull.number}"
+        shown["html_url"] = html
+        shown["pull_request"] = {"url": f"{self.url}/repos/{pull.repo}/pulls/{pull.number}", "html_url": html,
+                                 "diff_url": f"{html}.diff", "patch_url": f"{html}.patch", "merged_at": pull.merged_at}
+        return shown
 
     def _comment_json(self, comment: dict[str, Any]) -> dict[str, Any]:
         api = f"{self.url}/repos/{comment['repo']}"
