@@ -96,7 +96,7 @@ def collect(
     if policy is None or (repro is not None and repro.failure is not None):
         return Collected(report, policy, evidence)  # nothing to measure: no policy, or its gates are not judged
     check_patterns(policy.metrics, report.metrics, policy.file)
-    measured = measure(policy, Workspace(Path(cwd), _ignored(cwd, bundle_dir)))
+    measured = measure(policy, DvcWorkspace(Path(cwd), _ignored(cwd, bundle_dir)))
     report = replace(report, measurements=records(policy, measured))
     return Collected(report, policy, replace(evidence, measured=measured))
 
@@ -141,6 +141,16 @@ def _unmatched(settings: PlotSettings, declared: list[str], policy_file: str) ->
                     message=f"plots.{key}: '{pattern}' matches no plot dvc.yaml declares (it declares: {known})")
             for key, patterns in (("include", settings.include), ("exclude", settings.exclude))
             for pattern in patterns if not any(fnmatch.fnmatchcase(plot_id, pattern) for plot_id in declared)]
+
+
+@dataclass(frozen=True)
+class DvcWorkspace(Workspace):
+    """The workspace of a DVC project, whose measurements may also read a path at a git revision, or
+    one DVC tracks that is not on disk: ``fetch`` copies it into a folder through DVC (its cache, else
+    its remote; the drift check's ``reference_rev``)."""
+
+    def fetch(self, path: str, rev: str | None, into: Path) -> Path:
+        return dvc.fetch_data(self.root, path, rev, into)
 
 
 def measure(policy: Policy, workspace: Workspace) -> dict[tuple[str, int], Measured]:

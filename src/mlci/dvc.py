@@ -683,3 +683,52 @@ def _match_plots(data: dict[str, Any], templates_dir: Any) -> list[tuple[str, An
 
 def _quiet(*objects: Any, **options: Any) -> None:
     """DVC's ``ui.error_write`` while plots are read: their errors are data, not a line on stderr."""
+
+
+def fetch_data(root: str | Path, path: str, rev: str | None, into: str | Path) -> Path:
+    """The file or directory ``path`` of the project at ``root`` copied into the folder ``into``,
+    through DVC's file system (``dvc.api.DVCFileSystem``): at git revision ``rev`` (None: the
+    workspace), from the workspace, DVC's cache, or else the DVC remote, whether git or DVC tracks
+    it. Returns the copy's path. DvcError naming the path when there is none, or DVC cannot read it.
+    """
+    from dvc.api import DVCFileSystem
+    from dvc.exceptions import NotDvcRepoError
+    from dvc.repo import Repo
+
+    at = f"{path}@{rev}" if rev else path
+    root = Path(root).resolve()
+    try:
+        Repo.find_root(str(root))
+    except NotDvcRepoError:
+        missing = f"no DVC project here to read it at {rev} from" if rev else "not in DVC's keeping either: no DVC project here"
+        raise DvcError(f"{at}: no such file or directory ({missing})") from None
+    dvcfiles.guard(root, rev)
+    target = Path(into) / (Path(path).name or "data")
+    try:
+        with _quiet_logs():
+            fs = DVCFileSystem(str(root), rev=rev)
+            if not fs.exists(path):
+                where = f"at {rev}" if rev else "in the workspace"
+                raise DvcError(f"{at}: no such file or directory {where}, in git or in DVC")
+            fs.get(path, str(target), recursive=fs.isdir(path))
+    except DvcError:
+        raise
+    except FileNotFoundError:
+        raise DvcError(f"{at}: DVC tracks it, but it is in neither DVC's cache nor its remote (was it pushed?)") from None
+    except Exception as exc:  # noqa: BLE001 - DVC's and scmrepo's errors have no common base
+        raise DvcError(f"{at}: DVC cannot read it: {describe_error(exc)}") from None
+    if not target.exists():
+        raise DvcError(f"{at}: DVC found it but copied nothing (is it pushed to the DVC remote?)")
+    return target
+
+
+@contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """DVC's own log lines (its progress, its warnings) kept off the terminal: errors come back as DvcError."""
+    logger = logging.getLogger("dvc")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -36,7 +36,7 @@ MetricStatus = Literal["changed", "unchanged", "added", "removed"]
 
 
 GateStatus = Literal["pass", "fail", "warn", "skipped"]
-GateKind = Literal["pipeline", "metric", "reproducible", "data", "fairness", "runtime", "serving"]
+GateKind = Literal["pipeline", "metric", "reproducible", "data", "fairness", "runtime", "serving", "drift"]
 
 
 @dataclass(frozen=True)
@@ -266,6 +266,11 @@ class Report:
     gates: tuple[GateResult, ...] = ()
     measurements: tuple[Measurement, ...] = ()
     plots: tuple[Plot, ...] = ()
+    # What `mlci drift` found, one plain object per (reference, current) pair in policy order, in the
+    # shape users script against (mlci.drift's DatasetDrift.to_dict with the pair's paths). report.json
+    # holds the first as ``drift`` and, with two or more, all of them as ``drift_all``; neither when
+    # no drift ran.
+    drift: tuple[dict[str, Any], ...] = ()
     mlci_version: str = __version__
     schema: str = field(default=SCHEMA_ID)
 
@@ -288,6 +293,11 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["context"]["run_url"] = self.context.run_url
+        drift = data.pop("drift")
+        if drift:
+            data["drift"] = drift[0]
+        if len(drift) > 1:
+            data["drift_all"] = drift
         data["verdict"] = self.verdict
         for gate, source in zip(data["gates"], self.gates):
             gate["blocking"] = source.blocking
@@ -318,6 +328,7 @@ class Report:
             gates=tuple(_gate(g) for g in data["gates"]),
             measurements=tuple(Measurement(**m) for m in data.get("measurements", ())),
             plots=_plots(data.get("plots", ())),
+            drift=tuple(data["drift_all"]) if "drift_all" in data else ((data["drift"],) if "drift" in data else ()),
             mlci_version=data["mlci_version"],
             schema=data["schema"],
         )

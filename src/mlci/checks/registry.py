@@ -4,7 +4,7 @@ check is adding its folder, one line here and its part of the policy schema.
 
 from __future__ import annotations
 
-from mlci.checks import data, fairness, metrics, reproducible, runtime, serving
+from mlci.checks import data, drift, fairness, metrics, reproducible, runtime, serving
 from mlci.checks.base import Check
 
 CHECKS: tuple[Check, ...] = (
@@ -14,4 +14,5 @@ CHECKS: tuple[Check, ...] = (
     fairness.CHECK,
     runtime.CHECK,
     serving.CHECK,
+    drift.CHECK,
 )

@@ -132,6 +132,23 @@ def _checks(report: Report) -> Section | None:
     return _checks_section(checks, _rows_note(report))
 
 
+def _drift(report: Report) -> Section | None:
+    """mlci drift's columns: method, score, threshold, verdict and rows on both sides, drifted first."""
+    if not report.drift:
+        return None
+    rows = view.drift_rows(report)
+    several = len(report.drift) > 1
+    headers = (("data",) if several else ()) + view.DRIFT_HEADERS
+    align = (("left",) if several else ()) + view.DRIFT_ALIGN
+
+    def cells(row: tuple[str, dict[str, object]]) -> tuple[str, ...]:
+        pair, column = row
+        return ((md_escape(pair),) if several else ()) + view.drift_cells(column, md_escape, drifted="❌ drifted")
+
+    opener = f"<details open><summary>Drift: {md_escape(view.drift_summary(report), 600)}</summary>"
+    return Section(opener, Table(headers, align, rows, cells), "</details>", _rows_note(report))
+
+
 def _params(report: Report) -> Section | None:
     if not (params := report.changed_params):
         return None
@@ -272,6 +289,7 @@ _SECTIONS: dict[str, Callable[[Report], Section | None]] = {
     "failures": _failures,
     "metrics": _metrics,
     "checks": _checks,
+    "drift": _drift,
     "params": _params,
     "pipeline": _pipeline,
     "policy": _policy,

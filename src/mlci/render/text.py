@@ -173,11 +173,24 @@ def _plots(report: Report, paint: _Painter) -> str | None:
     return "\n".join(text_lines(report, paint)) if report.plots else None
 
 
+def _drift(report: Report, paint: _Painter) -> str | None:
+    """mlci drift's columns, drifted first (every column: the terminal has no size limit)."""
+    if not report.drift:
+        return None
+    several = len(report.drift) > 1
+    rows = [((term_clean(pair),) if several else ()) + view.drift_cells(column, term_clean)
+            for pair, column in view.drift_rows(report)]
+    headers = (("data",) if several else ()) + view.DRIFT_HEADERS
+    align = (("left",) if several else ()) + view.DRIFT_ALIGN
+    return f"{paint('Drift', bold=True)}: {term_clean(view.drift_summary(report), 2000)}\n" + _table(headers, align, rows)
+
+
 _SECTIONS: dict[str, Callable[[Report, _Painter], str | None]] = {
     "problems": _problems,
     "failures": _failures,
     "metrics": _metrics_section,
     "checks": _checks,
+    "drift": _drift,
     "params": _params,
     "pipeline": _pipeline,
     "policy": _policy,

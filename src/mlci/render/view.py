@@ -10,8 +10,9 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from mlci.render.fmt import MISSING, change_cell, format_param, format_seconds, format_value, plural
+from mlci.render.fmt import MISSING, change_cell, format_number, format_param, format_percent, format_seconds, format_value, plural
 from mlci.render.fmt import stage_summary as stage_summary  # shown beside repro_note
 from mlci.report import ForkChanges, GateResult, MetricRow, ParamRow, Report, Repro, Revision
 
@@ -25,9 +26,10 @@ _HEX = re.compile(r"[0-9a-fA-F]{4,64}")
 
 # The report's sections, in the order every renderer shows them, between its header and its
 # footer: problems, why it failed, the metrics (or why they were not compared), the checks,
+# the columns of each drift (mlci drift),
 # changed params, the pipeline, a change to the policy, the unchanged metrics. Each renderer
 # maps every name to what it writes there, and leaves a section out when it has nothing.
-SECTIONS = ("problems", "failures", "metrics", "checks", "params", "pipeline", "policy", "plots", "unchanged")
+SECTIONS = ("problems", "failures", "metrics", "checks", "drift", "params", "pipeline", "policy", "plots", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,9 @@ def fork_notice(changes: ForkChanges, code: Callable[[str], str]) -> str:
 def describe_revisions(report: Report, code: Callable[[str], str], esc: Callable[[str], str]) -> str:
     """``4f1c2a9 (feature) against main at 9e0b7d3 · <base reason>``, each name through ``code``."""
     ctx = report.context
+    if report.drift:  # mlci drift: data against data, not a commit against another
+        return "; ".join(f"{code(str(d['current']))} against {code(str(d['reference']))}" for d in report.drift[:3]) + (
+            f"; {len(report.drift) - 3:,} more pairs" if len(report.drift) > 3 else "")
     text = f"{_head(ctx.head, code)} against {_base(ctx.base, code)}"
     if ctx.base_reason:
         text += f" · {esc(ctx.base_reason)}"
@@ -358,3 +363,47 @@ def policy_line(report: Report, code: Callable[[str], str]) -> str:
     if info.changed:
         text += f" · ⚠️ this change edits {code(info.file)}"
     return text
+
+
+# -- drift (mlci drift) ---------------------------------------------------------------
+
+DRIFT_HEADERS = ("column", "kind", "method", "score", "threshold", "verdict", "reference rows", "current rows")
+DRIFT_ALIGN = ("left", "left", "left", "right", "right", "left", "right", "right")
+
+
+def drift_rows(report: Report) -> list[tuple[str, dict[str, Any]]]:
+    """Every pair's columns, drifted first, then the others tested, then those not tested: (pair, column)."""
+    order = {True: 0, False: 1}
+    rows = []
+    for pair in report.drift:
+        columns = sorted(pair.get("columns", ()), key=lambda c: 2 if "reason" in c else order[bool(c.get("drifted"))])
+        rows += [(str(pair.get("current", "")), c) for c in columns]
+    return rows
+
+
+def drift_cells(column: dict[str, Any], esc: Callable[[str], str], drifted: str = "drifted") -> tuple[str, ...]:
+    """A column's cells: name, kind, method, score, threshold, verdict, rows on each side."""
+    def number(value: Any) -> str:
+        return format_number(float(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else MISSING
+
+    if "reason" in column:
+        verdict = f"not tested: {column['reason']}"
+    else:
+        verdict = drifted if column.get("drifted") else "no drift"
+    return (esc(str(column.get("column", ""))), esc(str(column.get("kind", ""))), esc(str(column.get("method") or MISSING)),
+            number(column.get("score")), number(column.get("threshold")), esc(verdict),
+            f"{column.get('reference_rows', 0):,}", f"{column.get('current_rows', 0):,}")
+
+
+def drift_summary(report: Report) -> str:
+    """``Drift: 3 of 4 columns drifted in data/prod.csv (75%; dataset drift at 50%)`` for one pair; per pair for several."""
+    parts = []
+    for pair in report.drift:
+        columns = pair.get("columns", ())
+        tested = [c for c in columns if "reason" not in c]
+        drifted = sum(bool(c.get("drifted")) for c in tested)
+        verdict = "dataset drift" if pair.get("dataset_drift") else "no dataset drift"
+        parts.append(f"{pair.get('current')}: {verdict}, {drifted} of {plural(len(tested), 'tested column')} drifted "
+                     f"({format_percent(round(float(pair.get('drifted_share', 0.0)), 3))}; "
+                     f"dataset drift at {format_percent(float(pair.get('threshold_share', 0.0)))})")
+    return "; ".join(parts)
