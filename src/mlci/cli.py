@@ -118,14 +118,16 @@ def gate(bundle: str, fmt: str) -> None:
 @click.option("--check-name", envvar="MLCI_CHECK_NAME", show_envvar=True, help="The check's name. Default: `check.name` of the policy that judged the gates, else mlci.")
 @click.option("--take-over-cml", is_flag=True, default=None, envvar="MLCI_TAKE_OVER_CML", show_envvar=True, help="Reuse a comment CML left instead of adding one.")
 @click.option("--config", envvar="MLCI_CONFIG", show_envvar=True, help="A policy file to take the comment and check settings from instead of the bundle's policy.")
+@click.option("--gate", is_flag=True, envvar="MLCI_GATE", show_envvar=True,
+              help="After posting, print the verdict and exit 1 when it is fail, as `mlci gate` (the verdict posted: judged again under workflow_run).")
 def publish(bundle: str, token: str | None, comment: str | None, check_name: str | None,
-            take_over_cml: bool | None, config: str | None) -> None:
+            take_over_cml: bool | None, config: str | None, gate: bool) -> None:
     """Post a bundle: the sticky PR comment, the check run (or a commit status), the job summary, step outputs."""
     from mlci.commands import publish as command
 
     _exit(command.run(command.Settings(bundle=bundle, token=token, comment=comment,  # type: ignore[arg-type]
                                        check_name=check_name, take_over_cml=take_over_cml, config=config,
-                                       echo=echo)))
+                                       gate=gate, echo=echo)))
 
 
 @cli.command()

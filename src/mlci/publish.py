@@ -74,6 +74,7 @@ class PublishResult:
     pr_number: int | None = None
     head_sha: str | None = None
     messages: list[str] = field(default_factory=list)
+    report: Report | None = None  # the report as posted: judged again when the bundle was untrusted
 
 
 def settings_for(report: Report, ctx: RunContext, *, token: str | None, comment: str | None = None,
@@ -142,6 +143,7 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
         result.messages.append(f"local mode, {why}: nothing posted")
         result.messages.append(f"would post: {_describe(report, settings)}")
         _outputs(env, report, result)
+        result.report = report
         return result
 
     assert settings.token and ctx.repository
@@ -179,6 +181,7 @@ def publish(report: Report, ctx: RunContext, settings: PublishSettings, *, env: 
             raise MlciError(FORK_HINT) from None
         raise
     _outputs(env, report, result)
+    result.report = report
     return result
 
 

@@ -308,6 +308,29 @@ def test_publish_in_local_mode_writes_files_and_posts_nothing(repo: Path, capsys
     assert "verdict<<ghadelimiter_" in (tmp_path / "output").read_text()
 
 
+def test_publish_with_gate_exits_with_the_verdict_it_posted(repo: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--gate` (the PR template's publish step): after posting, the verdict as `mlci gate` gives it, in the
+    same process; without it, publish exits 0 whatever the verdict."""
+    for name in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        monkeypatch.delenv(name, raising=False)
+    write(repo, "mlci.yaml", "metrics:\n  accuracy:\n    min: 0.9\n")
+    assert run_main(["report"], capsys)[0] == 0
+    code, out, _ = run_main(["publish"], capsys)
+    assert code == 0 and "would post:" in out and "accuracy 0.8 < min 0.9" not in out
+    code, out, err = run_main(["publish", "--gate"], capsys)
+    assert code == 1, err
+    assert "would post:" in out and "accuracy 0.8 < min 0.9 (mlci.yaml line 2)" in out
+    monkeypatch.setenv("MLCI_GATE", "false")
+    assert run_main(["publish"], capsys)[0] == 0
+
+    write(repo, "mlci.yaml", "metrics:\n  accuracy:\n    min: 0.5\n")
+    assert run_main(["report"], capsys)[0] == 0
+    monkeypatch.setenv("MLCI_GATE", "true")
+    code, out, _ = run_main(["publish"], capsys)
+    assert code == 0 and "would post:" in out
+
+
 def test_publish_is_decided_by_the_policy_that_judged_the_gates(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The base's mlci.yaml judged the gates, so it also says how they are published: a PR that

@@ -421,6 +421,7 @@ def test_a_forks_bundle_is_judged_again_with_the_trusted_policy(fake: Any, tmp_p
                  settings=PublishSettings(config=str(policy), policy_file=str(policy)))
     [check] = fake.check_runs(REPO, HEAD)
     assert check["name"] == "mlci" and check["conclusion"] == "failure"  # not the bundle's "green", not success
+    assert result.report is not None and result.report.verdict == "fail"  # what `mlci publish --gate` exits with
     [comment] = fake.comments(REPO, 42)
     assert "1 of 2 gates failed" in comment["body"] and "accuracy" in comment["body"]
     assert "policy from `the publish job`" in comment["body"]

@@ -19,10 +19,13 @@ class Settings:
     take_over_cml: bool | None = None  # None: the policy's, else no
     config: str | None = None  # a policy file to take those three from instead of the bundle's policy
     actions_env: Mapping[str, str] | None = None  # GITHUB_* variables and the step's files; None: os.environ
+    gate: bool = False  # after posting, the verdict posted as the exit code (as `mlci gate`)
     echo: Echo = echo
 
 
 def run(settings: Settings) -> int:
+    """0 once posted; with ``gate``, 1 when the verdict posted is fail (judged again where the bundle
+    was untrusted, so a fork's bundle cannot pass its own job either)."""
     import os
 
     from mlci.bundle import read_bundle
@@ -43,4 +46,10 @@ def run(settings: Settings) -> int:
     if outcome.check is not None:
         kind = "check run" if outcome.check.kind == "check_run" else "commit status"
         settings.echo(f"mlci: {kind} '{how.check_name}': {outcome.check.url or ''} {outcome.check.note}".rstrip())
-    return 0
+    if not settings.gate:
+        return 0
+    from mlci.render.verdict import gate_exit_code, render_verdict
+
+    posted = outcome.report or report
+    settings.echo(render_verdict(posted, "text"), nl=False)
+    return gate_exit_code(posted)
