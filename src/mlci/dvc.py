@@ -272,6 +272,34 @@ def _stream(cmd: Sequence[str], cwd: Path, echo: Echo,
         raise DvcError(f"`{cmd[0]}` not found; install DVC (pip install 'dvc>=3')") from None
 
 
+def _pull(repo: Repo, echo: Echo) -> str | None:
+    """``dvc pull --run-cache --allow-missing`` through DVC's API, on the repository mlci has open:
+    a ``dvc pull`` process would start Python and import DVC again, about 0.6 s of every PR run
+    on 2 cores. DVC's warnings are echoed as its command would print them. None when it pulled,
+    else why not, in one line (DVC's command line, too, turns any exception into its exit code 255)."""
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            for line in record.getMessage().splitlines():
+                echo(f"dvc: {record.levelname.lower()}: {line}")
+
+    logger = logging.getLogger("dvc")
+    handler = Handler(level=logging.WARNING)
+    old_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        result = repo.pull(run_cache=True, allow_missing=True)
+    except Exception as exc:  # noqa: BLE001 - a plugin missing (ImportError), the network, credentials: all "not pulled"
+        return " ".join(str(exc).split())[:_FAILURE_MAX] or type(exc).__name__
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate
+    stats = (result or {}).get("stats", {})
+    counts = [f"{stats[key]} {key}" for key in ("fetched", "added", "modified", "deleted") if stats.get(key)]
+    echo(f"mlci: pulled: {', '.join(counts)}" if counts else "mlci: pulled: everything was up to date")
+    return None
+
+
 def dvc_command() -> list[str]:
     """``dvc`` from the same environment as mlci."""
     return [sys.executable, "-m", "dvc"]
@@ -509,22 +537,24 @@ def repro(
     pull_error: str | None = None
     before = stage_outputs_present(repo)
     commands = stage_commands(repo)
-    repo.close()
     env = dict(os.environ if env is None else env)
     from mlci import git
 
     dirty_before = tuple(git.status_paths(root))
 
-    if do_pull:
-        echo(f"mlci: pulling outputs and run-cache from remote '{remote}'")
-        code, _ = _stream([*dvc_command(), "pull", "--run-cache", "--allow-missing"], root, echo, env)
-        if code != 0 and pull:
-            raise DvcError(f"`dvc pull --run-cache` failed with exit code {code} (see its output above)")
-        if code != 0:  # pulling was only a shortcut: run the stages without it, and say so
-            pull_error = (f"could not pull from the DVC remote '{remote}' (`dvc pull` exit code {code}; its "
-                          "credentials or plugin?), so every stage ran without it")
-            echo(f"mlci: warning: {pull_error}")
-            do_pull = False
+    try:
+        if do_pull:
+            echo(f"mlci: pulling outputs and run-cache from remote '{remote}'")
+            failed = _pull(repo, echo)
+            if failed is not None and pull:
+                raise DvcError(f"`dvc pull --run-cache` failed: {failed}")
+            if failed is not None:  # pulling was only a shortcut: run the stages without it, and say so
+                pull_error = (f"could not pull from the DVC remote '{remote}' (`dvc pull`: {failed}; its "
+                              "credentials or plugin?), so every stage ran without it")
+                echo(f"mlci: warning: {pull_error}")
+                do_pull = False
+    finally:
+        repo.close()
 
     echo("mlci: reproducing the pipeline")
     # With a remote, `--pull` lets DVC fetch the outputs of run-cache hits

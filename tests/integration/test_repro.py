@@ -126,7 +126,7 @@ def test_a_remote_that_cannot_be_pulled_from_is_skipped_unless_pull_was_asked_fo
     result = mlci_dvc.repro(repo, echo=lines.append)
     assert states(result) == {"train": "ran"} and not result.pulled
     assert result.pull_error is not None and result.pull_error.startswith(
-        "could not pull from the DVC remote 'storage' (`dvc pull` exit code")
+        "could not pull from the DVC remote 'storage' (`dvc pull`: s3 is supported, but requires 'dvc-s3' to be installed")
     assert f"mlci: warning: {result.pull_error}" in lines
 
     with pytest.raises(DvcError, match="`dvc pull --run-cache` failed"):
