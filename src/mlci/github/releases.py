@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci.github.client import GitHubError, door, github_message
+from mlci.github.dispatch import dispatch as dispatch  # moved to github/dispatch.py; `mlci promote --dispatch` imports it here
 from mlci.release.plan import Merged
 from mlci.release.records import AnnotatedTag
 
@@ -185,18 +186,6 @@ def _take_back(release: GitRelease, ref: Any) -> None:
             ref.delete()
     except Exception:  # noqa: BLE001 - the upload's error is the one to report
         pass
-
-
-@door
-def dispatch(repo: Repository, workflow: str, inputs: dict[str, str]) -> None:
-    """Start ``workflow`` (its file name or id) on the default branch with ``inputs``
-    (workflow_dispatch: the one event the job's own token may start)."""
-    from mlci.github.contents import default_branch
-
-    ref = default_branch(repo)
-    found = repo.get_workflow(int(workflow) if workflow.isdigit() else workflow)
-    if not found.create_dispatch(ref, inputs):
-        raise GitHubError(422, f"{workflow} was not started (GitHub refused the dispatch on {ref})")
 
 
 def _release(repo: Repository, tag: str) -> GitRelease | None:
