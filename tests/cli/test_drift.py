@@ -297,3 +297,22 @@ def test_a_dvc_tracked_reference_at_a_revision_and_current_data_from_the_remote(
     code, _, err = drift(capsys, "--reference", "data/nothing.csv", "--reference-rev", "v1", "--current", "data/prod.csv")
     assert code == 2 and err.strip().splitlines()[-1] == \
         "mlci: error: data/nothing.csv@v1: no such file or directory at v1, in git or in DVC"
+
+
+@pytest.mark.parametrize(("edit", "where"), [
+    (lambda d: d["drift"]["columns"][0].update(score="high"), "drift/columns/0/score"),
+    (lambda d: d["drift"]["columns"][0].update(kind="image"), "drift/columns/0/kind"),
+    (lambda d: d["drift"]["columns"][0].update(extra=1), "drift/columns/0"),
+    (lambda d: d["drift"].update(drifted_share=2), "drift/drifted_share"),
+    (lambda d: d["drift"].pop("columns"), "drift"),
+    (lambda d: d.update(drift_all=[d.pop("drift")] * 2), "drift"),  # drift_all without drift
+])
+def test_a_bundle_whose_drift_breaks_the_schema_is_refused(here: Path, capsys: pytest.CaptureFixture[str],
+                                                           edit: Any, where: str) -> None:
+    save(table(300), here / "ref.csv")
+    assert drift(capsys, "--reference", "ref.csv", "--current", "ref.csv")[0] == 0
+    data = report_json(here / "mlci-drift")
+    edit(data)
+    (here / "mlci-drift" / "report.json").write_text(json.dumps(data), "utf-8")
+    code, _, err = run_main(["gate", "mlci-drift"], capsys)
+    assert code == 2 and err.startswith("mlci: error: report.json: ") and where in err, err
