@@ -181,6 +181,9 @@ def test_per_column_problems_are_reported_and_never_crash(here: Path, capsys: py
     (lambda h: (h / "mlci.yaml").write_text("checks:\n  data: []\n", "utf-8"), [], "mlci.yaml: no checks.drift entries"),
     (lambda h: (h / "notes.txt").write_text("x", "utf-8"), ["--reference", "ref.csv", "--current", "notes.txt"],
      "notes.txt: not a .csv or .parquet file"),
+    (lambda h: None, ["--reference", "ref.csv", "--current", "ref.csv", "--out", "ref.csv/bundle"], "cannot write it"),
+    (lambda h: None, ["profile", "ref.csv", "--out", "ref.csv/ref.profile"], "ref.csv/ref.profile: cannot write it"),
+    (lambda h: None, ["profile", "gone.parquet", "--out", "ref.profile"], "gone.parquet: no such file or directory"),
 ])
 def test_bad_input_is_one_line_naming_it_and_exit_2(here: Path, capsys: pytest.CaptureFixture[str], setup: Any,
                                                    args: list[str], message: str) -> None:

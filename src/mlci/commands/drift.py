@@ -114,7 +114,7 @@ def run(settings: Settings) -> int:
                     context=_context(RunContext.from_env(env), root), policy=_policy_info(policy, policy_file, root),
                     gates=(*drift_gates, *data_gates), measurements=(*measurements, *validations), drift=tuple(summaries))
     out = Path(settings.cwd, settings.out).resolve()
-    write_bundle(report, out, render_markdown(report))
+    _writing(out, lambda: write_bundle(report, out, render_markdown(report)))
     settings.echo(render(report, settings.fmt, color=settings.color), nl=False)
     return gate_exit_code(report)
 
@@ -134,11 +134,21 @@ def run_profile(settings: ProfileSettings) -> int:
         with _progress(settings) as progress:
             profile = profile_data(data, progress=progress)
     out = Path(settings.cwd, settings.out)
-    save_profile(profile, out)
+    _writing(out, lambda: save_profile(profile, out))
     shown = settings.data + (f"@{settings.rev}" if settings.rev else "")
     settings.echo(f"mlci: wrote {settings.out}: the profile of {shown} "
                   f"({plural(profile.rows, 'row')}, {plural(len(profile.columns), 'column')})")
     return 0
+
+
+def _writing(path: Path, write: Callable[[], object]) -> None:
+    """``write()``, an OSError (a folder that cannot be made or written) as one line naming ``path``."""
+    from mlci.errors import MlciError
+
+    try:
+        write()
+    except OSError as exc:
+        raise MlciError(f"{path}: cannot write it: {exc.strerror or exc}") from None
 
 
 # ---------------------------------------------------------------- the pairs
