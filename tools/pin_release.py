@@ -42,8 +42,9 @@ AWAITING_RELEASE: dict[str, tuple[str, ...]] = {
     "workflows-templates/mlci-release.yml": ("actions/release",),
     "workflows-templates/mlci-promote.yml": ("actions/promote", "actions/setup:stage"),
     "workflows-templates/mlci-deploy.yml": ("actions/promote", "actions/setup:stage"),
-    "workflows-templates/mlci-pull-request.yml": ("actions/setup:purpose",),
+    "workflows-templates/mlci-pull-request.yml": ("actions/setup:purpose", "actions/publish:gate"),
     "workflows-templates/mlci-publish.yml": ("actions/setup:purpose",),
+    "workflows-templates/mlci-drift-monitor.yml": ("actions/drift",),
 }
 DOCS = ("README.md", "docs/*.md")  # only references already pinned
 

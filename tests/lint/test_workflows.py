@@ -31,7 +31,7 @@ from tests.repo_helpers import init_repo
 ROOT = Path(__file__).resolve().parents[2]
 ACTIONS = sorted([ROOT / "action.yml", *ROOT.glob("actions/*/action.yml")])
 TEMPLATES = sorted((ROOT / "workflows-templates").glob("*.yml"))
-SUB_ACTIONS = ("setup", "repro", "report", "gate", "publish", "release", "promote")
+SUB_ACTIONS = ("setup", "repro", "report", "gate", "publish", "release", "promote", "drift")
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # A `uses:` line pinned by commit with its version in a comment: the form Dependabot bumps.
 PINNED = re.compile(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
@@ -86,7 +86,7 @@ def test_the_files_exist() -> None:
     assert {p.parent.name for p in ACTIONS[1:]} >= set(SUB_ACTIONS)
     assert {p.name for p in TEMPLATES} >= {
         "mlci-pull-request.yml", "mlci-pull-request-fork-safe.yml", "mlci-publish.yml", "mlci-release.yml",
-        "mlci-promote.yml", "mlci-deploy.yml",
+        "mlci-promote.yml", "mlci-deploy.yml", "mlci-drift-monitor.yml",
     }
 
 
@@ -203,7 +203,7 @@ def test_every_install_step_mlci_init_writes_passes_actionlint_and_zizmor(plugin
                 text = depfiles.with_step(template.read_text(), deps, plugin)
                 (folder / f"{deps.kind}-{template.name}").write_text(text)
     written = sorted(folder.iterdir())
-    assert len(written) == 5 * len(INSTALL_STEPS)  # the five templates that install dependencies
+    assert len(written) == 6 * len(INSTALL_STEPS)  # the six templates that install dependencies
     proc = _run([_tool("actionlint"), "-oneline", *map(str, written)], cwd=tmp_path)
     assert proc.returncode == 0 and not proc.stdout.strip(), _report(proc)
     proc = _zizmor(*map(str, written), cwd=tmp_path)
@@ -382,3 +382,26 @@ def test_only_the_default_branchs_run_can_write_the_dvc_remote() -> None:
         names += [f"DVC_WRITE_{variable}", f"DVC_READ_{variable}"]
     assert all(step["env"] == repro["env"] for step in with_credentials)
     assert scaffold.workflows.secrets_in(path.read_text()) == names  # no other secret anywhere
+
+
+def test_the_drift_monitor_asks_for_the_least_it_needs() -> None:
+    """mlci-drift-monitor.yml: on a schedule and by hand; one run at a time (two would both open the issue);
+    read the repository, write issues, start a workflow, nothing more, each permission with its reason;
+    the DVC remote's read-only credentials only, in an environment of its own, on the drift step alone."""
+    path = ROOT / "workflows-templates" / "mlci-drift-monitor.yml"
+    workflow = _load(path)
+    on = workflow[True] if True in workflow else workflow["on"]
+    assert set(on) == {"schedule", "workflow_dispatch"} and on["schedule"][0]["cron"]
+    assert workflow["permissions"] == {} and workflow["concurrency"]["cancel-in-progress"] is False
+    [job] = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "issues": "write", "actions": "write"}
+    assert job["environment"] == "drift-monitor"
+    for line in path.read_text().splitlines():
+        if re.match(r"\s+(contents|issues|actions): (read|write)", line):
+            assert re.search(r" # \S.{20,}", line), f"a permission without its reason: {line.strip()}"
+    assert scaffold.workflows.secrets_in(path.read_text()) == ["DVC_READ_AWS_ACCESS_KEY_ID",
+                                                                "DVC_READ_AWS_SECRET_ACCESS_KEY"]
+    with_secrets = [s for s in job["steps"] if "secrets." in json.dumps(s)]
+    assert [str(s["uses"]).split("@")[0] for s in with_secrets] == [f"{ACTION_REPOSITORY}/actions/drift"]
+    text = path.read_text()
+    assert "GITHUB_TOKEN starts" in text and "GitHub App" in text  # the retraining PR's token, said where users edit
