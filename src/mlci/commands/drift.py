@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 DEFAULT_DRIFT_OUT = "mlci-drift"
 Format = Literal["text", "md", "json"]
 DATA_SUFFIXES = (".csv", ".parquet", ".pq")  # the files the data check reads
+COMMAND_LINE = "command line"  # the policy file a bundle names when no mlci.yaml applied
 
 
 @dataclass(frozen=True)
@@ -307,10 +308,13 @@ def _in_git(root: Path) -> bool:
 
 
 def _policy_info(policy: Policy | None, file: str, root: Path) -> Any:
-    if policy is None:
-        return None
+    """Which rules judged: the workspace's mlci.yaml, or (a pair given without one) the command line's
+    options, recorded as the file ``command line``."""
     from mlci.report import PolicyInfo
 
+    if policy is None:
+        return PolicyInfo(file=COMMAND_LINE, source="head", rev="workspace", sha=None,
+                          note="mlci drift: the pair and options given on the command line, no mlci.yaml")
     return PolicyInfo(file=file, source="head", rev="workspace", sha=None, note="mlci drift applies the workspace's copy",
                       comment_mode=policy.comment_mode, take_over_cml=policy.take_over_cml,
                       check_name=policy.check_name, plots=policy.plots)

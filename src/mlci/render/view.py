@@ -359,6 +359,8 @@ def policy_line(report: Report, code: Callable[[str], str]) -> str:
     info = report.policy
     if info is None:
         return ""
+    if report.drift:  # mlci drift: the workspace's rules, or the command line's options
+        return "options from the command line" if info.file == "command line" else f"rules from {code(info.file)}"
     text = f"policy from {code(info.rev)}" if info.source == "base" else f"policy from this change ({code(info.rev)})"
     if info.changed:
         text += f" · ⚠️ this change edits {code(info.file)}"
