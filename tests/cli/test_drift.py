@@ -319,3 +319,19 @@ def test_a_bundle_whose_drift_breaks_the_schema_is_refused(here: Path, capsys: p
     (here / "mlci-drift" / "report.json").write_text(json.dumps(data), "utf-8")
     code, _, err = run_main(["gate", "mlci-drift"], capsys)
     assert code == 2 and err.startswith("mlci: error: report.json: ") and where in err, err
+
+
+def test_on_a_terminal_the_progress_is_one_line_rewritten_in_place(here: Path) -> None:
+    from mlci.commands import drift as command
+
+    save(table(140_000), here / "ref.parquet")
+    save(table(140_000, seed=2), here / "cur.parquet")
+    written: list[tuple[str, bool]] = []
+    code = command.run(command.Settings(reference="ref.parquet", current="cur.parquet", progress=True,
+                                        echo=lambda text, nl=True: None,
+                                        echo_err=lambda text, nl=True: written.append((text, nl))))
+    assert code == 0
+    assert written and all(not nl for _, nl in written)  # no line ends: the same line, redrawn
+    assert all(text.startswith("\r\x1b[K") for text, _ in written)
+    assert any("reading ref.parquet: " in text and " of 140,000 rows, file 1 of 1" in text for text, _ in written)
+    assert written[-1][0] == "\r\x1b[K"  # cleared at the end
