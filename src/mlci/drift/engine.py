@@ -246,7 +246,7 @@ def _score(method: str, ref: ColumnProfile, cur: ColumnProfile, ref_counts: Mapp
 def _alike(p: Points, other: Points, points: int) -> Points:
     """An exact sample compared with a compressed one, itself compressed to 16x the points when bigger:
     the W1 integral then runs over thousands of steps, not millions, and its bound grows by as little."""
-    if p.weights is None and other.weights is not None and p.values.size > 16 * points:
+    if p.weights is None and not other.exact and p.values.size > 16 * points:
         return stats.compress_sorted(p.values, 16 * points)
     return p
 

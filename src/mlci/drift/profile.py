@@ -13,7 +13,10 @@ A numeric column (integers and floats) keeps:
   and ``m2`` (Welford's, merged with Chan's formula: exact up to rounding), ``min``, ``max``;
 - its distinct values and their counts while there are at most DISTINCT_LIMIT of them (the
   tests on few values: chi-square, z, value shares; Evidently's "5 unique values" and "20
-  unique values" rules; integer columns of at most 10 values are categorical);
+  unique values" rules; integer columns of at most 10 values are categorical). While they are
+  kept, they *are* the column's values (each value once, its count its weight: exact, whatever
+  the number of rows, in memory, merged and saved): integer columns are counted by np.bincount,
+  no value is held or sorted. Past DISTINCT_LIMIT the counts are expanded into the values;
 - the values themselves while there are at most ``exact_limit`` (in memory) or ``points`` (in
   a saved profile); beyond, a *compressed sample*: at most ``points`` blocks of equal mass over
   the sorted data, each kept as (mass, mean, lo, hi): the mean of the data it stands for and the
@@ -42,6 +45,14 @@ column, reported as ``error_bound`` on each result):
   for a score within the bound of it; ``error_bound`` says when that could be. Repeated
   compression while streaming past ``exact_limit`` widens the blocks' ranges, so the bound grows
   with it (it stays a true bound: it is computed from the blocks, not from their history).
+- the current data against a compressed reference column (``profile_data(..., against=)``, the
+  monitor's path) is not kept but counted on a grid of GRID_PER_POINT x points equal bins over the
+  reference's [min, max] (one pass, no sort; values outside it are kept as they are). A bin is a
+  block whose mass sits at the middle of its range: data in [lo, hi] is at most (hi - lo) / 2 away
+  from it on average, which is the block bound above at the middle, so the bound stays true. At
+  4,096 points that is 16,384 bins: on a normal column (range ~10 std) half a bin is ~3e-4 std,
+  under the reference's own ~1e-3 (tests/unit/drift/test_fast_paths.py checks it against scipy,
+  and on a coarse grid where the half bin dominates). The count, mean and m2 stay exact.
 - KS, chi-square and z are exact: KS runs only on references of at most 1,000 values (kept
   exactly, as ``points`` >= MIN_POINTS), the others on exact counts.
 
@@ -58,12 +69,14 @@ import base64
 import binascii
 import math
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
+import numpy.typing as npt
 
 from mlci.drift.stats import Floats, Points, compress_sorted
 from mlci.errors import MlciError
@@ -74,6 +87,7 @@ EXACT_LIMIT = 2**21  # values of a column kept exactly in memory (16 MiB of floa
 POINTS = 4096  # blocks of a compressed column, in memory beyond EXACT_LIMIT and in a saved profile
 MIN_POINTS = 1024  # more than the 1,000 reference values under which KS is chosen
 MAX_POINTS = 2**20
+GRID_PER_POINT = 4  # the current data against a compressed reference column: bins of its grid per reference block
 DISTINCT_LIMIT = 1000
 MAX_CATEGORIES = 10_000
 MAX_CATEGORY_TEXT = 1000  # characters of a category kept; longer ones are cut
@@ -106,76 +120,121 @@ class NumericSummary:
     m2: float = 0.0
     minimum: float = math.inf
     maximum: float = -math.inf
-    distinct: dict[float, int] | None = field(default_factory=dict)
+    distinct: dict[float, int] | None = field(default_factory=dict)  # while it is not None, it holds the values
     _pending: list[Floats] = field(default_factory=list)
     _pending_size: int = 0
     _sorted: bool = False
     _blocks: tuple[Floats, Floats, Floats, Floats] | None = None  # mass, mean, lo, hi (sorted by mean)
     grid: tuple[float, float, int] | None = None  # bin the values on this grid (low, high, bins) instead of keeping them
     _grid_counts: Floats | None = None
-    _grid_sums: Floats | None = None
 
-    def add(self, values: Floats, nulls: int = 0, integer: bool = False) -> None:
-        """Take a batch of values (NaN and +-inf count as nulls)."""
-        finite = values[np.isfinite(values)]
-        self.nulls += nulls + values.size - finite.size
+    def add(self, values: npt.NDArray[Any], nulls: int = 0, integer: bool = False) -> None:
+        """Take a batch of values: float64 (NaN and +-inf count as nulls), or int64 for an integer column."""
         self.integer = self.integer and integer
-        if not finite.size:
+        if values.dtype.kind in "iu":
+            self.nulls += nulls
+            if values.size:
+                self._add_integers(values.astype(np.int64, copy=False))
             return
-        n = finite.size
-        mean = float(finite.mean())
-        self._moments(n, mean, float(np.sum((finite - mean) ** 2)))
-        self.minimum, self.maximum = min(self.minimum, float(finite.min())), max(self.maximum, float(finite.max()))
+        values = np.asarray(values, dtype=np.float64)
+        finite = np.isfinite(values, out=_scratch("finite", values.size, np.bool_))
+        if not finite.all():
+            values = values[finite]
+        self.nulls += nulls + finite.size - values.size
+        if values.size:
+            self._add_floats(values)
+
+    def _add_integers(self, values: npt.NDArray[np.int64]) -> None:
+        """Integers: counted per value (np.bincount) while there are few of them, else as floats."""
+        counted = _integer_counts(values) if self.distinct is not None else None
+        if counted is None:
+            self._drop_distinct()
+            self._add_floats(values.astype(np.float64))
+            return
+        keys, counts = counted
+        self._moments_of(keys, counts)
+        self._count_distinct(keys, counts)
+
+    def _add_floats(self, values: Floats) -> None:
         if self.distinct is not None:
-            keys, counts = np.unique(finite, return_counts=True)
-            if keys.size > DISTINCT_LIMIT:
-                self.distinct = None
-            else:
-                self._count_distinct(zip(keys.tolist(), counts.tolist()))
-        if self.grid is not None:
-            finite = self._bin(finite)  # what falls outside the grid is kept like any value
-            if not finite.size:
+            counted = _float_counts(values)
+            if counted is not None:
+                self._moments_of(*counted)
+                self._count_distinct(*counted)
                 return
-        self._pending.append(finite)
-        self._pending_size += finite.size
-        self._sorted = False
+            self._drop_distinct()
+        self.minimum, self.maximum = min(self.minimum, float(values.min())), max(self.maximum, float(values.max()))
+        if self.grid is not None:
+            n, mean, m2, outside = _bin_pass(values, self._grid_counts_array(), self.grid, self.mean if self.count else None)
+            self._moments(n, mean, m2)
+            if outside.size:
+                self._keep(outside)
+            return
+        mean = float(values.sum()) / values.size
+        deviation = np.subtract(values, mean, out=_scratch("deviations", values.size, np.float64))
+        self._moments(values.size, mean, float(np.square(deviation, out=deviation).sum()))  # numpy's pairwise sum
+        self._hold(values)
+
+    def _moments_of(self, keys: Floats, counts: Floats) -> None:
+        """The moments, minimum and maximum of values given as distinct keys (sorted) and their counts."""
+        n = int(counts.sum())
+        mean = float(np.einsum("i,i->", keys, counts)) / n
+        self._moments(n, mean, float(np.einsum("i,i->", counts, (keys - mean) ** 2)))
+        self.minimum, self.maximum = min(self.minimum, float(keys[0])), max(self.maximum, float(keys[-1]))
+
+    def _count_distinct(self, keys: Floats, counts: Floats) -> None:
+        """Add counts per value; past DISTINCT_LIMIT values, the counts become the values they stand for."""
+        assert self.distinct is not None
+        for key, n in zip(keys.tolist(), counts.tolist()):
+            self.distinct[key] = self.distinct.get(key, 0) + int(n)
+        if len(self.distinct) > DISTINCT_LIMIT:
+            self._drop_distinct()
+
+    def _drop_distinct(self) -> None:
+        """Stop counting per value: the values counted so far are held as values (sorted) from now on."""
+        if self.distinct:
+            keys, counts = _dict_arrays(self.distinct)
+            self._hold(np.repeat(keys, counts.astype(np.int64)), already_sorted=True)
+        self.distinct = None
+
+    def _hold(self, values: Floats, already_sorted: bool = False) -> None:
+        """Keep values (their moments already counted): binned on the grid, or as they are."""
+        if self.grid is not None:
+            values = _bin_pass(values, self._grid_counts_array(), self.grid, None)[3]  # those outside the grid
+        if values.size:
+            self._keep(values, already_sorted)
+
+    def _keep(self, values: Floats, already_sorted: bool = False) -> None:
+        self._sorted = already_sorted and not self._pending
+        self._pending.append(values)
+        self._pending_size += values.size
         if self._pending_size > self.exact_limit:
             self.compress(self.points)
 
-    def _bin(self, values: Floats) -> Floats:
-        """Count and sum the values per bin of the grid; return those outside it (below, or at or above its top)."""
+    def _grid_counts_array(self) -> Floats:
         assert self.grid is not None
-        low, high, bins = self.grid
-        slot = np.floor((values - low) * (bins / (high - low)))
-        inside = (slot >= 0) & (slot < bins)
-        if self._grid_counts is None or self._grid_sums is None:
-            self._grid_counts, self._grid_sums = np.zeros(bins), np.zeros(bins)
-        if inside.all():
-            index, kept, outside = slot.astype(np.int64), values, values[:0]
-        else:
-            index, kept, outside = slot[inside].astype(np.int64), values[inside], values[~inside]
-        self._grid_counts += np.bincount(index, minlength=bins)
-        self._grid_sums += np.bincount(index, weights=kept, minlength=bins)
-        return outside
+        if self._grid_counts is None:
+            self._grid_counts = np.zeros(self.grid[2])
+        return self._grid_counts
 
     def _grid_blocks(self) -> tuple[Floats, Floats, Floats, Floats] | None:
-        """The grid's bins as blocks: a bin's mean, and its edges (widened by a millionth of a bin against
-        rounding) for its range."""
-        if self.grid is None or self._grid_counts is None or self._grid_sums is None:
+        """The grid's bins as blocks: a bin's range is its edges (widened by a millionth of a bin against
+        rounding, and within [minimum, maximum]), its mean the middle of that range."""
+        if self.grid is None or self._grid_counts is None:
             return None
         low, high, bins = self.grid
         width = (high - low) / bins
         edges = low + np.arange(bins + 1) * width
         lo, hi = edges[:-1] - width * 1e-6, edges[1:] + width * 1e-6
         keep = self._grid_counts > 0
-        mass, sums = self._grid_counts[keep], self._grid_sums[keep]
+        mass = self._grid_counts[keep]
         lo, hi = np.maximum(lo[keep], self.minimum), np.minimum(hi[keep], self.maximum)
-        return mass, np.clip(sums / mass, lo, hi), lo, hi
+        return mass, (lo + hi) / 2, lo, hi
 
     def _ungrid(self) -> None:
         """From binning to blocks (to merge, or to save)."""
         blocks = self._grid_blocks()
-        self.grid, self._grid_counts, self._grid_sums = None, None, None
+        self.grid, self._grid_counts = None, None
         if blocks is not None:
             self._blocks = blocks if self._blocks is None else _pool([blocks, self._blocks])
 
@@ -185,13 +244,6 @@ class NumericSummary:
         self.mean += delta * n / total
         self.m2 += m2 + delta * delta * self.count * n / total
         self.count = total
-
-    def _count_distinct(self, pairs: Iterable[tuple[float, int]]) -> None:
-        assert self.distinct is not None
-        for key, n in pairs:
-            self.distinct[key] = self.distinct.get(key, 0) + n
-        if len(self.distinct) > DISTINCT_LIMIT:
-            self.distinct = None
 
     @property
     def std(self) -> float:
@@ -203,12 +255,22 @@ class NumericSummary:
         return self._blocks is None and self._grid_counts is None
 
     def sample(self) -> Points:
-        """The values (sorted), or the compressed blocks (or the grid's bins)."""
+        """The values (sorted; while they are few distinct values, each once with its count as its weight),
+        or the compressed blocks (or the grid's bins)."""
+        if self.distinct is not None:
+            keys, counts = _dict_arrays(self.distinct)
+            return Points(keys, counts, keys, keys)
         if self._grid_counts is not None:
             blocks = self._grid_blocks()
-            assert blocks is not None
-            return Points(*_reorder(_pool([blocks, self._parts()]) if self._pending or self._blocks is not None
-                                    else blocks))
+            assert blocks is not None and self.grid is not None
+            if self._blocks is not None:
+                return Points(*_reorder(_pool([blocks, self._parts()])))
+            raw = self._flush() if self._pending else np.empty(0)  # outside the grid: below it, or at or above its top
+            cut = int(np.searchsorted(raw, self.grid[0]))
+            ones = np.ones(raw.size)
+            mass, mean, lo, hi = blocks
+            return Points(*(np.concatenate([x[:cut], y, x[cut:]])
+                            for x, y in ((raw, mean), (ones, mass), (raw, lo), (raw, hi))))
         if self._blocks is None:
             return Points(self._flush())
         if self._pending:
@@ -216,6 +278,13 @@ class NumericSummary:
         assert self._blocks is not None
         mass, mean, lo, hi = self._blocks
         return Points(mean, mass, lo, hi)
+
+    def settle(self) -> None:
+        """Sort the values held (and fold them into the blocks when there are blocks)."""
+        if self._pending:
+            self._flush()
+            if self._blocks is not None:
+                self.compress(self.points)
 
     def _flush(self) -> Floats:
         if len(self._pending) != 1 or not self._sorted:
@@ -252,19 +321,104 @@ class NumericSummary:
             return
         self._moments(other.count, other.mean, other.m2)
         self.minimum, self.maximum = min(self.minimum, other.minimum), max(self.maximum, other.maximum)
+        if self.distinct is not None and other.distinct is not None:
+            self._count_distinct(*_dict_arrays(other.distinct))
+            return
         if self.distinct is not None:
-            if other.distinct is None:
-                self.distinct = None
-            else:
-                self._count_distinct(other.distinct.items())
-        if self._blocks is None and other._blocks is None and self._pending_size + other.count <= self.exact_limit:
+            self._drop_distinct()
+        if other.distinct is not None:
+            keys, counts = _dict_arrays(other.distinct)
+            values = np.repeat(keys, counts.astype(np.int64))
+        elif other._blocks is None:
             values = other._flush()
+        else:
+            values = None
+        if values is not None and self._blocks is None and self._pending_size + values.size <= self.exact_limit:
             self._pending.append(values)
             self._pending_size += values.size
             self._sorted = False
         else:
-            self._blocks = _compress(*_pool([self._parts(), other._parts()]), self.points)
+            parts = [self._parts(), other._parts() if values is None else (np.ones(values.size), values, values, values)]
+            self._blocks = _compress(*_pool(parts), self.points)
             self._pending, self._pending_size, self._sorted = [], 0, False
+
+
+BIN_STEP = 65_536  # values binned at a time: the scratch arrays stay in the core's cache
+_SCRATCH = threading.local()
+
+
+def _scratch(name: str, n: int, dtype: Any) -> npt.NDArray[Any]:
+    """A buffer of this thread's, reused from batch to batch: a fresh array of a megabyte or more is
+    mapped anew each time, and the kernel's zeroing of its pages costs more than the arithmetic."""
+    held = getattr(_SCRATCH, name, None)
+    if held is None or held.size < n:
+        held = np.empty(max(n, BATCH_SCRATCH), dtype=dtype)
+        setattr(_SCRATCH, name, held)
+    return held[:n]
+
+
+BATCH_SCRATCH = 1 << 17
+
+
+def _bin_pass(values: Floats, counts: Floats, grid: tuple[float, float, int], centre: float | None
+              ) -> tuple[int, float, float, Floats]:
+    """Count ``values`` (finite) into ``counts`` per bin of ``grid`` in one pass, step by step; return their
+    number, mean and sum of squared deviations from it (deviations are taken from ``centre``, else from
+    the first step's mean, and corrected: as exact as two passes), and the values outside the grid
+    (below its low, or at or above its high), which are not counted."""
+    low, high, bins = grid
+    scale = bins / (high - low)
+    n = values.size
+    slots = _scratch("slots", n, np.intp)
+    scratch = _scratch("bins", min(n, BIN_STEP), np.float64)
+    c = float(values[:BIN_STEP].mean()) if centre is None else centre
+    offset = (c - low) * scale + 1.0  # slot + 1: below the grid lands in [0, 1), truncated to 0
+    total = squares = 0.0
+    for start in range(0, n, BIN_STEP):
+        part = values[start:start + BIN_STEP]
+        d = scratch[:part.size]
+        np.subtract(part, c, out=d)
+        total += float(d.sum())
+        squares += float(np.einsum("i,i->", d, d))  # not np.dot: BLAS threads stall on a busy machine
+        d *= scale
+        d += offset
+        np.clip(d, 0.0, bins + 1.0, out=d)
+        slots[start:start + part.size] = d  # truncated: the slot of each value, 0 and bins + 1 outside
+    tally = np.bincount(slots, minlength=bins + 2)
+    counts += tally[1:bins + 1]
+    outside = values[(slots == 0) | (slots == bins + 1)] if tally[0] or tally[bins + 1] else values[:0]
+    shift = total / n
+    return n, c + shift, max(squares - total * shift, 0.0), outside
+
+
+def _dict_arrays(counts: Mapping[float, int]) -> tuple[Floats, Floats]:
+    """Counts per value as (sorted values, their counts)."""
+    keys = np.array(sorted(counts), dtype=np.float64)
+    return keys, np.array([counts[k] for k in keys.tolist()], dtype=np.float64)
+
+
+def _integer_counts(values: npt.NDArray[np.int64]) -> tuple[Floats, Floats] | None:
+    """Distinct integers and their counts, by np.bincount over their range (np.unique beyond a small
+    range), or None when there are more than DISTINCT_LIMIT of them."""
+    low, high = int(values.min()), int(values.max())
+    if high - low > max(1 << 16, 4 * values.size):
+        return _float_counts(values.astype(np.float64))
+    counts = np.bincount(np.subtract(values, low, out=_scratch("integers", values.size, np.int64)))
+    keys = np.flatnonzero(counts)
+    if keys.size > DISTINCT_LIMIT:
+        return None
+    return (keys + low).astype(np.float64), counts[keys].astype(np.float64)
+
+
+def _float_counts(values: Floats) -> tuple[Floats, Floats] | None:
+    """Distinct values and their counts, or None when there are more than DISTINCT_LIMIT of them (found
+    from the first few thousand values when it shows there)."""
+    if values.size > 4 * DISTINCT_LIMIT and np.unique(values[:4 * DISTINCT_LIMIT]).size > DISTINCT_LIMIT:
+        return None
+    keys, counts = np.unique(values, return_counts=True)
+    if keys.size > DISTINCT_LIMIT:
+        return None
+    return keys, counts.astype(np.float64)
 
 
 def _reorder(blocks: tuple[Floats, Floats, Floats, Floats]) -> tuple[Floats, Floats, Floats, Floats]:
@@ -370,33 +524,57 @@ class Profile:
     exact_limit: int = EXACT_LIMIT
     points: int = POINTS
     grids: dict[str, tuple[float, float, int]] = field(default_factory=dict)
+    _settling: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     def add_batch(self, batch: Any) -> None:
         """Take a pyarrow RecordBatch (or Table)."""
-        import pyarrow as pa
-
-        self.rows += batch.num_rows
-        work = []
-        for name, array in zip(batch.schema.names, batch.columns):
-            if isinstance(array, pa.ChunkedArray):
-                array = array.combine_chunks()
-            kind = _kind(array.type)
-            column = self.columns.get(name)
-            if column is None:
-                column = self.columns[name] = self._column(name, kind, str(array.type), self.rows - batch.num_rows)
-            elif column.kind != kind and kind != NULL:
-                column = self._promote(column, kind, str(array.type))
-            column.rows += len(array)
-            work.append((column, array, kind))
+        work = [(self._take(name, array, batch.num_rows), array) for name, array in zip(batch.schema.names, batch.columns)]
         if len(work) > 1 and batch.num_rows >= 10_000:  # numpy and arrow work without the GIL: a column a thread
             list(threads().map(lambda job: _add_array(*job), work))
         else:
             for job in work:
                 _add_array(*job)
-        for name, column in self.columns.items():  # columns absent from this batch: missing in it
-            if name not in batch.schema.names:
-                column.rows += batch.num_rows
-                _add_missing(column, batch.num_rows)
+        self._end_rows(batch.num_rows, set(batch.schema.names))
+
+    def add_columns(self, rows: int, arrays: Iterable[tuple[str, Any]], last: bool = False) -> None:
+        """Take ``rows`` rows given column by column, as (name, array) pairs arriving one at a time, a
+        column's arrays one after another (a Parquet row group read a column at a time). ``last``: no
+        more data will come; each numeric column is then sorted (in the pool) once its arrays are taken."""
+        names: set[str] = set()
+        taking: ColumnProfile | None = None
+        for name, array in arrays:  # a column's arrays come one after another
+            column = self._take(name, array, rows)
+            if last and taking is not None and column is not taking:
+                self._settle(taking)
+            _add_array(column, array)
+            names.add(name)
+            taking = column
+        if last and taking is not None:
+            self._settle(taking)
+        self._end_rows(rows, names)
+
+    def _settle(self, column: ColumnProfile) -> None:
+        if column.numeric is not None and column.numeric._pending:
+            self._settling.append(threads().submit(column.numeric.settle))
+
+    def _take(self, name: str, array: Any, rows: int) -> ColumnProfile:
+        """The column that takes ``array`` (made, or promoted from all-null, if need be), its rows counted."""
+        column = self.columns.get(name)
+        kind = _kind(array.type)
+        if column is None:
+            column = self.columns[name] = self._column(name, kind, str(array.type), self.rows)
+        elif column.kind != kind and kind != NULL:
+            column = self._promote(column, kind, str(array.type))
+        column.rows += len(array)
+        return column
+
+    def _end_rows(self, rows: int, names: set[str]) -> None:
+        """Close a batch of ``rows`` rows: the columns absent from it are missing in it."""
+        for name, column in self.columns.items():
+            if name not in names:
+                column.rows += rows
+                _add_missing(column, rows)
+        self.rows += rows
 
     def _column(self, name: str, kind: str, arrow_type: str, missing: int) -> ColumnProfile:
         column = ColumnProfile(name, kind, arrow_type)
@@ -419,11 +597,14 @@ class Profile:
 
     def finish(self) -> Profile:
         """Sort what is pending (before comparing or saving); returns self."""
+        for job in self._settling:
+            job.result()
+        self._settling.clear()
         numeric = [c.numeric for c in self.columns.values() if c.numeric is not None and c.numeric._pending]
         if len(numeric) > 1:
-            list(threads().map(NumericSummary.sample, numeric))  # numpy sorts without the GIL
+            list(threads().map(NumericSummary.settle, numeric))  # numpy sorts without the GIL
         for summary in numeric:
-            summary.sample()
+            summary.settle()
         return self
 
 
@@ -441,13 +622,13 @@ def threads() -> Any:
 
 def grids_of(reference: Profile, bins: int | None = None) -> dict[str, tuple[float, float, int]]:
     """For data to compare with ``reference``: the grid each of its compressed numeric columns is binned on
-    (its [min, max], in 16x its points bins). Exact reference columns get none: their current side stays
+    (its [min, max], in 4x its points bins). Exact reference columns get none: their current side stays
     exact too (KS and the exact statistics need it)."""
     out = {}
     for name, column in reference.columns.items():
         s = column.numeric
         if s is not None and not s.exact and s.count and s.maximum > s.minimum:
-            out[name] = (s.minimum, s.maximum, bins or 16 * s.points)
+            out[name] = (s.minimum, s.maximum, bins or GRID_PER_POINT * s.points)
     return out
 
 
@@ -475,26 +656,47 @@ def _add_missing(column: ColumnProfile, n: int) -> None:
         column.categorical.nulls += n
 
 
-def _add_array(column: ColumnProfile, array: Any, kind: str) -> None:
+def _add_array(column: ColumnProfile, array: Any) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    kind = _kind(array.type)
     if kind == NULL or column.kind in (NULL, OTHER):
         _add_missing(column, len(array)) if kind == NULL else None
         return
     if pa.types.is_dictionary(array.type) and column.numeric is not None:
         array = array.dictionary_decode()
     if column.numeric is not None:
-        integer = pa.types.is_integer(array.type)
-        values = array.cast(pa.float64()).to_numpy(zero_copy_only=False) if not pa.types.is_float64(array.type) \
-            else array.to_numpy(zero_copy_only=False)
-        values = np.asarray(values, dtype=np.float64)
-        column.numeric.add(values, 0, integer)  # arrow nulls became NaN
+        if pa.types.is_integer(array.type) and not pa.types.is_uint64(array.type):  # counted as integers
+            nulls = array.null_count
+            values = (array.drop_null() if nulls else array).to_numpy(zero_copy_only=False)
+            column.numeric.add(values, nulls, True)
+            return
+        values = array.to_numpy(zero_copy_only=False) if pa.types.is_float64(array.type) \
+            else array.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        column.numeric.add(np.asarray(values, dtype=np.float64), 0, pa.types.is_integer(array.type))  # nulls are NaN
     elif column.categorical is not None:
-        counts = pc.value_counts(array)  # a dictionary array's counts come per value, not per index
-        pairs = [(("true" if k else "false") if isinstance(k, bool) else str(k), n)
-                 for k, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()) if k is not None]
-        column.categorical.add_counts(pairs, array.null_count)
+        column.categorical.add_counts(*_category_pairs(array, pa, pc))
+
+
+def _category_pairs(array: Any, pa: Any, pc: Any) -> tuple[list[tuple[str, int]], int]:
+    """A text or boolean array's (category, count) pairs and its nulls: a dictionary array's by counting
+    its indices (np.bincount), any other by pyarrow's value_counts."""
+    if pa.types.is_dictionary(array.type):
+        indices = array.indices.drop_null() if array.null_count else array.indices
+        counts = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(array.dictionary)).tolist()
+        keys = array.dictionary.to_pylist()
+    else:
+        value_counts = pc.value_counts(array)
+        keys, counts = value_counts.field("values").to_pylist(), value_counts.field("counts").to_pylist()
+    pairs = [(_category(k), n) for k, n in zip(keys, counts) if n and k is not None]
+    return pairs, len(array) - sum(n for _, n in pairs)
+
+
+def _category(key: Any) -> str:
+    return ("true" if key else "false") if isinstance(key, bool) else str(key)
 
 
 def merge(profiles: Sequence[Profile]) -> Profile:
@@ -539,7 +741,9 @@ def _column_json(column: ColumnProfile, points: int) -> dict[str, Any]:
     if column.numeric is not None:
         s = column.numeric
         sample = s.sample()
-        if s.exact and s.count > points:
+        if s.distinct is not None and s.count <= points:
+            sample = Points(sample.expanded())  # few values, each once
+        elif s.distinct is None and s.exact and s.count > points:
             sample = compress_sorted(sample.values, points)
         elif sample.weights is not None and sample.values.size > points:
             assert sample.lo is not None and sample.hi is not None
@@ -718,13 +922,14 @@ class _Reader:
             if not (np.all(lo <= mean) and np.all(mean <= hi) and np.all(np.diff(mean) >= 0)
                     and (not lo.size or (lo.min() >= s.minimum and hi.max() <= s.maximum))):
                 self.fail(at, "blocks must be sorted, with lo <= mean <= hi within [min, max]")
-            s._blocks = (mass, mean, lo, hi)
+            s._blocks = None if s.distinct is not None else (mass, mean, lo, hi)  # the counts per value are the values
         else:
             values = self.array(item["values"], f"{at}.values", points)
             if values.size != s.count or (values.size and (np.any(np.diff(values) < 0) or values[0] < s.minimum
                                                              or values[-1] > s.maximum)):
                 self.fail(f"{at}.values", "expected count sorted values within [min, max]")
-            s._pending, s._pending_size, s._sorted = [values], values.size, True
+            if s.distinct is None:
+                s._pending, s._pending_size, s._sorted = [values], values.size, True
         return s
 
     def categorical(self, data: Any, at: str, rows: int) -> CategoricalSummary:

@@ -1,6 +1,9 @@
 """Reading data into profiles: CSV or Parquet, one file or a directory of them, in record batches.
 
-Memory is bounded by one batch (``batch_rows`` rows) plus the profiles: no file is read whole.
+Memory is bounded by a few batches (``batch_rows`` rows) plus the profiles: no file is read whole.
+A Parquet file is read a row group at a time, and a row group a column at a time (in batches), by
+a thread of its own while the profile takes the columns already read, so that decoding and
+profiling overlap (pyarrow decodes without the GIL); a CSV file in record batches.
 A directory is a partitioned dataset (pyarrow.dataset): every ``.csv`` or every ``.parquet``
 file under it, read file by file in name order; the schema is the first file's, the others' are
 cast to it (a file that cannot be is a DriftInputError naming it). Partition keys in directory
@@ -87,20 +90,117 @@ def profile_data(path: str | Path, *, batch_rows: int = BATCH_ROWS, progress: Ca
         if file.stat().st_size == 0:
             continue
         try:
+            report = None if progress is None else (
+                lambda rows, file=file, done=done: progress(Progress(str(file), rows, done, len(files), total)))
+            if fmt == "parquet":
+                schema = _parquet_columns(profile, file, schema, columns, batch_rows, report, last=done == len(files) - 1)
+                if schema is not None:
+                    continue
             dataset = ds.dataset(str(file), format=_format(fmt, ds), schema=schema)
             schema = schema or dataset.schema
             wanted = [c for c in columns if c in schema.names] if columns is not None else None
             for batch in dataset.to_batches(columns=wanted, batch_size=batch_rows, batch_readahead=1,
                                             fragment_readahead=1, use_threads=True):
                 profile.add_batch(batch)
-                if progress is not None:
-                    progress(Progress(str(file), profile.rows, done, len(files), total))
+                if report is not None:
+                    report(profile.rows)
         except (OSError, ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
             if "Empty CSV file" in str(exc):
                 continue
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DriftInputError(f"{file}: cannot read it as {fmt.upper()}: {first}") from None
     return profile.finish()
+
+
+AHEAD = 4  # column batches read ahead of the one being profiled
+
+
+def _parquet_columns(profile: Profile, file: Path, schema: Any, columns: tuple[str, ...] | None, batch_rows: int,
+                     report: Callable[[int], None] | None, last: bool) -> Any:
+    """A Parquet file into ``profile`` a row group at a time, each row group a column at a time (in
+    batches of ``batch_rows``): a thread reads (decompresses, decodes) the next column batches while
+    this one profiles the last, so that the two overlap, and memory holds a few column batches, not
+    whole row groups. Columns are cast to ``schema`` (the first file's; None: this is the first), those
+    it lacks are null, those it adds are left out, as pyarrow.dataset does. ``report`` gets the rows
+    read so far (values read / columns). Returns the schema, or None (nothing read) for a file with
+    nested or repeated column names, which the caller reads as a dataset."""
+    import queue
+    import threading
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(str(file))
+    own = parquet.schema_arrow
+    if len(set(own.names)) != len(own.names) or any(pa.types.is_nested(f.type) for f in own):
+        return None
+    schema = schema or own
+    names = [n for n in (columns if columns is not None else schema.names) if n in schema.names]
+    types = {f.name: f.type for f in schema}
+    groups = [parquet.metadata.row_group(i).num_rows for i in range(parquet.metadata.num_row_groups)]
+    batches: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=AHEAD)
+    stop = threading.Event()
+
+    def put(item: tuple[Any, ...]) -> bool:
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def column_batches(group: int, rows: int, name: str) -> Any:
+        if name not in own.names:
+            yield pa.nulls(rows, types[name])
+            return
+        empty = True
+        for batch in parquet.iter_batches(batch_size=batch_rows, row_groups=[group], columns=[name], use_threads=False):
+            array = batch.column(0)
+            yield array if array.type == types[name] else array.cast(types[name])
+            empty = False
+        if empty:  # a row group of no rows: the column is there all the same
+            yield pa.array([], types[name])
+
+    def read() -> None:
+        try:
+            for group, rows in enumerate(groups):
+                for name in names:
+                    for array in column_batches(group, rows, name):
+                        if not put(("batch", name, array)):
+                            return
+                if not put(("group",)):
+                    return
+        except BaseException as exc:  # handed to the profiling side, which raises it
+            put(("error", exc))
+
+    def arrays(before: int) -> Any:
+        taken = 0
+        while True:
+            item = batches.get()
+            if item[0] == "error":
+                raise item[1]
+            if item[0] == "group":
+                return
+            yield item[1], item[2]
+            taken += len(item[2])
+            if report is not None and names:
+                report(before + taken // len(names))
+
+    if not groups:  # no row groups: the columns, and no rows
+        profile.add_columns(0, [(name, pa.array([], types[name])) for name in names])
+        return schema
+    reader = threading.Thread(target=read, name="mlci-drift-read", daemon=True)
+    reader.start()
+    try:
+        for index, rows in enumerate(groups):
+            profile.add_columns(rows, arrays(profile.rows), last=last and index == len(groups) - 1)
+            if report is not None and not names:
+                report(profile.rows)
+    finally:
+        stop.set()
+        reader.join()
+    return schema
 
 
 def profile_table(table: Any, *, exact_limit: int = EXACT_LIMIT, points: int = POINTS,
