@@ -281,6 +281,8 @@ def test_a_dvc_tracked_reference_at_a_revision_and_current_data_from_the_remote(
         dvc_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = drift(capsys, "--reference", "data/train.csv", "--reference-rev", "v1", "--current", "data/prod.csv")
     assert code == 0, err  # prod.csv is like v1's training data
+    assert "mlci: reading data/train.csv@v1 (1 of 1 file)" in err  # the copies named as in the project
+    assert "mlci: reading data/prod.csv (1 of 1 file)" in err
     d = report_json(dvc_project / "mlci-drift")["drift"]
     assert (d["reference"], d["current"], d["dataset_drift"]) == ("data/train.csv@v1", "data/prod.csv", False)
     assert d["columns"][0]["reference_rows"] == 1500 and d["columns"][0]["current_rows"] == 500

@@ -101,7 +101,8 @@ def run(settings: Settings) -> int:
         with tempfile.TemporaryDirectory(prefix="mlci-drift-") as scratch:
             reference, _ = _locate(workspace, spec.reference, spec.reference_rev, Path(scratch, "reference"))
             current, current_root = _locate(workspace, spec.current, spec.current_rev, Path(scratch, "current"))
-            with _progress(settings) as progress:
+            names = {Path(scratch, "reference"): spec.reference_rev, Path(scratch, "current"): spec.current_rev}
+            with _progress(settings, names) as progress:
                 record = drift_measure.record(spec, *drift_measure.compare_paths(spec, reference, current,
                                                                                  progress=progress))
             if settings.validate and policy is not None:
@@ -132,7 +133,7 @@ def run_profile(settings: ProfileSettings) -> int:
     root = Path(settings.cwd)
     with tempfile.TemporaryDirectory(prefix="mlci-drift-") as scratch:
         data, _ = _locate(DvcWorkspace(root), settings.data, settings.rev, Path(scratch, "data"))
-        with _progress(settings) as progress:
+        with _progress(settings, {Path(scratch, "data"): settings.rev}) as progress:
             profile = profile_data(data, progress=progress)
     out = Path(settings.cwd, settings.out)
     _writing(out, lambda: save_profile(profile, out))
@@ -324,25 +325,36 @@ def _policy_info(policy: Policy | None, file: str, root: Path) -> Any:
 
 
 @contextmanager
-def _progress(settings: Settings | ProfileSettings) -> Iterator[Callable[[Progress], None]]:
+def _progress(settings: Settings | ProfileSettings, copies: Mapping[Path, str | None] | None = None
+              ) -> Iterator[Callable[[Progress], None]]:
     """The read's progress on standard error: a line rewritten in place on a terminal (at most ten
-    times a second), else one line per file."""
+    times a second), else one line per file. A file of a copy fetched into a folder of ``copies`` is
+    named by its path in the project, and the revision it was read at (``data/train.csv@v1``)."""
     from mlci.render.fmt import plural
 
     state: dict[str, Any] = {"file": None, "at": 0.0, "drawn": False}
+
+    def name(file: str) -> str:
+        for folder, rev in (copies or {}).items():
+            try:
+                shown = Path(file).relative_to(folder).as_posix()
+            except ValueError:
+                continue
+            return shown + (f"@{rev}" if rev else "")
+        return file
 
     def show(p: Progress) -> None:
         if not settings.progress:
             if p.file != state["file"]:
                 state["file"] = p.file
-                settings.echo_err(f"mlci: reading {p.file} ({p.files_done + 1} of {plural(p.files, 'file')})")
+                settings.echo_err(f"mlci: reading {name(p.file)} ({p.files_done + 1} of {plural(p.files, 'file')})")
             return
         now = time.monotonic()
         if now - state["at"] < 0.1:
             return
         state["at"], state["drawn"] = now, True
         total = f" of {p.total_rows:,}" if p.total_rows else ""
-        settings.echo_err(f"\r\x1b[Kreading {p.file}: {p.rows:,}{total} rows, file {p.files_done + 1} of {p.files}",
+        settings.echo_err(f"\r\x1b[Kreading {name(p.file)}: {p.rows:,}{total} rows, file {p.files_done + 1} of {p.files}",
                           nl=False)
 
     try:
