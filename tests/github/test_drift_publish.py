@@ -166,8 +166,12 @@ def test_the_retraining_runs_on_the_ref_given(fake: FakeGitHub) -> None:
     fake.add_branch(REPO, "retrain-base", SHA)
     publish(fake, retrain_workflow=".github/workflows/retrain.yml", retrain_ref="retrain-base")
     assert [(d["workflow"], d["ref"]) for d in fake.dispatches(REPO)] == [("retrain.yml", "retrain-base")]
-    with pytest.raises(GitHubError, match="No ref found for: nowhere.*declare the inputs reason"):
+    with pytest.raises(GitHubError, match="No ref found for: nowhere.*declare the inputs reason") as caught:
         publish(fake, now=T0 + timedelta(days=3), retrain_ref="nowhere")
+    assert caught.value.exit_code == 2 and len(fake.dispatches(REPO)) == 1
+    [issue] = fake.issues(REPO)  # the issue still says what happened, and keeps the last dispatch's time
+    assert "but `retrain.yml` could not be started: GitHub answered 422: No ref found for: nowhere" in issue["body"]
+    assert md.dispatched_at(issue["body"]) == T0
 
 
 def test_a_502_after_the_create_leaves_one_issue(fake: FakeGitHub) -> None:
@@ -191,6 +195,8 @@ def test_a_lost_answer_to_the_dispatch_is_not_repeated(fake: FakeGitHub) -> None
     with pytest.raises(GitHubUnavailable) as caught:
         publish(fake)
     assert caught.value.exit_code == 4 and len(fake.dispatches(REPO)) == 1  # one retraining, never two
+    [issue] = fake.issues(REPO)
+    assert "could not be started: GitHub is unavailable" in issue["body"]
 
 
 def test_rate_limits_are_waited_out(fake: FakeGitHub) -> None:
@@ -215,8 +221,12 @@ def test_a_read_only_token_names_the_permission_it_lacks(fake: FakeGitHub) -> No
     assert caught.value.exit_code == 2 and caught.value.status == 403
     assert "Resource not accessible by integration: the token needs `issues: write`" in str(caught.value)
     assert "GitHub accepts issues=write" in str(caught.value) and READ_ONLY_TOKEN not in str(caught.value)
+    fake.inject("POST", r"/dispatches$", status=403, headers={"x-accepted-github-permissions": "actions=write"},
+                body={"message": "Resource not accessible by integration", "status": "403"})
     with pytest.raises(GitHubError, match="the token needs `actions: write` \\(GitHub accepts actions=write\\)"):
-        publish(fake, token=READ_ONLY_TOKEN)
+        publish(fake)  # issues: write, but not actions: write
+    [issue] = fake.issues(REPO)
+    assert "could not be started: GitHub answered 403: Resource not accessible by integration" in issue["body"]
 
 
 def test_a_persons_issue_with_the_marker_is_never_taken_over(fake: FakeGitHub) -> None:

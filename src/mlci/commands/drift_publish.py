@@ -71,16 +71,20 @@ def run(settings: Settings) -> int:
     env = os.environ
     report = read_bundle(settings.bundle)
     token = settings.token or env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None
-    outcome = monitor(report, RunContext.from_env(env), replace(settings, token=token), env=env)
-    for message in outcome.messages:
-        settings.echo(f"mlci: {message}")
+    outcome = Outcome()
+    try:
+        monitor(report, RunContext.from_env(env), replace(settings, token=token), env=env, outcome=outcome)
+    finally:  # what was done, also when GitHub refused something on the way
+        for message in outcome.messages:
+            settings.echo(f"mlci: {message}")
     failed = report.verdict == "fail" or any(pair["dataset_drift"] for pair in report.drift)
     return 1 if settings.fail_on_drift and failed else 0
 
 
 def monitor(report: Report, ctx: RunContext, settings: Settings, *, env: Mapping[str, str],
-            connect: Connect | None = None, now: datetime | None = None) -> Outcome:
-    """Post ``report`` (a drift bundle) as the monitor does; see the module's doc."""
+            connect: Connect | None = None, now: datetime | None = None, outcome: Outcome | None = None) -> Outcome:
+    """Post ``report`` (a drift bundle) as the monitor does; see the module's doc. ``outcome``: filled
+    as the work goes (what was done before an error is there when it raises)."""
     from mlci.publish import with_trusted_links
 
     if not report.drift:
@@ -91,14 +95,14 @@ def monitor(report: Report, ctx: RunContext, settings: Settings, *, env: Mapping
     pairs = report.drift
     due = [_retrain_due(pair, settings.retrain_share) for pair in pairs]
     drifting = [bool(pair["dataset_drift"]) or is_due for pair, (is_due, _) in zip(pairs, due)]
-    outcome = Outcome(local=not (settings.token and ctx.repository))
+    outcome = outcome if outcome is not None else Outcome()
+    outcome.local = not (settings.token and ctx.repository)
     if outcome.local:
         _local(report, settings, workflow, due, drifting, outcome)
     else:
         try:
             _post(report, ctx, settings, label, workflow, due, drifting, outcome, connect, now)
         except MlciError as exc:
-            outcome.messages.append("nothing more was posted")
             _finish(report, settings, env, outcome, notes=[f"GitHub: {exc}"])
             raise
     _finish(report, settings, env, outcome)
@@ -109,7 +113,7 @@ def _post(report: Report, ctx: RunContext, settings: Settings, label: str, workf
           due: list[tuple[bool, float | None]], drifting: list[bool], outcome: Outcome, connect: Connect | None,
           now: datetime) -> None:
     from mlci.github import issues
-    from mlci.github.client import open_repository
+    from mlci.github.client import GitHubError, open_repository
     from mlci.github.dispatch import dispatch
     from mlci.github.once import writing_once
     from mlci.render import drift_issue as md
@@ -122,12 +126,19 @@ def _post(report: Report, ctx: RunContext, settings: Settings, label: str, workf
         last = max((when for f in found for i in (*f.open, *([f.closed] if f.closed else ()))
                     if (when := md.dispatched_at(i.body)) is not None), default=None)
         retrain = _retrain_decision(pairs, due, workflow, settings, last, now, local=False)
+        refused: GitHubError | None = None
         if retrain.state == "dispatched":
             assert workflow
-            with writing_once(repo) as once:  # a lost answer is not repeated: no second retraining
-                ref = dispatch(once, workflow, {"reason": retrain.reason}, ref=settings.retrain_ref)
-            retrain = replace(retrain, ref=ref)
-            outcome.messages.append(f"retraining: started {workflow} on {ref} ({retrain.reason})")
+            try:
+                with writing_once(repo) as once:  # a lost answer is not repeated: no second retraining
+                    ref = dispatch(once, workflow, {"reason": retrain.reason}, ref=settings.retrain_ref)
+            except GitHubError as exc:  # the issue still goes out, saying so; the run fails afterwards
+                refused = exc
+                retrain = md.Retrain("failed", retrain.share, workflow, settings.retrain_ref, at=last, reason=str(exc))
+                outcome.messages.append(f"retraining: {workflow} could not be started: {exc}")
+            else:
+                retrain = replace(retrain, ref=ref)
+                outcome.messages.append(f"retraining: started {workflow} on {ref} ({retrain.reason})")
         elif retrain.state == "cooling-down":
             outcome.messages.append(f"retraining: cooling down until {md.format_when(retrain.until)}: {workflow} was "
                                     f"started at {md.format_when(retrain.at)}")
@@ -160,6 +171,8 @@ def _post(report: Report, ctx: RunContext, settings: Settings, label: str, workf
                 continue
             outcome.issue_urls.append(posted.url)
             outcome.rows.append(md.SummaryRow(pair, mine, text, is_due))
+        if refused is not None:
+            raise refused
 
 
 def _local(report: Report, settings: Settings, workflow: str | None, due: list[tuple[bool, float | None]],

@@ -36,7 +36,7 @@ _RETRAIN_LINE = re.compile(r"^<!-- mlci-drift-retrain: (\d{4}-\d\d-\d\dT\d\d:\d\
 _SAFE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~/%+-]*)?")
 _CLIP_NOTE = "\n\n… cut to fit GitHub's size limit; the run's report.json has every column\n"
 
-RetrainState = Literal["dispatched", "cooling-down", "not-needed", "not-configured", "local"]
+RetrainState = Literal["dispatched", "cooling-down", "not-needed", "not-configured", "failed", "local"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,9 @@ def retrain_line(retrain: Retrain, cooldown_hours: float) -> str:
     if retrain.state == "not-configured":
         return (f"**Retraining:** drift reached {share}; no retraining workflow is set (the drift action's "
                 "`retrain-workflow` input, `mlci drift publish --retrain-workflow`).")
+    if retrain.state == "failed":
+        return (f"**Retraining:** drift reached {share}, but {workflow} could not be started: "
+                f"{md_escape(retrain.reason, 500)}. The next run tries again.")
     if retrain.state == "local":
         return f"**Retraining:** drift reached {share}: {workflow} would be started (local mode: nothing posted)."
     below = f"below {share}" if retrain.share is not None else "no dataset drift"
