@@ -282,18 +282,21 @@ def _pull(repo: Repo, echo: Echo) -> str | None:
             for line in record.getMessage().splitlines():
                 echo(f"dvc: {record.levelname.lower()}: {line}")
 
-    logger = logging.getLogger("dvc")
-    handler = Handler(level=logging.WARNING)
-    old_propagate = logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
+    # Only this handler while pulling: DVC logs through the root logger (dvc.log), dvc-data and
+    # dvc-objects through loggers of their own, and the handlers DVC's logging set-up puts on those
+    # would print to standard out and error.
+    loggers = [logging.getLogger(name) for name in ("", "dvc", "dvc_data", "dvc_objects")]
+    old_handlers = [logger.handlers[:] for logger in loggers]
+    for logger in loggers:
+        logger.handlers = []
+    loggers[0].handlers = [Handler(level=logging.WARNING)]
     try:
         result = repo.pull(run_cache=True, allow_missing=True)
     except Exception as exc:  # noqa: BLE001 - a plugin missing (ImportError), the network, credentials: all "not pulled"
         return " ".join(str(exc).split())[:_FAILURE_MAX] or type(exc).__name__
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = old_propagate
+        for logger, handlers in zip(loggers, old_handlers):
+            logger.handlers = handlers
     stats = (result or {}).get("stats", {})
     counts = [f"{stats[key]} {key}" for key in ("fetched", "added", "modified", "deleted") if stats.get(key)]
     echo(f"mlci: pulled: {', '.join(counts)}" if counts else "mlci: pulled: everything was up to date")
