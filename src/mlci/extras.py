@@ -29,13 +29,14 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "parquet": ("pyarrow",),
     "plots": ("vl_convert",),
     "serve": ("onnxruntime", "numpy", "uvicorn", "httptools", "orjson", "prometheus_client"),
-    "demo": ("pandas", "pandera", "fairlearn", "sklearn", "onnxruntime", "skl2onnx", "uvicorn", "vl_convert"),
+    "demo": ("pandas", "pandera", "fairlearn", "sklearn", "onnxruntime", "skl2onnx", "uvicorn", "vl_convert", "scipy",
+             "pyarrow"),
 }
 # The checks of mlci.yaml (keys under `checks:`) that need extras. The serving check reads its
 # sample and runs the model offline (onnx), and starts mlci serve unless given a command (serve:
 # installed for every serving check, as the install step does not read commands).
 CHECK_EXTRAS: dict[str, tuple[str, ...]] = {"data": ("data",), "fairness": ("fairness",), "runtime": ("onnx",),
-                                            "serving": ("onnx", "serve")}
+                                            "serving": ("onnx", "serve"), "drift": ("drift",)}
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 

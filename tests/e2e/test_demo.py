@@ -128,6 +128,20 @@ def test_demo_shows_one_better_and_one_worse_pr_from_an_install_off_path(tmp_pat
     assert np.allclose(outputs["output_probability"], list(probabilities[0].values()), rtol=1e-6)
     assert "the model says: " in out and "risk (" in out
 
+    # Then the drift monitor's run: production's older, heavier patients drift from the training data; the
+    # training data's validation rules pass on them; the text is shown and the retraining named.
+    drift = json.loads((project / "mlci-drift" / "report.json").read_text())["drift"]
+    assert (drift["reference"], drift["current"]) == ("data/train.csv", "production/2026-02.csv")
+    assert drift["dataset_drift"] is True and drift["drifted_share"] == 0.5
+    drifted = {c["column"] for c in drift["columns"] if c["drifted"]}
+    assert drifted == {"age", "bmi", "bp", "s5", "s6", "age_band"}
+    assert all((c["reference_rows"], c["current_rows"]) == (331, 400) for c in drift["columns"])
+    monitor = out.split("the drift monitor's scheduled run", 1)[1]
+    assert "pass  data: production/2026-02.csv   400 rows, 12 columns, no violations" in monitor
+    assert "mlci: retraining: would start retrain.yml" in monitor
+    assert "### 🔴 Data drift in `production/2026-02.csv`" in monitor and "**Drifted columns** (6)" in monitor
+    assert "<!--" not in monitor  # the hidden lines are not shown
+
     # --keep refuses to build over an existing example.
     proc = subprocess.run([str(mlci), "demo", "--keep", str(keep)], env=env, capture_output=True, text=True)
     assert proc.returncode == 2

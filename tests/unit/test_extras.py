@@ -62,6 +62,7 @@ def test_the_core_brings_none_of_the_checks_libraries() -> None:
      ["fairness", "onnx"]),
     ("version: 1\nchecks:\n  data: [{path: data/train.PARQUET}]\n", ["data", "parquet"]),
     ("version: 1\nchecks:\n  runtime: [{model: m.onnx, sample: {path: s.pq}}]\n", ["onnx", "parquet"]),
+    ("version: 1\nchecks:\n  drift: [{reference: data/train.csv, current: prod/}]\n", ["drift"]),
     ("version: 1\nchecks:\n  data: []\n  fairness: null\n", []),  # empty sections check nothing
     # Invalid policies still give what can be known; loading them later says what is wrong.
     ("version: 1\nchecks:\n  data: {path: 3}\n  typo: [{path: x.parquet}]\n", ["data", "parquet"]),

@@ -67,6 +67,9 @@ def run_demo(*, keep: str | None = None, echo: Echo = print, color: bool = False
         echo("mlci demo: PR #1 is merged; on main CI releases the improved model, promotes it to staging, serves it")
         _merge_release_promote_serve(project, IMPROVE, 1, echo, env)
         echo("")
+        echo("mlci demo: a month later, the drift monitor's scheduled run: production's patients against the training data")
+        _monitor_drift(project, echo, color=color)
+        echo("")
         echo(f"mlci demo: done in {time.monotonic() - started:.0f} s.")
         if keep:
             echo(f"mlci demo: the example is kept in {root}; each ci-*/mlci-report/ holds a bundle "
@@ -147,7 +150,7 @@ def create_project(root: Path, echo: Echo, *, env: Mapping[str, str] | None = No
     _dvc(project, "init", "-q")
     _dvc(project, "config", "core.analytics", "false")
     _dvc(project, "remote", "add", "-d", "storage", str(root / "remote"))
-    (project / ".gitignore").write_text("/mlci-report/\n")
+    (project / ".gitignore").write_text("/mlci-report/\n/mlci-drift/\n/production/\n")
     echo("  main: dvc repro (prepare -> train -> evaluate), push outputs and run-cache to the DVC remote")
     _repro(project, echo, env, push=True)
     _git(project, "add", "-A")
@@ -250,6 +253,74 @@ def _serve_one(project: Path, echo: Echo) -> None:
     label, probabilities = outputs.get("output_label", ["?"])[0], outputs.get("output_probability", [])
     risk = f"{probabilities[1]:.0%} " if len(probabilities) == 2 else ""
     echo(f"  the model says: {'high' if label == 1 else 'low'} risk ({risk}chance of progressing more than the median patient)")
+
+
+PRODUCTION = "production/2026-02.csv"  # the monitor's current data: a month of production, outside git
+RETRAIN_WORKFLOW = "retrain.yml"  # what workflows-templates/mlci-drift-monitor.yml starts
+
+
+def _monitor_drift(project: Path, echo: Echo, *, color: bool) -> None:
+    """What workflows-templates/mlci-drift-monitor.yml runs: `mlci drift` of a month of production data
+    against the training data (the drift and the training data's validation rules), then `mlci drift
+    publish` in local mode: the tracking issue it would open, shown, and the retraining it would start.
+    Nothing is posted: no token and no repository are given to it, whatever this shell holds."""
+    from datetime import datetime, timezone
+
+    from mlci.bundle import read_bundle
+    from mlci.commands import drift as drift_command
+    from mlci.commands import drift_publish
+    from mlci.context import RunContext
+    from mlci.render import drift_issue
+
+    rows = _production_sample(project / "data" / "train.csv", project / PRODUCTION)
+    echo(f"  {PRODUCTION}: {rows} patients, older and heavier than the training data (age +10 years, BMI +10%, "
+         "blood pressure +8, triglycerides and blood sugar up)")
+    echo(f"  mlci drift --reference data/train.csv --current {PRODUCTION}")
+    out = project / drift_command.DEFAULT_DRIFT_OUT
+    code = drift_command.run(drift_command.Settings(reference="data/train.csv", current=PRODUCTION, cwd=project,
+                                                    out=out, actions_env={}, color=color, echo=_indent(echo),
+                                                    echo_err=lambda text, nl=True: None))
+    if code != 1:
+        raise MlciError(f"the demo's drift check found no drift in {PRODUCTION} (exit code {code})")
+    report = read_bundle(out)
+    settings = drift_publish.Settings(bundle=out, retrain_workflow=RETRAIN_WORKFLOW)
+    outcome = drift_publish.monitor(report, RunContext(), settings, env={})
+    echo(f"  mlci drift publish --retrain-workflow {RETRAIN_WORKFLOW} (local mode: nothing is posted)")
+    for message in outcome.messages:
+        echo(f"    mlci: {message}")
+    [row] = outcome.rows  # the one dataset
+    body = drift_issue.issue_body(row.pair, drift_issue.dataset_key(report.drift, 0), row.retrain,
+                                  cooldown_hours=settings.cooldown_hours, run_url=None,
+                                  checked_at=datetime.now(timezone.utc),
+                                  validation=[g for g in report.gates if g.kind == "data"], retrain_due=row.retrain_due)
+    echo(f"  the tracking issue it would open (label {settings.label}), as markdown:")
+    _indent(echo)("\n".join(line for line in body.splitlines() if not line.startswith("<!--")))
+
+
+def _production_sample(train: Path, dest: Path, rows: int = 400) -> int:
+    """``rows`` patients drawn (seeded) from the training data, moved as a population ages: age +10 years
+    (its band with it), BMI +10%, blood pressure +8, triglycerides (s5, a log) +0.25 and blood sugar (s6) +8;
+    the other columns as they were. Written as CSV."""
+    import csv
+    import random
+
+    with train.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields, patients = list(reader.fieldnames or ()), list(reader)
+    chosen = random.Random(2026).choices(patients, k=rows)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with dest.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for patient in chosen:
+            moved = dict(patient)
+            age = min(float(patient["age"]) + 10, 95.0)
+            moved.update(age=f"{age:.1f}", bmi=f"{float(patient['bmi']) * 1.1:.1f}",
+                         bp=f"{float(patient['bp']) + 8:.1f}", s5=f"{float(patient['s5']) + 0.25:.4f}",
+                         s6=f"{float(patient['s6']) + 8:.1f}",
+                         age_band="<40" if age < 40 else "40-59" if age < 60 else "60+")
+            writer.writerow(moved)
+    return rows
 
 
 def _indent(echo: Echo) -> Echo:
