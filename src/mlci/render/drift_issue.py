@@ -122,26 +122,26 @@ def headline(pair: Mapping[str, Any], retrain_due: bool = False) -> str:
 
 def retrain_line(retrain: Retrain, cooldown_hours: float) -> str:
     """The retraining's state in words (markdown)."""
-    share = (f"the retrain share {format_percent(retrain.share)}" if retrain.share is not None
-             else "dataset drift")
+    trigger = (f"the drifted share reached the retrain share {format_percent(retrain.share)}"
+               if retrain.share is not None else "the dataset drifted")
     workflow = md_code(retrain.workflow or "")
     if retrain.state == "dispatched":
-        return (f"**Retraining:** started {workflow} on {md_code(retrain.ref or '')} at {format_when(retrain.at)} "
-                f"(drift reached {share}); the next one no sooner than {format_when(_plus(retrain.at, cooldown_hours))} "
+        return (f"**Retraining:** started {workflow} on {md_code(retrain.ref or '')} at {format_when(retrain.at)}, "
+                f"as {trigger}; the next one no sooner than {format_when(_plus(retrain.at, cooldown_hours))} "
                 f"(cool-down {_hours(cooldown_hours)}).")
     if retrain.state == "cooling-down":
-        return (f"**Retraining:** cooling down: drift reached {share}, but {workflow} was started at "
+        return (f"**Retraining:** cooling down: {trigger}, but {workflow} was started at "
                 f"{format_when(retrain.at)}; the next retraining can start after {format_when(retrain.until)} "
                 f"(cool-down {_hours(cooldown_hours)}).")
     if retrain.state == "not-configured":
-        return (f"**Retraining:** drift reached {share}; no retraining workflow is set (the drift action's "
+        return (f"**Retraining:** due ({trigger}), but no retraining workflow is set (the drift action's "
                 "`retrain-workflow` input, `mlci drift publish --retrain-workflow`).")
     if retrain.state == "failed":
-        return (f"**Retraining:** drift reached {share}, but {workflow} could not be started: "
+        return (f"**Retraining:** {trigger}, but {workflow} could not be started: "
                 f"{md_escape(retrain.reason, 500)}. The next run tries again.")
     if retrain.state == "local":
-        return f"**Retraining:** drift reached {share}: {workflow} would be started (local mode: nothing posted)."
-    below = f"below {share}" if retrain.share is not None else "no dataset drift"
+        return f"**Retraining:** {trigger}: {workflow} would be started (local mode: nothing posted)."
+    below = f"below the retrain share {format_percent(retrain.share)}" if retrain.share is not None else "no dataset drift"
     return f"**Retraining:** not needed ({below})."
 
 

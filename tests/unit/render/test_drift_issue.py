@@ -54,8 +54,8 @@ def test_the_body_gives_the_verdict_first_then_the_drifted_columns_then_all_of_t
     assert lines[0] == "<!-- mlci-drift: data/prod.csv -->" and lines[1] == md.retrain_marker(NOW)
     assert lines[2] == "### 🔴 Data drift in `data/prod.csv`"
     assert "2 of 3 tested columns drifted (66.6667%; dataset drift at 50%), against `data/train.csv`." in body
-    assert ("**Retraining:** started `retrain.yml` on `main` at 2026-12-02 16:05 UTC (drift reached the retrain "
-            "share 50%); the next one no sooner than 2026-12-03 16:05 UTC (cool-down 24 h).") in body
+    assert ("**Retraining:** started `retrain.yml` on `main` at 2026-12-02 16:05 UTC, as the drifted share reached "
+            "the retrain share 50%; the next one no sooner than 2026-12-03 16:05 UTC (cool-down 24 h).") in body
     drifted = body.index("**Drifted columns** (2)")
     folded = body.index("<details><summary>All 4 columns</summary>")
     assert body.index("**Retraining:**") < drifted < folded < body.index("</details>")
@@ -97,7 +97,7 @@ def test_ten_thousand_columns_fit_githubs_limit_and_say_how_many_were_left_out()
 def test_every_retrain_state_in_words() -> None:
     later = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
     cooling = md.retrain_line(md.Retrain("cooling-down", None, "retrain.yml", at=NOW, until=later), 24)
-    assert cooling == ("**Retraining:** cooling down: drift reached dataset drift, but `retrain.yml` was started at "
+    assert cooling == ("**Retraining:** cooling down: the dataset drifted, but `retrain.yml` was started at "
                        "2026-12-02 16:05 UTC; the next retraining can start after 2026-12-03 10:00 UTC "
                        "(cool-down 24 h).")
     assert "no retraining workflow is set" in md.retrain_line(md.Retrain("not-configured", 0.3), 24)
