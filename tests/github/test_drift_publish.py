@@ -283,6 +283,10 @@ def test_bad_options_are_one_line(fake: FakeGitHub) -> None:
         publish(fake, label="a,b")
     with pytest.raises(MlciError, match="--retrain-workflow 'ci/retrain': the workflow's file name"):
         publish(fake, retrain_workflow="ci/retrain")
+    with pytest.raises(MlciError, match="--cooldown inf: hours, from 0 to 87,840"):
+        publish(fake, cooldown_hours=float("inf"))
+    with pytest.raises(MlciError, match="--retrain-share nan: a share of the tested columns, from 0 to 1"):
+        publish(fake, retrain_share=float("nan"))
     with pytest.raises(MlciError, match="the bundle holds no drift results"):
         publish(fake, replace(drift_report(), drift=()))
     assert fake.requests == []

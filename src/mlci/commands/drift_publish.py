@@ -90,6 +90,7 @@ def monitor(report: Report, ctx: RunContext, settings: Settings, *, env: Mapping
     if not report.drift:
         raise MlciError(f"{settings.bundle}: the bundle holds no drift results (`mlci drift` writes them)")
     label, workflow = _label(settings.label), _workflow(settings.retrain_workflow)
+    _numbers(settings)
     report = with_trusted_links(report, ctx)
     now = now or datetime.now(timezone.utc)
     pairs = report.drift
@@ -272,6 +273,19 @@ def _finish(report: Report, settings: Settings, env: Mapping[str, str], outcome:
         "issue-url": outcome.issue_urls[0] if outcome.issue_urls else "",
         "retrain": outcome.retrain,
     })
+
+
+MAX_COOLDOWN_HOURS = 24 * 366 * 10  # ten years: beyond it a window is a mistake, and timedelta's range ends
+
+
+def _numbers(settings: Settings) -> None:
+    import math
+
+    share, hours = settings.retrain_share, settings.cooldown_hours
+    if share is not None and not (math.isfinite(share) and 0 <= share <= 1):
+        raise MlciError(f"--retrain-share {share}: a share of the tested columns, from 0 to 1")
+    if not (math.isfinite(hours) and 0 <= hours <= MAX_COOLDOWN_HOURS):
+        raise MlciError(f"--cooldown {hours}: hours, from 0 to {MAX_COOLDOWN_HOURS:,}")
 
 
 def _label(label: str) -> str:
