@@ -163,7 +163,7 @@ def measure(policy: Policy, workspace: Workspace) -> dict[tuple[str, int], Measu
     for check in CHECKS:
         if check.measure is None:
             continue
-        for index, spec in enumerate(policy.specs(check.key)):
+        for index, spec in enumerate(policy.gates(check)):
             try:
                 extra = check.extra(spec)
                 if extra is not None:
@@ -183,7 +183,7 @@ def records(policy: Policy, measured: Mapping[tuple[str, int], Measured]) -> tup
     cannot judge it again from the bundle, and says so."""
     out = []
     for check in CHECKS:
-        for index, spec in enumerate(policy.specs(check.key)):
+        for index, spec in enumerate(policy.gates(check)):
             found = measured.get((check.key, index))
             if found is None:
                 continue

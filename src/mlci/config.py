@@ -23,6 +23,7 @@ from mlci.release.spec import ReleaseSpec
 from mlci.yamlfile import DEFAULT_CONFIG, Path_, dotted, parse_yaml, read_yaml, where
 
 if TYPE_CHECKING:
+    from mlci.checks.base import Check
     from mlci.checks.metrics.spec import MetricRule
 
 __all__ = ["DEFAULT_CONFIG", "Policy", "load_policy", "read_yaml", "schema", "schema_text"]
@@ -50,6 +51,11 @@ class Policy:
         """The specs of the check at ``key`` ("metrics", "checks.data", ...), in mlci.yaml's order."""
         return next((specs for k, specs in self.checks if k == key), ())
 
+    def gates(self, check: Check) -> tuple[Any, ...]:
+        """The specs of ``check`` that are gates of a report (``Check.in_report``), in mlci.yaml's order:
+        what collect measures and evaluate judges, under the same indexes."""
+        return tuple(spec for spec in self.specs(check.key) if check.in_report(spec))
+
     @property
     def metrics(self) -> tuple[MetricRule, ...]:
         """The rules of ``metrics:``."""
@@ -59,7 +65,7 @@ class Policy:
     def gate_count(self) -> int:
         from mlci.checks.registry import CHECKS
 
-        return sum(check.count(spec) for check in CHECKS for spec in self.specs(check.key))
+        return sum(check.count(spec) for check in CHECKS for spec in self.gates(check))
 
 
 @cache

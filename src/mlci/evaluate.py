@@ -38,7 +38,7 @@ def evaluate(policy: Policy, evidence: Evidence) -> tuple[GateResult, ...]:
     """Every gate, check by check in the registry's order, each check's specs in mlci.yaml's."""
     results: list[GateResult] = []
     for check in CHECKS:
-        for index, spec in enumerate(policy.specs(check.key)):
+        for index, spec in enumerate(policy.gates(check)):
             measured = evidence.measured.get((check.key, index))
             if check.measure is not None and (measured is None or measured.error is not None):
                 reason = measured.error if measured is not None and measured.error else "was not measured"
@@ -82,7 +82,7 @@ def measured_from(report: Report, policy: Policy) -> dict[tuple[str, int], Measu
     for check in CHECKS:
         if check.measure is None:
             continue
-        for index, spec in enumerate(policy.specs(check.key)):
+        for index, spec in enumerate(policy.gates(check)):
             found = made.get((check.key, spec_key(spec)))
             if found is None:
                 out[check.key, index] = Measured(error=NOT_MEASURED_FOR_THIS_RULE)

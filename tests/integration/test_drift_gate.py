@@ -19,7 +19,9 @@ from tests.cli import run_main
 from tests.repo_helpers import commit, dvc, init_repo, sh, write
 
 POLICY = {"checks": {"drift": [{"reference": "data/train.csv", "reference_rev": "v1", "current": "data/train.csv",
-                                "ignore": ["id"]}]}}
+                                "ignore": ["id"], "pr_gate": True}]}}
+# The monitor's entry (production data, which a PR's job does not have): no gate of `mlci report`.
+MONITOR = {"reference": "data/train.csv", "current": "production/latest.csv"}
 
 
 def training_data(path: Path, shift: float, seed: int) -> None:
@@ -94,3 +96,26 @@ def test_unchanged_data_passes_the_gate(repo: Path, capsys: pytest.CaptureFixtur
     assert code == 0, out
     (gate,) = [g for g in read_bundle(repo / "mlci-report").gates if g.kind == "drift"]
     assert gate.status == "pass" and gate.reason.startswith("0 of 2 columns drifted")
+
+
+def test_the_monitors_entries_are_no_gates_of_a_pull_request(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without `pr_gate`, an entry is only `mlci drift`'s (the monitor's): a PR's report neither reads its
+    production data (absent here) nor fails for want of it, and the bundle judged again has no such gate."""
+    write(repo, "mlci.yaml", {"checks": {"drift": [MONITOR, POLICY["checks"]["drift"][0]]}})
+    commit(repo, "the monitor's dataset")
+    sh(repo, "git", "checkout", "-q", "main")
+    sh(repo, "git", "merge", "-q", "new-data")
+    sh(repo, "git", "checkout", "-q", "-b", "later")
+    code, out = pr(repo, 0.0, capsys)
+    assert code == 0, out
+    bundle = read_bundle(repo / "mlci-report")
+    assert [(g.kind, g.subject) for g in bundle.gates if g.kind == "drift"] == [("drift", "data/train.csv")]
+    assert [m.spec for m in bundle.measurements if m.check == "checks.drift"] == [
+        m.spec for m in bundle.measurements if "production" not in m.spec]
+    assert bundle.policy is not None
+    trusted = load_policy((repo / "mlci.yaml").read_text())
+    assert trusted.gate_count == 1 and len(trusted.specs("checks.drift")) == 2
+    assert [g.subject for g in rejudge(bundle, trusted, bundle.policy).gates] == ["data/train.csv"]
+
+    code, _, err = run_main(["drift", "--no-validate"], capsys)  # the monitor checks both
+    assert code == 2 and "production/latest.csv" in err

@@ -58,7 +58,8 @@ class Check:
     taking its verdict. ``decode`` gets untrusted data: it raises ValueError, TypeError or
     KeyError on anything that is not a measurement of this check, and the gate fails closed.
     A check that measures without a codec cannot be re-judged from a bundle (its gate fails
-    there, closed).
+    there, closed). ``in_report(spec)``: whether the spec is a gate of ``mlci report`` (and so of
+    the bundle judged again); a drift entry is only the monitor's unless it says ``pr_gate``.
     """
 
     kind: GateKind
@@ -73,6 +74,7 @@ class Check:
     count: Callable[[Any], int] = lambda spec: 1
     encode: Callable[[Any], Any] | None = None
     decode: Callable[[Any], Any] | None = None
+    in_report: Callable[[Any], bool] = lambda spec: True
 
     @property
     def key(self) -> str:

@@ -62,6 +62,7 @@ class DriftSpec:
     columns: tuple[ColumnRule, ...] = ()
     retrain_share: float | None = None
     informational: bool = False
+    pr_gate: bool = False  # also a gate of `mlci report` (a PR's); else only `mlci drift` checks it
     line: int | None = None
 
     @property
@@ -105,6 +106,7 @@ class DriftSpec:
             columns=tuple(_column(str(name), options or {}, f"{where}.columns.{name}") for name, options in columns.items()),
             retrain_share=None if data.get("retrain_share") is None else float(data["retrain_share"]),
             informational=bool(data.get("informational", False)),
+            pr_gate=bool(data.get("pr_gate", False)),
             line=line,
         )
         if spec.is_profile and spec.current.lower().endswith(PROFILE_SUFFIX):
