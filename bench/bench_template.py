@@ -196,6 +196,10 @@ class Bench:
         self.github.add_token(TOKEN)
         self.demo = prepare_demo(work / "demo", policy)
         self.action_source = export_action_source(work / "mlci-actions-mlci")
+        noop = self.action_source / NOOP_ACTION / "action.yml"  # the probe's action, in the same tree
+        noop.parent.mkdir()
+        noop.write_text("name: noop\ndescription: nothing\nruns:\n  using: composite\n  steps:\n"
+                        "    - shell: bash\n      run: \"true\"\n")
         self.warm_home = work / "act-home-warm"
         self.runs = 0
 
@@ -225,6 +229,21 @@ class Bench:
         shutil.rmtree(folder, ignore_errors=True)
         return wall, result
 
+    def probe(self, workflow: Path) -> float:
+        """One act run of a probe workflow (on the recipe's PR checkout, warm act home); its wall time."""
+        self.runs += 1
+        folder = self.work / f"run-{self.runs}"
+        folder.mkdir()
+        pr = open_pull_request(self.github, self.demo, folder, IMPROVE, number=50)
+        started = time.perf_counter()
+        result = self.act(self.warm_home).run("pull_request", pr.event, pr.checkout.path, workflow, token=TOKEN,
+                                              run_id=8000 + self.runs)
+        wall = time.perf_counter() - started
+        if result.returncode != 0 or "Job succeeded" not in result.log:
+            sys.exit(f"the probe {workflow.name} failed\n{result}")
+        shutil.rmtree(folder, ignore_errors=True)
+        return wall
+
     def check(self, kind: str, number: int, result: ActResult, comments_before: int) -> None:
         """Each run did what it should; a benchmark of a broken run would mean nothing."""
         problems = []
@@ -247,13 +266,45 @@ class Bench:
             sys.exit(f"{kind} run on PR {number}: {', '.join(problems)}\n{result}")
 
 
+# act's own cost of a `uses:` of mlci's actions: with --local-repository it copies the action's whole tree for
+# every step that uses it (in host mode, a few MB of the repository each time), where GitHub downloads an
+# action repository once per job, at "Set up job". Measured in the same rounds: one job with the template's
+# number of uses of a do-nothing composite action in the same tree, against the same job with that many
+# `run: "true"` steps.
+NOOP_ACTION = "bench-noop"
+PROBE = """\
+name: act-probe
+on: pull_request
+permissions: {{}}
+jobs:
+  probe:
+    runs-on: ubuntu-latest
+    steps:
+{steps}"""
+
+
+def own_uses(text: str) -> int:
+    """How many steps of a workflow use one of mlci's actions."""
+    return len(re.findall(r"^\s*(?:- )?uses: mlci-actions/mlci[/@]", text, flags=re.MULTILINE))
+
+
+def probe_workflows(folder: Path, uses: int, ref: str) -> tuple[Path, Path]:
+    """The probe job with ``uses`` steps using the do-nothing action, and its baseline of plain steps."""
+    with_uses = PROBE.format(steps="".join(f"      - uses: mlci-actions/mlci/{NOOP_ACTION}@{ref}\n" for _ in range(uses)))
+    plain = PROBE.format(steps="".join('      - run: "true"\n' for _ in range(uses)))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "uses.yml").write_text(with_uses)
+    (folder / "plain.yml").write_text(plain)
+    return folder / "uses.yml", folder / "plain.yml"
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
 # The steps both workflows share (the same actions and command): the rest is each side's own work.
 SHARED = ("actions/checkout@", "actions/setup-python@", "Install the pipeline's dependencies")
-WRAPPER = "mlci-actions/mlci@"  # the composite action's own line: the sum of its inner steps
+WRAPPER = "mlci-actions/mlci"  # a composite action's own line (the root's or a sub-action's): the sum of its inner steps
 
 
 def own_steps(side: Side) -> list[float]:
@@ -346,10 +397,32 @@ def main() -> None:
         print(table(sides[1:], recipe))
         print()
         print(step_table(sides))
+        print()
+        act_uses(bench, warm, recipe, args.rounds)
     finally:
         bench.github.stop()
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def act_uses(bench: Bench, warm: Side, recipe: Side, rounds: int) -> None:
+    """act's copying of the action per `uses:` (see PROBE), and the warm template without what GitHub does not do:
+    the copies beyond one per job. The rounds alternate the two probes."""
+    text = (TEMPLATES / "mlci-pull-request.yml").read_text()
+    uses, jobs = own_uses(text), len(re.findall(r"^  [a-z][a-z-]*:\n", text.split("\njobs:\n", 1)[1], flags=re.M))
+    ref = re.search(r"uses: mlci-actions/mlci/actions/\w+@([0-9a-f]{40})", text)
+    with_uses, plain = probe_workflows(bench.work / "probe", uses, ref.group(1) if ref else "v1")
+    timed: dict[str, list[float]] = {"uses": [], "plain": []}
+    for r in range(rounds):
+        for name, workflow in ([("uses", with_uses), ("plain", plain)] if r % 2 == 0 else [("plain", plain), ("uses", with_uses)]):
+            timed[name].append(bench.probe(workflow))
+    per_use = max(0.0, (median(timed["uses"]) - median(timed["plain"])) / uses)
+    extra = (uses - jobs) * per_use
+    adjusted = median(warm.walls) - extra
+    print(f"act's cost of a `uses:` of mlci's actions: {per_use:.2f} s (probe: {uses} uses "
+          f"{median(timed['uses']):.2f} s, {uses} plain steps {median(timed['plain']):.2f} s; medians of {rounds})")
+    print(f"the template has {uses} uses in {jobs} jobs: {uses - jobs} copies beyond one per job, {extra:.1f} s")
+    print(f"template, warm, without those copies: {adjusted:.1f} s, {adjusted / median(recipe.walls):.2f}x the recipe")
 
 
 def prime(bench: Bench) -> tuple[float, ActResult]:
