@@ -33,12 +33,22 @@ BODY_LIMIT = 65_536  # GitHub's, in characters, as for comments
 
 
 @dataclass(frozen=True)
+class Tracked:
+    """A tracking issue as GitHub listed it (plain data: no PyGithub object leaves mlci.github)."""
+
+    number: int
+    url: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
 class Tracking:
     """A dataset's tracking issues: the open ones, oldest first (one, unless something went wrong),
     and the one closed last (the previous episode of drift), if any."""
 
-    open: tuple[Issue, ...]
-    closed: Issue | None
+    open: tuple[Tracked, ...]
+    closed: Tracked | None
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,9 @@ def tracking(repo: Repository, label: str, marker: str) -> Tracking:
     closed one: one request for the open ones (100 a page), and closed ones newest first until one is
     the dataset's."""
     with _needing("issues: read"):
-        found = [i for i in repo.get_issues(state="open", labels=[label]) if _ours(i, marker)]
-        closed = next((i for i in repo.get_issues(state="closed", labels=[label], sort="created", direction="desc")
-                       if _ours(i, marker)), None)
+        found = [_tracked(i) for i in repo.get_issues(state="open", labels=[label]) if _ours(i, marker)]
+        closed = next((_tracked(i) for i in repo.get_issues(state="closed", labels=[label], sort="created",
+                                                            direction="desc") if _ours(i, marker)), None)
     return Tracking(tuple(sorted(found, key=lambda i: i.number)), closed)
 
 
@@ -70,30 +80,34 @@ def open_or_update(repo: Repository, label: str, marker: str, title: str, body: 
     with _needing(PERMISSION):
         if found.open:
             keep, *extra = found.open
-            _close_duplicates(extra, keep)
+            _close_duplicates(repo, extra)
             if keep.title == title and keep.body == body:
-                return Posted("unchanged", keep.number, keep.html_url)
-            keep.edit(title=title, body=body)
-            return Posted("updated", keep.number, keep.html_url)
+                return Posted("unchanged", keep.number, keep.url)
+            repo.get_issue(keep.number).edit(title=title, body=body)  # lazy: the edit is the one request
+            return Posted("updated", keep.number, keep.url)
         made = _create(repo, label, marker, title, body, pause)
         now_open = tracking(repo, label, marker).open  # two runs racing: the oldest stays
         if len(now_open) > 1:
             keep, *extra = now_open
-            _close_duplicates(extra, keep)
+            _close_duplicates(repo, extra)
             note = f"another run opened #{keep.number} at the same time; closed the others as its duplicates"
-            return Posted("updated" if keep.number != made.number else "created", keep.number, keep.html_url, note)
-        return Posted("created", made.number, made.html_url)
+            return Posted("updated" if keep.number != made.number else "created", keep.number, keep.url, note)
+        return Posted("created", made.number, made.url)
 
 
 @door
-def close(repo: Repository, issue: Issue, comment: str) -> Posted:
+def close(repo: Repository, issue: Tracked, comment: str) -> Posted:
     """Comment on ``issue`` (why it is closed), then close it as completed. Neither write is repeated
     after an answer that may follow it: a re-run finds the issue still open and closes it then."""
     with _needing(PERMISSION), writing_once(repo) as once:
         target = once.get_issue(issue.number)  # lazy: no request
         target.create_comment(comment)
         target.edit(state="closed", state_reason="completed")
-    return Posted("closed", issue.number, issue.html_url)
+    return Posted("closed", issue.number, issue.url)
+
+
+def _tracked(issue: Issue) -> Tracked:
+    return Tracked(issue.number, issue.html_url, issue.title, issue.body or "")
 
 
 def _ours(issue: Issue, marker: str) -> bool:
@@ -105,7 +119,7 @@ def _ours(issue: Issue, marker: str) -> bool:
 
 
 def _create(repo: Repository, label: str, marker: str, title: str, body: str,
-            pause: Callable[[float], None]) -> Issue:
+            pause: Callable[[float], None]) -> Tracked:
     """Create the issue; after an answer that may follow the write, look for it before trying again."""
     import requests
     from github import GithubException
@@ -113,7 +127,7 @@ def _create(repo: Repository, label: str, marker: str, title: str, body: str,
     with writing_once(repo) as once:
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
-                return once.create_issue(title, body=body, labels=[label])
+                return _tracked(once.create_issue(title, body=body, labels=[label]))
             except (GithubException, requests.ConnectionError, requests.Timeout) as exc:
                 if isinstance(exc, GithubException) and exc.status < 500:
                     raise
@@ -126,9 +140,9 @@ def _create(repo: Repository, label: str, marker: str, title: str, body: str,
     raise AssertionError("unreachable")
 
 
-def _close_duplicates(extra: Sequence[Issue], keep: Issue) -> None:
+def _close_duplicates(repo: Repository, extra: Sequence[Tracked]) -> None:
     for issue in extra:
-        issue.edit(state="closed", state_reason="duplicate")
+        repo.get_issue(issue.number).edit(state="closed", state_reason="duplicate")
 
 
 def _backoff(repo: Repository, attempt: int) -> float:
