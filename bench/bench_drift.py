@@ -1,18 +1,20 @@
 """Drift at scale: 1,000,000 rows x 25 columns (20 numeric, 5 categorical), seeded, as issue 15 sets it.
 
-    python bench/bench_drift.py [--rows 1000000] [--rounds 3] [--dir /tmp/mlci-bench-drift]
+    python bench/bench_drift.py [--rows 1000000] [--rounds 7] [--dir /tmp/mlci-bench-drift]
 
-Writes a reference and a shifted current table as Parquet (once), then times, each the best of
-``--rounds``: reading every column of both files once (pyarrow, the floor), the full drift
+Writes a reference and a shifted current table as Parquet (once), then times, each the median of
+``--rounds`` rounds, the rounds interleaved (each step once a round): reading every column of both files once (pyarrow, the floor), the full drift
 (reference and current read and compared), building the reference's profile and saving it,
 and the monitor's run (the saved profile loaded, the current read, binned on the profile's grid, and compared) against the
 read-once time of the current file alone. It prints a table and the drifted columns.
-Evidently is not imported here (it needs pandas < 3); its figure (~104 s at 1M rows) is issue 15's.
+Evidently is not imported here (it needs pandas < 3): bench_drift_evidently.py runs it side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -54,13 +56,17 @@ def make_table(rows: int, seed: int, shift: float) -> pa.Table:
     return pa.table(columns)
 
 
-def best(rounds: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    times, out = [], None
+def interleaved(rounds: int, steps: dict[str, Callable[[], Any]]) -> tuple[dict[str, float], dict[str, Any]]:
+    """Each step once per round, the rounds one after another (so that a change in the machine's load
+    falls on every step alike); each step's median wall time, and its last result."""
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    out: dict[str, Any] = {}
     for _ in range(rounds):
-        start = time.perf_counter()
-        out = run()
-        times.append(time.perf_counter() - start)
-    return min(times), out
+        for name, run in steps.items():
+            start = time.perf_counter()
+            out[name] = run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}, out
 
 
 def read_once(path: Path) -> int:
@@ -71,7 +77,7 @@ def read_once(path: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/mlci-bench-drift"))
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -81,14 +87,21 @@ def main() -> None:
         pq.write_table(make_table(args.rows, 2, 0.05), cur_path)
     profile_path = args.dir / f"reference-{args.rows}.profile"
 
-    t_read_both, _ = best(args.rounds, lambda: (read_once(ref_path), read_once(cur_path)))
-    t_read_cur, _ = best(args.rounds, lambda: read_once(cur_path))
-    t_full, full = best(args.rounds, lambda: detect_drift(ref_path, cur_path))
-    t_profile, _ = best(args.rounds, lambda: save_profile(profile_data(ref_path), profile_path))
-    t_monitor, monitored = best(args.rounds, lambda: detect_drift(load_profile(profile_path), cur_path))
+    save_profile(profile_data(ref_path), profile_path)
+    load = os.getloadavg()[0]
+    t, out = interleaved(args.rounds, {
+        "read both": lambda: (read_once(ref_path), read_once(cur_path)),
+        "full": lambda: detect_drift(ref_path, cur_path),
+        "profile": lambda: save_profile(profile_data(ref_path), profile_path),
+        "read current": lambda: read_once(cur_path),
+        "monitor": lambda: detect_drift(load_profile(profile_path), cur_path)})
+    t_read_both, t_full, t_profile, t_read_cur, t_monitor = (
+        t["read both"], t["full"], t["profile"], t["read current"], t["monitor"])
+    full, monitored = out["full"], out["monitor"]
 
     print(f"{args.rows:,} rows x {NUMERIC + CATEGORICAL} columns ({NUMERIC} numeric, {CATEGORICAL} categorical), "
-          f"best of {args.rounds}; profile {profile_path.stat().st_size / 2**20:.1f} MiB")
+          f"median of {args.rounds} interleaved rounds; profile {profile_path.stat().st_size / 2**20:.1f} MiB; "
+          f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(f"{'step':<44}{'seconds':>9}{'x read-once':>13}")
     for name, seconds, floor in [("read once: reference + current", t_read_both, t_read_both),
                                  ("full drift: read both, compare", t_full, t_read_both),
@@ -96,7 +109,6 @@ def main() -> None:
                                  ("read once: current", t_read_cur, t_read_cur),
                                  ("monitor: load profile, read current, compare", t_monitor, t_read_cur)]:
         print(f"{name:<44}{seconds:>9.3f}{seconds / floor:>12.2f}x")
-    print(f"Evidently 0.7.23 (issue 15's figure, ~104 s): {104 / t_full:.0f}x slower than the full drift")
     same = [a.drifted == b.drifted for a, b in zip(full.columns, monitored.columns)]
     print(f"drifted columns: {sum(c.drifted for c in full.columns)} of {len(full.columns)} (full), "
           f"{sum(c.drifted for c in monitored.columns)} (profile); verdicts equal on {sum(same)} of {len(same)}")

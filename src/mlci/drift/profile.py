@@ -553,6 +553,29 @@ class Profile:
             self._settle(taking)
         self._end_rows(rows, names)
 
+    def add_chunk(self, name: str, arrays: Iterable[Any], lock: Any, last: bool = False) -> None:
+        """Take one column's arrays of rows that :meth:`end_rows` will close: several columns' chunks
+        may be taken at once in threads (numpy and arrow work without the GIL), given one ``lock``
+        for the lot (it guards the columns' table, not the columns). ``last``: no more data will come;
+        the column is then sorted here."""
+        column = None
+        for array in arrays:
+            with lock:
+                column = self._take(name, array, 0)
+            _add_array(column, array)
+        if last and column is not None and column.numeric is not None and column.numeric._pending:
+            column.numeric.settle()
+
+    def declare(self, name: str, arrow_type: Any) -> None:
+        """Make the column ``name`` now if it is new (so that columns keep their order whichever thread
+        takes its first values)."""
+        if name not in self.columns:
+            self.columns[name] = self._column(name, _kind(arrow_type), str(arrow_type), self.rows)
+
+    def end_rows(self, rows: int, names: Iterable[str]) -> None:
+        """Close ``rows`` rows whose columns ``names`` were given by :meth:`add_chunk`."""
+        self._end_rows(rows, set(names))
+
     def _settle(self, column: ColumnProfile) -> None:
         if column.numeric is not None and column.numeric._pending:
             self._settling.append(threads().submit(column.numeric.settle))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlci.drift.profile import EXACT_LIMIT, POINTS, DriftInputError, Profile, grids_of
+from mlci.drift.profile import EXACT_LIMIT, POINTS, DriftInputError, Profile, grids_of, threads
 
 BATCH_ROWS = 131_072
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
@@ -112,20 +112,23 @@ def profile_data(path: str | Path, *, batch_rows: int = BATCH_ROWS, progress: Ca
     return profile.finish()
 
 
-AHEAD = 4  # column batches read ahead of the one being profiled
+AHEAD = 4  # column chunks being read ahead of the one being profiled
+READERS = 2  # threads reading them
 
 
 def _parquet_columns(profile: Profile, file: Path, schema: Any, columns: tuple[str, ...] | None, batch_rows: int,
                      report: Callable[[int], None] | None, last: bool) -> Any:
     """A Parquet file into ``profile`` a row group at a time, each row group a column at a time (in
-    batches of ``batch_rows``): a thread reads (decompresses, decodes) the next column batches while
-    this one profiles the last, so that the two overlap, and memory holds a few column batches, not
-    whole row groups. Columns are cast to ``schema`` (the first file's; None: this is the first), those
-    it lacks are null, those it adds are left out, as pyarrow.dataset does. ``report`` gets the rows
-    read so far (values read / columns). Returns the schema, or None (nothing read) for a file with
-    nested or repeated column names, which the caller reads as a dataset."""
-    import queue
+    batches of ``batch_rows``): READERS threads read (decompress, decode) the next column chunks,
+    each with a reader of its own, while this thread profiles the last, so that decoding and profiling
+    overlap, and memory holds AHEAD column chunks, not whole row groups. Columns are cast to
+    ``schema`` (the first file's; None: this is the first), those it lacks are null, those it adds are
+    left out, as pyarrow.dataset does. ``report`` gets the rows read so far (values read / columns).
+    Returns the schema, or None (nothing read) for a file with nested or repeated column names,
+    which the caller reads as a dataset."""
     import threading
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -138,68 +141,51 @@ def _parquet_columns(profile: Profile, file: Path, schema: Any, columns: tuple[s
     names = [n for n in (columns if columns is not None else schema.names) if n in schema.names]
     types = {f.name: f.type for f in schema}
     groups = [parquet.metadata.row_group(i).num_rows for i in range(parquet.metadata.num_row_groups)]
-    batches: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=AHEAD)
-    stop = threading.Event()
-
-    def put(item: tuple[Any, ...]) -> bool:
-        while not stop.is_set():
-            try:
-                batches.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def column_batches(group: int, rows: int, name: str) -> Any:
-        if name not in own.names:
-            yield pa.nulls(rows, types[name])
-            return
-        empty = True
-        for batch in parquet.iter_batches(batch_size=batch_rows, row_groups=[group], columns=[name], use_threads=False):
-            array = batch.column(0)
-            yield array if array.type == types[name] else array.cast(types[name])
-            empty = False
-        if empty:  # a row group of no rows: the column is there all the same
-            yield pa.array([], types[name])
-
-    def read() -> None:
-        try:
-            for group, rows in enumerate(groups):
-                for name in names:
-                    for array in column_batches(group, rows, name):
-                        if not put(("batch", name, array)):
-                            return
-                if not put(("group",)):
-                    return
-        except BaseException as exc:  # handed to the profiling side, which raises it
-            put(("error", exc))
-
-    def arrays(before: int) -> Any:
-        taken = 0
-        while True:
-            item = batches.get()
-            if item[0] == "error":
-                raise item[1]
-            if item[0] == "group":
-                return
-            yield item[1], item[2]
-            taken += len(item[2])
-            if report is not None and names:
-                report(before + taken // len(names))
-
     if not groups:  # no row groups: the columns, and no rows
         profile.add_columns(0, [(name, pa.array([], types[name])) for name in names])
         return schema
-    reader = threading.Thread(target=read, name="mlci-drift-read", daemon=True)
-    reader.start()
-    try:
-        for index, rows in enumerate(groups):
-            profile.add_columns(rows, arrays(profile.rows), last=last and index == len(groups) - 1)
-            if report is not None and not names:
-                report(profile.rows)
-    finally:
-        stop.set()
-        reader.join()
+    local = threading.local()
+
+    def read(group: int, name: str) -> list[Any]:
+        """One column chunk (a row group's column) as arrays of ``schema``'s type."""
+        if name not in own.names:
+            return [pa.nulls(groups[group], types[name])]
+        if getattr(local, "file", None) is None:
+            local.file = pq.ParquetFile(str(file))  # a reader a thread
+        out = []
+        for batch in local.file.iter_batches(batch_size=batch_rows, row_groups=[group], columns=[name],
+                                             use_threads=False):
+            array = batch.column(0)
+            out.append(array if array.type == types[name] else array.cast(types[name]))
+        return out or [pa.array([], types[name])]  # a row group of no rows: the column is there all the same
+
+    lock = threading.Lock()
+    for name in names:
+        profile.declare(name, types[name])
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="mlci-drift-read") as readers:
+        profiling: deque[Future[None]] = deque()  # a column chunk each: read, then profiled, in the pool
+        try:
+            for index, rows in enumerate(groups):
+                final = last and index == len(groups) - 1
+                for done_columns, name in enumerate(names):
+                    while len(profiling) >= AHEAD:
+                        profiling.popleft().result()
+                    chunk = readers.submit(read, index, name)
+                    profiling.append(threads().submit(
+                        lambda chunk=chunk, name=name: profile.add_chunk(name, chunk.result(), lock, final)))
+                    if report is not None:
+                        report(profile.rows + rows * done_columns // len(names))
+                while profiling:
+                    profiling.popleft().result()
+                profile.end_rows(rows, names)
+                if report is not None:
+                    report(profile.rows)
+        finally:
+            for job in profiling:
+                job.cancel()
+            for job in profiling:
+                if not job.cancelled():
+                    job.exception()
     return schema
 
 
