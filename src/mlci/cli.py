@@ -34,6 +34,12 @@ def use_color(stream: Any = None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def live_progress() -> bool:
+    """A progress line redrawn in place: on a terminal, and never in CI (act gives its steps a terminal;
+    a log wants whole lines)."""
+    return sys.stderr.isatty() and not (os.environ.get("CI") or os.environ.get("GITHUB_ACTIONS"))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version_text(), "-V", "--version", prog_name="mlci", message="%(prog)s %(version)s")
 @click.option("--traceback", is_flag=True, help="Show the full Python traceback on errors (on stderr; the exit code stays the error's own).")
@@ -332,10 +338,13 @@ DRIFT_OUT = "mlci-drift"
                                      "Default: the policy's, else 0.5.")
 @click.option("--validate/--no-validate", default=True, show_default=True,
               help="Run the data validation (mlci.yaml's `checks.data` rules) on the current data too.")
+@click.option("--dvc-update", "dvc_update", multiple=True, envvar="MLCI_DVC_UPDATE", show_envvar=True,
+              metavar="FILE.dvc", help="First `dvc update` this .dvc file of `dvc import`ed data (repeat for each; "
+                                       "the variable takes several, separated by spaces).")
 @click.pass_context
 def drift(ctx: click.Context, reference: str | None, current: str | None, reference_rev: str | None,
           current_rev: str | None, config: str | None, out: str, fmt: str, threshold_share: float | None,
-          validate: bool) -> None:
+          validate: bool, dvc_update: tuple[str, ...]) -> None:
     """Data drift of the current data against the reference, and its validation; write the bundle.
 
     \b
@@ -350,7 +359,8 @@ def drift(ctx: click.Context, reference: str | None, current: str | None, refere
     _exit(command.run(command.Settings(reference=reference, current=current, reference_rev=reference_rev,
                                        current_rev=current_rev, config=config, out=out, fmt=fmt,  # type: ignore[arg-type]
                                        threshold_share=threshold_share, validate=validate, color=use_color(),
-                                       progress=sys.stderr.isatty(), echo=echo, echo_err=echo_err)))
+                                       dvc_update=dvc_update, progress=live_progress(), echo=echo,
+                                       echo_err=echo_err)))
 
 
 @drift.command("profile")
@@ -362,7 +372,7 @@ def drift_profile(data: str, out: str, rev: str | None) -> None:
     """Store what the drift tests need from DATA (a CSV/Parquet file or a directory), to compare against later."""
     from mlci.commands import drift as command
 
-    _exit(command.run_profile(command.ProfileSettings(data=data, out=out, rev=rev, progress=sys.stderr.isatty(),
+    _exit(command.run_profile(command.ProfileSettings(data=data, out=out, rev=rev, progress=live_progress(),
                                                       echo=echo, echo_err=echo_err)))
 
 

@@ -303,6 +303,18 @@ def _pull(repo: Repo, echo: Echo) -> str | None:
     return None
 
 
+def update(cwd: str | Path, targets: Sequence[str], *, echo: Echo = print) -> None:
+    """``dvc update TARGETS``: the newest version of ``dvc import``ed data (the monitor's current data),
+    its output streamed; DvcError naming the file when DVC fails, or when a target is no .dvc file."""
+    for target in targets:
+        if not target.endswith(".dvc") or not Path(cwd, target).is_file():
+            raise DvcError(f"--dvc-update {target}: expected the .dvc file of `dvc import`ed data")
+    echo(f"mlci: dvc update {' '.join(targets)}")
+    code, _ = _stream([*dvc_command(), "update", "--", *targets], Path(cwd), echo)
+    if code != 0:
+        raise DvcError(f"`dvc update {' '.join(targets)}` failed with exit code {code} (see its output above)")
+
+
 def dvc_command() -> list[str]:
     """``dvc`` from the same environment as mlci."""
     return [sys.executable, "-m", "dvc"]

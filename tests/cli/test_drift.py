@@ -337,3 +337,40 @@ def test_on_a_terminal_the_progress_is_one_line_rewritten_in_place(here: Path) -
     assert all(text.startswith("\r\x1b[K") for text, _ in written)
     assert any("reading ref.parquet: " in text and " of 140,000 rows, file 1 of 1" in text for text, _ in written)
     assert written[-1][0] == "\r\x1b[K"  # cleared at the end
+
+
+def test_dvc_update_wants_a_dvc_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """`--dvc-update` (the drift action's dvc-update input) takes the .dvc file of imported data; anything
+    else is one line and exit 2, before any data is read (the act test runs a real `dvc update`)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prod.csv").write_text("a\n1\n")
+    code, _, err = run_main(["drift", "--reference", "prod.csv", "--current", "prod.csv", "--dvc-update", "prod.csv"],
+                            capsys)
+    assert code == 2 and err == "mlci: error: --dvc-update prod.csv: expected the .dvc file of `dvc import`ed data\n"
+
+
+def test_progress_is_redrawn_on_a_terminal_and_never_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """act gives its steps a terminal, so a terminal alone does not mean a person is watching: in CI the
+    reads report whole lines."""
+    import io
+    import sys
+
+    from mlci.cli import live_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    for name in ("CI", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(name, raising=False)
+    assert live_progress()
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert not live_progress()
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    monkeypatch.setenv("CI", "1")
+    assert not live_progress()
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.delenv("CI")
+    assert not live_progress()

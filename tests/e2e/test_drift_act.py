@@ -223,7 +223,7 @@ def test_the_monitor_brings_a_dvc_import_up_to_date_first(github: FakeGitHub, ac
     result = monitor(act, project, tmp_path / "unused.csv", 7201)
     succeeded(result)
     assert f"Importing 'prod.csv ({source})' -> 'data/prod.csv'" in result.log
-    assert "Success - Main dvc update [" in result.log
+    assert "mlci: dvc update data/prod.csv.dvc" in result.log  # `mlci drift --dvc-update`, before it reads
     [issue] = github.issues(REPO)  # the data committed here is like the training data: what drifted is the update
     assert "3 of 3 tested columns drifted" in issue["body"], result.tail()
     assert result.set_outputs()["retrain"] == "dispatched"

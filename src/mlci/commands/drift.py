@@ -55,6 +55,7 @@ class Settings:
     actions_env: Mapping[str, str] | None = None  # GITHUB_* variables; None: os.environ
     color: bool = False
     progress: bool = False  # a progress line on a terminal (standard error); else one line per file
+    dvc_update: tuple[str, ...] = ()  # .dvc files of imported data to `dvc update` first
     echo: Echo = echo
     echo_err: Echo = echo_err
 
@@ -91,6 +92,10 @@ def run(settings: Settings) -> int:
     root = Path(settings.cwd)
     policy, policy_file = _policy(settings, root)
     specs = pairs(settings, policy, policy_file)
+    if settings.dvc_update:
+        from mlci import dvc
+
+        dvc.update(root, settings.dvc_update, echo=settings.echo_err)
     workspace = DvcWorkspace(root)
     drift_gates: list[GateResult] = []
     data_gates: list[GateResult] = []
