@@ -51,7 +51,7 @@ column, reported as ``error_bound`` on each result):
   block whose mass sits at the middle of its range: data in [lo, hi] is at most (hi - lo) / 2 away
   from it on average, which is the block bound above at the middle, so the bound stays true. At
   4,096 points that is 16,384 bins: on a normal column (range ~10 std) half a bin is ~3e-4 std,
-  under the reference's own ~1e-3 (tests/unit/drift/test_fast_paths.py checks it against scipy,
+  under the reference's own ~1e-3 (tests/unit/drift/test_profile_fast_paths.py checks it against scipy,
   and on a coarse grid where the half bin dominates). The count, mean and m2 stay exact.
 - KS, chi-square and z are exact: KS runs only on references of at most 1,000 values (kept
   exactly, as ``points`` >= MIN_POINTS), the others on exact counts.
