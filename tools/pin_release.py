@@ -44,7 +44,7 @@ AWAITING_RELEASE: dict[str, tuple[str, ...]] = {
     "workflows-templates/mlci-deploy.yml": ("actions/promote", "actions/setup:stage"),
     "workflows-templates/mlci-pull-request.yml": ("actions/setup:purpose", "actions/publish:gate"),
     "workflows-templates/mlci-publish.yml": ("actions/setup:purpose",),
-    "workflows-templates/mlci-drift-monitor.yml": ("actions/drift",),
+    "workflows-templates/mlci-drift-monitor.yml": ("actions/drift", "actions/setup:purpose"),
 }
 DOCS = ("README.md", "docs/*.md")  # only references already pinned
 

@@ -27,7 +27,8 @@ installed. Each command is one step of actions/setup/action.yml (and of the root
     venv: from the record it keeps of its extras). Step output ``extras``: what the venv holds.
 
 MLCI_PURPOSE (the input ``purpose``): "pipeline" installs mlci's core and the extras; "publish"
-installs the core without DVC and GTO and no extra (a job that only publishes a bundle).
+installs the core without DVC and GTO and no extra (a job that only publishes a bundle); "monitor"
+installs as "pipeline" does, with the extras of every checks.drift entry (the drift monitor's job).
 
 Tested by tests/e2e/test_install_step.py, and under act by tests/e2e/test_actions_act.py.
 """
@@ -62,10 +63,13 @@ EXTRAS_RECORD = "mlci-extras.json"  # in the venv: the extras it was installed w
 # The input `purpose`: "pipeline", every command (mlci repro, report, release run DVC and GTO); "publish",
 # the verbs of a job that runs no pipeline (publish, gate, comment), which never import DVC or GTO
 # (tests/test_architecture.py, rule publish-needs-no-dvc): mlci's core without them, a fifth of its size.
-PURPOSES = ("pipeline", "publish")
+# "monitor", the drift monitor's job (mlci drift, drift publish): the pipeline's install, with the extras of
+# every checks.drift entry (a PR's run installs drift's only for the entries that gate PRs) and no plots.
+PURPOSES = ("pipeline", "publish", "monitor")
 PUBLISH_LEAVES_OUT = ("dvc", "gto")
 # What a restored venv must find, per purpose (found, not imported: importing DVC takes longer).
-PROBES = {"pipeline": ("dvc", "yaml", "click", "github"), "publish": ("yaml", "click", "github", "jsonschema")}
+PROBES = {"pipeline": ("dvc", "yaml", "click", "github"), "publish": ("yaml", "click", "github", "jsonschema"),
+          "monitor": ("dvc", "yaml", "click", "github")}
 
 
 class SetupError(Exception):
@@ -116,10 +120,10 @@ def parse_extras(text: str) -> list[str] | None:
 
 
 def parse_purpose(text: str) -> str:
-    """The ``purpose`` input: "pipeline" (the default) or "publish"."""
+    """The ``purpose`` input: "pipeline" (the default), "publish" or "monitor"."""
     value = text.strip().lower() or "pipeline"
     if value not in PURPOSES:
-        raise SetupError(f"purpose: unknown purpose {text.strip()!r}; expected pipeline or publish")
+        raise SetupError(f"purpose: unknown purpose {text.strip()!r}; expected pipeline, publish or monitor")
     return value
 
 
@@ -135,13 +139,14 @@ def pr_base_sha(event_path: str | None) -> str | None:
     return sha if isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{40}", sha) else None
 
 
-def policy_extras(workdir: Path, config: str | None, base_sha: str | None, stage: str | None = None) -> list[str]:
-    """The extras the policy asks for (with ``stage``, that stage's checks' too), read by mlci's own
-    code from this checkout. Needs PyYAML on this interpreter."""
+def policy_extras(workdir: Path, config: str | None, base_sha: str | None, stage: str | None = None,
+                  monitor: bool = False) -> list[str]:
+    """The extras the policy asks for (with ``stage``, that stage's checks' too; ``monitor``, every drift
+    entry's), read by mlci's own code from this checkout. Needs PyYAML on this interpreter."""
     sys.path.insert(0, str(ROOT / "src"))
     from mlci.extras import for_project
 
-    found, notes = for_project(workdir, config, base_sha=base_sha, stage=stage)
+    found, notes = for_project(workdir, config, base_sha=base_sha, stage=stage, monitor=monitor)
     for note in notes:
         say(f"{note} (mlci reports it; the install goes on with what could be read)")
     return found
@@ -208,7 +213,7 @@ def plan(env: dict[str, str]) -> dict[str, str]:
     workdir = Path(env.get("GITHUB_WORKSPACE") or ".", env.get("MLCI_WORKING_DIRECTORY") or ".")
     where: dict[str, str | None] = {"workdir": str(workdir), "config": env.get("MLCI_CONFIG") or None,
                                     "base_sha": pr_base_sha(env.get("GITHUB_EVENT_PATH")),
-                                    "stage": env.get("MLCI_STAGE") or None}
+                                    "stage": env.get("MLCI_STAGE") or None, "monitor": purpose == "monitor"}
     if asked is None and not has_yaml():
         plan_file().parent.mkdir(parents=True, exist_ok=True)
         plan_file().write_text(json.dumps(where), encoding="utf-8")
@@ -217,7 +222,7 @@ def plan(env: dict[str, str]) -> dict[str, str]:
             f"yet); cache key {outputs['cache-key']}")
         return outputs
     if asked is None:
-        extras = policy_extras(workdir, where["config"], where["base_sha"], where["stage"])
+        extras = policy_extras(workdir, where["config"], where["base_sha"], where["stage"], purpose == "monitor")
         why = "as the policy asks" if extras else "none: the policy asks for none"
     else:
         extras, why = asked, "as the extras input says"
@@ -454,6 +459,7 @@ def deferred_extras(venv: Path) -> list[str]:
 def install(env: dict[str, str]) -> list[str]:
     venv = Path(env["MLCI_VENV"])
     purpose = parse_purpose(env.get("MLCI_PURPOSE", ""))
+    purpose = "pipeline" if purpose == "monitor" else purpose  # the monitor's venv differs only in the extras planned
     deferred = env.get("MLCI_EXTRAS", "") == "auto"
     extras = [] if deferred else [e for e in env.get("MLCI_EXTRAS", "").split(",") if e]
     started = time.monotonic()
@@ -496,7 +502,8 @@ def main(argv: Sequence[str]) -> int:
             return 0
         if argv == ["extras"]:  # the install's own call, under the venv's python: a deferred plan's extras
             where = json.loads(plan_file().read_text("utf-8"))
-            found = policy_extras(Path(where["workdir"]), where["config"], where["base_sha"], where["stage"])
+            found = policy_extras(Path(where["workdir"]), where["config"], where["base_sha"], where["stage"],
+                                  bool(where.get("monitor")))
             print(json.dumps(found))
             return 0
     except SetupError as exc:

@@ -60,13 +60,15 @@ def require(extra: str, what: str) -> None:
         raise MissingExtra(hint(extra, what))
 
 
-def for_policy(data: Any, stage: str | None = None) -> list[str]:
+def for_policy(data: Any, stage: str | None = None, *, monitor: bool = False) -> list[str]:
     """The extras a parsed mlci.yaml needs, in a stable order.
 
     ``data`` is the file as YAML gave it, valid or not: a section this cannot make
     sense of needs nothing, and loading the policy later says what is wrong with it.
     Parquet files named anywhere under ``checks:`` add the parquet extra. With ``stage``
     (a promotion or a deployment to it), the checks of ``promote.stages.STAGE`` count too.
+    A ``checks.drift`` entry needs the drift extra in a PR's run only when it says
+    ``pr_gate: true``; ``monitor`` (the drift monitor's job) counts every entry.
     """
     sections = [data.get("checks") if isinstance(data, Mapping) else None]
     if stage is not None:
@@ -79,10 +81,16 @@ def for_policy(data: Any, stage: str | None = None) -> list[str]:
         if not isinstance(checks, Mapping):
             continue
         wanted.update(extra for key, value in checks.items() if key in CHECK_EXTRAS and value not in (None, False, [], {})
+                      and (key != "drift" or monitor or _gates_a_pull_request(value))
                       for extra in CHECK_EXTRAS[key])
         if any(text.lower().endswith(PARQUET_SUFFIXES) for text in _strings(checks.values())):
             wanted.add("parquet")
     return sorted(wanted)
+
+
+def _gates_a_pull_request(drift: Any) -> bool:
+    """Whether a ``checks.drift`` section, as YAML gave it, has an entry that is a PR's gate."""
+    return isinstance(drift, list) and any(isinstance(e, Mapping) and e.get("pr_gate") is True for e in drift)
 
 
 def _strings(values: Iterable[Any]) -> Iterable[str]:
@@ -99,7 +107,7 @@ def _strings(values: Iterable[Any]) -> Iterable[str]:
 
 
 def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | None = None,
-                stage: str | None = None) -> tuple[list[str], list[str]]:
+                stage: str | None = None, monitor: bool = False) -> tuple[list[str], list[str]]:
     """The extras the project's policy needs, and notes on what could not be read.
 
     Both copies count that may apply (on a PR the base's applies unless it says
@@ -107,7 +115,8 @@ def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | N
     Each is read with mlci's own YAML reader, never run; a copy that does not parse
     adds a note and needs nothing, so the install goes ahead with what can be known.
     A dvc.yaml that declares plots adds the plots extra, unless the policy says
-    ``plots: false`` (for a stage's promotion it is not needed: no plots are drawn).
+    ``plots: false`` (for a stage's promotion, or the drift monitor, it is not needed: no plots
+    are drawn). ``monitor``: the drift monitor's job (see :func:`for_policy`).
     """
     from mlci import git
     from mlci.yamlfile import DEFAULT_CONFIG, read_yaml
@@ -141,9 +150,9 @@ def for_project(cwd: str | Path, config: str | None = None, *, base_sha: str | N
             notes.append(str(exc))
             plots_off = False
             continue
-        wanted.update(for_policy(data, stage))
+        wanted.update(for_policy(data, stage, monitor=monitor))
         plots_off = plots_off and isinstance(data, Mapping) and data.get("plots") is False
-    if stage is None and not plots_off and dvc_yaml_declares_plots(cwd, notes):
+    if stage is None and not monitor and not plots_off and dvc_yaml_declares_plots(cwd, notes):
         wanted.add("plots")
     return sorted(wanted), notes
 

@@ -79,6 +79,29 @@ def test_the_plan_reads_the_extras_from_the_policy(tmp_path: Path, wheelhouse: P
     assert "with extras data, fairness (as the policy asks)" in proc.stdout
 
 
+def test_the_monitors_drift_entries_need_the_drift_extra_in_the_monitor_only(tmp_path: Path, wheelhouse: Path) -> None:
+    """A checks.drift entry without pr_gate is the monitor's: a PR's run does not install drift's libraries for
+    it; `purpose: monitor` (the drift monitor template) does, and draws no plots."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "mlci.yaml").write_text("version: 1\nchecks:\n  drift:\n    - {reference: data/train.csv, "
+                                         "current: data/prod.csv}\n")
+    (workspace / "dvc.yaml").write_text("stages: {}\nplots:\n  - roc.json\n")
+    proc = step("plan", tmp_path, Path(sys.executable), wheelhouse)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs(tmp_path)["extras"] == "plots"
+    (tmp_path / "output").unlink()
+    proc = step("plan", tmp_path, Path(sys.executable), wheelhouse, MLCI_PURPOSE="monitor")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = outputs(tmp_path)
+    assert out["extras"] == "drift" and "-drift-" in out["cache-key"]
+    (tmp_path / "output").unlink()
+    (workspace / "mlci.yaml").write_text("version: 1\nchecks:\n  drift:\n    - {reference: data/train.csv, "
+                                         "reference_rev: v1, current: data/train.csv, pr_gate: true}\n")
+    assert step("plan", tmp_path, Path(sys.executable), wheelhouse).returncode == 0
+    assert outputs(tmp_path)["extras"] == "drift,plots"
+
+
 def test_a_bare_python_defers_the_extras_to_the_install(tmp_path: Path, wheelhouse: Path) -> None:
     """python3 without PyYAML (a bare runner, as the publish jobs'): the plan downloads nothing. Its
     key names the bytes the extras are read from; the install reads them with the venv's own PyYAML
@@ -287,7 +310,7 @@ def test_the_publish_purpose_installs_mlci_without_dvc(tmp_path: Path, wheelhous
     again = step("install", tmp_path, bare, wheelhouse, MLCI_PURPOSE="publish", MLCI_EXTRAS="", MLCI_CACHE_HIT="true")
     assert f"restored {venv} from the cache" in again.stdout, again.stdout + again.stderr
     assert step("plan", tmp_path, bare, wheelhouse, MLCI_PURPOSE="gpu").stderr == (
-        "mlci setup: error: purpose: unknown purpose 'gpu'; expected pipeline or publish\n")
+        "mlci setup: error: purpose: unknown purpose 'gpu'; expected pipeline, publish or monitor\n")
     # The venv sees the base interpreter's packages (--system-site-packages, as on a runner): where that has
     # DVC, DVC is importable here too, and the one-line refusal cannot show.
     seen = subprocess.run([str(venv / "bin" / "python"), "-c", "import importlib.util as u; print(bool(u.find_spec('dvc')))"],

@@ -62,7 +62,8 @@ def test_the_core_brings_none_of_the_checks_libraries() -> None:
      ["fairness", "onnx"]),
     ("version: 1\nchecks:\n  data: [{path: data/train.PARQUET}]\n", ["data", "parquet"]),
     ("version: 1\nchecks:\n  runtime: [{model: m.onnx, sample: {path: s.pq}}]\n", ["onnx", "parquet"]),
-    ("version: 1\nchecks:\n  drift: [{reference: data/train.csv, current: prod/}]\n", ["drift"]),
+    ("version: 1\nchecks:\n  drift: [{reference: data/train.csv, current: prod/}]\n", []),  # the monitor's
+    ("version: 1\nchecks:\n  drift: [{reference: d.csv, current: d.csv, pr_gate: true}]\n", ["drift"]),
     ("version: 1\nchecks:\n  data: []\n  fairness: null\n", []),  # empty sections check nothing
     # Invalid policies still give what can be known; loading them later says what is wrong.
     ("version: 1\nchecks:\n  data: {path: 3}\n  typo: [{path: x.parquet}]\n", ["data", "parquet"]),
@@ -127,3 +128,9 @@ def test_a_project_whose_dvc_yaml_declares_plots_needs_the_plots_extra(
     assert found == wanted
     assert bool(notes) == (dvc_yaml == "plots: [\n")
     assert extras.for_project(tmp_path, stage="prod")[0] == [e for e in wanted if e != "plots"]
+
+
+def test_the_monitor_counts_every_drift_entry() -> None:
+    policy = {"checks": {"drift": [{"reference": "data/train.csv", "current": "prod/"}], "data": [{"path": "p.csv"}]}}
+    assert for_policy(policy) == ["data"]
+    assert for_policy(policy, monitor=True) == ["data", "drift"]
