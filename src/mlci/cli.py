@@ -392,15 +392,26 @@ def drift_profile(data: str, out: str, rev: str | None) -> None:
               envvar="MLCI_COOLDOWN", show_envvar=True, help="Hours between two retraining dispatches, at most one in each.")
 @click.option("--fail-on-drift", is_flag=True, envvar="MLCI_FAIL_ON_DRIFT", show_envvar=True,
               help="Exit 1 after posting when the data drifted.")
+@click.option("--retrain-mode", type=click.Choice(["dispatch", "pull-request"]), default="dispatch",
+              show_default=True, envvar="MLCI_RETRAIN_MODE", show_envvar=True,
+              help="How to retrain: start --retrain-workflow, or open ONE pull request with the --update-file "
+                   "files (moved and edited on later updates).")
+@click.option("--update-file", "update_files", multiple=True, envvar="MLCI_DVC_UPDATE", show_envvar=True,
+              metavar="FILE.dvc", help="pull-request mode: a .dvc file `mlci drift --dvc-update` brought up to date, "
+                                       "proposed as it is in the workspace (repeat for each; the variable takes "
+                                       "several, separated by spaces).")
 def drift_publish(bundle: str, token: str | None, label: str, retrain_workflow: str | None, retrain_ref: str | None,
-                  retrain_share: float | None, cooldown_hours: float, fail_on_drift: bool) -> None:
-    """Post a drift bundle: the job summary, the ONE tracking issue (open, update, close), the retraining dispatch."""
+                  retrain_share: float | None, cooldown_hours: float, fail_on_drift: bool, retrain_mode: str,
+                  update_files: tuple[str, ...]) -> None:
+    """Post a drift bundle: the job summary, the ONE tracking issue (open, update, close), the retraining (a
+    dispatch, or a pull request that updates the data)."""
     from mlci.commands import drift_publish as command
 
     token = token or os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None
     _exit(command.run(command.Settings(bundle=bundle, token=token, label=label, retrain_workflow=retrain_workflow,
                                        retrain_ref=retrain_ref, retrain_share=retrain_share,
                                        cooldown_hours=cooldown_hours, fail_on_drift=fail_on_drift,
+                                       retrain_mode=retrain_mode, update_files=update_files,
                                        echo=echo, echo_err=echo_err)))
 
 

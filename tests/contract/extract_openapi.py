@@ -117,6 +117,11 @@ OPERATIONS: list[str] = [
     "POST /repos/{owner}/{repo}/issues",
     "GET /repos/{owner}/{repo}/issues/{issue_number}",
     "PATCH /repos/{owner}/{repo}/issues/{issue_number}",
+    # mlci drift publish --retrain-mode pull-request: the updated .dvc files committed to a branch of mlci's own
+    # (the git data API above, the base read through the contents API) and ONE pull request from it, edited on
+    # later runs.
+    "POST /repos/{owner}/{repo}/pulls",
+    "PATCH /repos/{owner}/{repo}/pulls/{pull_number}",
 ]
 
 # Components the fake needs beyond what the operations reference: GitHub answers 401/403/404/422 on

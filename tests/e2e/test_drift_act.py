@@ -7,7 +7,7 @@ test chose for the run (a shifted sample, or one drawn like the training data). 
 the setup action installs mlci (and its drift extra) from the action's checkout, `mlci drift` reads the
 CSVs, `mlci drift publish` talks to the fake GitHub through PyGithub, every request held to GitHub's OpenAPI
 description. A second test keeps the current data as a `dvc import` of another repository and lets the
-action's dvc-update bring it up to date.
+action's dvc-update bring it up to date; a third does the same in pull-request mode (the PR that updates the data).
 
 The monitor's life: a drifting run opens the tracking issue and starts the retraining; the next drifting run
 edits the same issue and, within the cool-down, starts none; a clean run closes the issue with a note; once
@@ -227,3 +227,62 @@ def test_the_monitor_brings_a_dvc_import_up_to_date_first(github: FakeGitHub, ac
     [issue] = github.issues(REPO)  # the data committed here is like the training data: what drifted is the update
     assert "3 of 3 tested columns drifted" in issue["body"], result.tail()
     assert result.set_outputs()["retrain"] == "dispatched"
+
+
+PR_MODE = ("          # retrain-mode: pull-request\n", "          retrain-mode: pull-request\n")
+NO_WORKFLOW = ("          retrain-workflow: retrain.yml\n", '          retrain-workflow: ""\n')
+
+
+def test_the_monitor_in_pull_request_mode_opens_the_pr_that_updates_the_dvc_import(
+        github: FakeGitHub, act: Act, project: Path, tmp_path: Path) -> None:
+    """retrain-mode pull-request, as the template's commented lines say: the dvc-import scenario above, and instead
+    of a dispatch ONE pull request whose head commit holds the .dvc file `dvc update` rewrote, on the default
+    branch's tree as GitHub holds it."""
+    import yaml
+
+    source = tmp_path / "prod-data"
+    source.mkdir()
+    dvc = [sys.executable, "-m", "dvc"]
+    git(source, "init", "-q", "-b", "main")
+    subprocess.run([*dvc, "init", "-q"], cwd=source, check=True)
+    write_csv(source / "prod.csv", rows(300, 3, shift=False))
+    git(source, "add", ".")
+    git(source, "commit", "-q", "-m", "This week's production data")
+    subprocess.run([*dvc, "init", "-q"], cwd=project, check=True, capture_output=True)
+    subprocess.run([*dvc, "config", "core.analytics", "false"], cwd=project, check=True)
+    subprocess.run([*dvc, "import", str(source), "prod.csv", "-o", "data/prod.csv"], cwd=project, check=True,
+                   capture_output=True)
+    text = monitor_template(fetch='        run: "true" # e2e test: dvc-update fetches it\n',
+                            dvc_update="data/prod.csv.dvc")
+    for old, new in (PR_MODE, NO_WORKFLOW):
+        assert text.count(old) == 1, f"the template's line changed: {old!r}"
+        text = text.replace(old, new)
+    (project / WORKFLOW).write_text(text)
+    git(project, "add", ".")
+    git(project, "commit", "-q", "-m", "The production data as a DVC import")
+    old = (project / "data" / "prod.csv.dvc").read_bytes()
+    # The default branch as GitHub holds it (the fake's git data API): the files the PR's tree is built on.
+    github.commit_files(REPO, "main", {"data/prod.csv.dvc": old, "mlci.yaml": POLICY.encode()})
+    main = github.ref(REPO, "refs/heads/main")
+    write_csv(source / "prod.csv", rows(300, 2, shift=True))  # the data moved since
+    git(source, "commit", "-q", "-am", "Next week's production data")
+    latest = git(source, "rev-parse", "HEAD").strip()
+
+    result = monitor(act, project, tmp_path / "unused.csv", 7301)
+    succeeded(result)
+    assert "mlci: dvc update data/prod.csv.dvc" in result.log
+    [pull] = github.pulls(REPO)
+    assert pull["state"] == "open" and pull["head"]["ref"] == "mlci/drift-update" and pull["base"]["ref"] == "main"
+    assert pull["title"].startswith("Update the data: data drift in data/prod.csv: 3 of 3 columns drifted")
+    updated = github.file_at(REPO, pull["head"]["sha"], "data/prod.csv.dvc")
+    assert updated is not None and updated != old
+    assert yaml.safe_load(updated)["deps"][0]["repo"]["rev_lock"] == latest  # the update, as `dvc update` wrote it
+    assert github.file_at(REPO, pull["head"]["sha"], "mlci.yaml") == POLICY.encode()
+    commit = github.git_commit(REPO, pull["head"]["sha"])
+    assert commit is not None and commit.parents == (main,)
+    [issue] = github.issues(REPO)
+    assert f"[#{pull['number']}]({pull['html_url']})" in issue["body"] and "which updates the data" in issue["body"]
+    assert f"[#{issue['number']}]({issue['html_url']})" in pull["body"]
+    assert github.dispatches(REPO) == []
+    outputs = result.set_outputs()
+    assert outputs["retrain"] == "pull-request-opened" and outputs["pull-request-url"] == pull["html_url"]

@@ -169,7 +169,7 @@ SECONDARY_RATE_LIMIT_DOCS = ("https://docs.github.com/free-pro-team@latest/rest/
 # the operation's first tag, else contents=write (git refs and tags, releases).
 WRITE_PERMISSIONS = {"issues": "issues=write; pull_requests=write", "checks": "checks=write",
                      "repos/create-commit-status": "statuses=write", "issues/create": "issues=write",
-                     "issues/update": "issues=write", "actions": "actions=write"}
+                     "issues/update": "issues=write", "actions": "actions=write", "pulls": "pull_requests=write"}
 # Where the fake serves each server of the description: the API at its root, the uploads server (a release's
 # upload_url) under a prefix, as GitHub Enterprise Server lays them out on one host.
 API_SERVER = "https://api.github.com"
@@ -223,8 +223,13 @@ def _int_range(bits: int) -> Callable[[object], bool]:
     return check
 
 
+def _is_nwo(value: object) -> bool:
+    """``repo.nwo``: a repository's "name with owner" (pulls/create's ``head_repo``)."""
+    return not isinstance(value, str) or bool(re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", value))
+
+
 for _name, _check in (("date-time", _is_date_time), ("date", _is_date), ("uri", _is_uri), ("email", _is_email),
-                      ("int32", _int_range(32)), ("int64", _int_range(64))):
+                      ("int32", _int_range(32)), ("int64", _int_range(64)), ("repo.nwo", _is_nwo)):
     FORMATS.checks(_name)(_check)
 # Formats in the subset that carry no check: "uri-template" (a URL with {placeholders}), "timestamp", "binary" (an
 # asset's raw bytes: a request body that is not JSON, so no value to check).
@@ -1148,6 +1153,11 @@ class FakeGitHub:
         """A file as the contents API gives it (base64, wrapped at 60 characters as GitHub does)."""
         ref, path = query.get("ref") or repo.default_branch, params["path"]
         data = repo.files.get((ref, path))
+        if data is None:  # else the file in the tree of the commit ``ref`` names (one the git data API made)
+            commit = self._resolve_commit(repo, ref)
+            made = repo.git_commits.get(commit) if commit else None
+            entry = self._entry_at(repo, made.tree, path) if made else None
+            data = repo.blobs.get(entry.sha) if entry is not None and entry.kind == "blob" else None
         if data is None:
             return error(404, "Not Found")
         sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
@@ -1604,6 +1614,7 @@ class FakeGitHub:
         if not body.get("force", False) and not self._descends(repo, sha, old):
             return error(422, "Update is not a fast forward")
         repo.refs[name] = sha
+        self._follow_branch(repo, name, sha)
         return Reply(200, self._git_ref_json(repo, name))
 
     def _op_pulls_list(self, *, repo: Repo, query: dict[str, str], **_: Any) -> Reply:
@@ -1617,6 +1628,72 @@ class FakeGitHub:
             pulls = [p for p in pulls if p.base_ref == query["base"]]
         pulls.sort(key=lambda p: (p.created_at, p.number), reverse=query.get("direction", "desc") == "desc")
         return self._page(repo, "pulls", query, [self._pull_simple_json(p) for p in pulls])
+
+    def _op_pulls_create(self, *, repo: Repo, body: dict[str, Any], token: Token, error: ErrorReply,
+                         **_: Any) -> Reply:
+        """A pull request from ``head`` (a branch of this repository, or "owner:branch") to ``base``, by the
+        token's user: 422 as GitHub answers when a branch does not exist, when both name the same commit ("No
+        commits between ..."), and when an open pull request already has that head and base."""
+        head = str(body["head"])
+        owner, _, branch = head.rpartition(":")
+        base = str(body["base"])
+
+        def invalid(field_name: str, code: str = "invalid", message: str | None = None) -> Reply:
+            problem = {"resource": "PullRequest", "code": code, "field": field_name}
+            reply: Reply = error(422, "Validation Failed",
+                                 errors=[{**problem, "message": message} if message else problem])
+            return reply
+
+        if owner not in ("", repo.owner):
+            return invalid("head")  # a fork's head: not served
+        head_sha, base_sha = repo.refs.get(f"refs/heads/{branch}"), self._resolve_commit(repo, base)
+        if head_sha is None:
+            return invalid("head")
+        if base_sha is None or f"refs/heads/{base}" not in repo.refs and base != repo.default_branch:
+            return invalid("base")
+        if any(p.repo == repo.full_name and p.state == "open" and p.head_ref == branch and p.base_ref == base
+               for p in self._pulls.values()):
+            return invalid("head", "custom", f"A pull request already exists for {repo.owner}:{branch}.")
+        if head_sha == base_sha:
+            return invalid("head", "custom", f"No commits between {base} and {branch}")
+        number = self._next_number(repo)
+        repo.commits |= {base_sha, head_sha}
+        pull = Pull(next(self._ids["pull"]), repo.full_name, number, head_sha, base_sha, branch, base, repo.full_name,
+                    token.login, str(body.get("title") or branch), "open", self._now(), [head_sha],
+                    body=body.get("body"))
+        self._pulls[(repo.full_name, number)] = pull
+        shown = self._pull_json(pull)
+        return Reply(201, shown, {"location": shown["url"]})
+
+    def _op_pulls_update(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any], error: ErrorReply,
+                         **_: Any) -> Reply:
+        """Title, body and state (open, closed) of a pull request."""
+        pull = self._pulls.get((repo.full_name, int(params["pull_number"])))
+        if pull is None:
+            return error(404, "Not Found")
+        if len(body.get("body") or "") > COMMENT_BODY_LIMIT:
+            return self._comment_too_long(error, "PullRequest")
+        if body.get("title") is not None:
+            pull.title = str(body["title"])
+        if "body" in body:
+            pull.body = body["body"]
+        if body.get("state") in ("open", "closed"):
+            pull.state = str(body["state"])
+        return Reply(200, self._pull_json(pull))
+
+    def pulls(self, repo: str) -> list[dict[str, Any]]:
+        """The pull requests of ``repo``, every state, by number, as the API shows them."""
+        with self._lock:
+            return [self._pull_json(p) for key, p in sorted(self._pulls.items()) if key[0] == repo]
+
+    def _follow_branch(self, repo: Repo, ref: str, sha: str) -> None:
+        """The open pull requests from branch ``ref`` (this repository's) move to its new head, as on a push."""
+        for pull in self._pulls.values():
+            if (pull.head_repo == repo.full_name and pull.state == "open"
+                    and f"refs/heads/{pull.head_ref}" == ref):
+                pull.head_sha = sha
+                pull.commits = [sha]
+                repo.commits.add(sha)
 
     def _op_actions_create_workflow_dispatch(self, *, repo: Repo, params: dict[str, str], body: dict[str, Any],
                                              error: ErrorReply, **_: Any) -> Reply:

@@ -1,9 +1,11 @@
 """`mlci drift publish` against the fake GitHub (contract-checked), through the real PyGithub client: the one
 tracking issue per dataset (opened once, edited in place, closed when clean), the retraining's dispatch (once per
-cool-down window), and GitHub's faults."""
+cool-down window) or its pull request that updates the data (opened once, moved and edited later), and GitHub's
+faults."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -96,7 +98,7 @@ def test_drift_opens_one_issue_updates_it_in_place_and_a_clean_run_closes_it(fak
     assert "evil.example" not in issue["body"] and "someone/else" not in issue["body"]
     assert first.issue_urls == [issue["html_url"]] and any("issue #2 created" in m for m in first.messages)
     assert outputs(tmp_path / "out") == {"verdict": "fail", "drifted-share": "0.75", "issue-url": issue["html_url"],
-                                         "retrain": "dispatched"}
+                                         "retrain": "dispatched", "pull-request-url": ""}
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("## mlci drift monitor\n\n### 🔴 Data drift in `data/prod.csv`")
     assert f"**Issue:** [#2]({issue['html_url']}) created" in summary and "### ❌ mlci · churn" in summary
@@ -310,3 +312,151 @@ def test_the_command_reads_the_bundle_and_fails_on_drift_when_asked(fake: FakeGi
     clean = write_bundle(drift_report(0, 4), tmp_path / "clean", "# report\n")
     assert drift_publish.run(Settings(bundle=clean, fail_on_drift=True, echo=said)) == 0
     assert fake.issues(REPO)[0]["state"] == "closed"
+
+
+# --- retrain-mode pull-request: ONE pull request that updates the data -----------------------------------------------
+
+DVC_FILE = "data/prod.csv.dvc"
+BRANCH = "refs/heads/mlci/drift-update"
+
+
+def dvc_file(md5: str) -> bytes:
+    """A .dvc file of a `dvc import`ed dataset, as `dvc update` leaves it (its data's hash moved)."""
+    return (f"md5: {md5}\nfrozen: true\ndeps:\n- path: prod.csv\n  repo:\n    url: ../prod-data\n"
+            f"    rev_lock: {md5[:8]}{'0' * 32}\nouts:\n- md5: {md5}\n  size: 1234\n  hash: md5\n"
+            "  path: prod.csv\n").encode()
+
+
+OLD, NEW, NEWER = dvc_file("a" * 32), dvc_file("b" * 32), dvc_file("c" * 32)
+
+
+@pytest.fixture
+def workspace(fake: FakeGitHub, tmp_path: Path) -> Path:
+    """The checkout the monitor runs in (a git repository; `dvc update` just rewrote the .dvc file), and the
+    default branch on GitHub with the old .dvc file and mlci.yaml."""
+    from mlci import git
+
+    root = tmp_path / "churn"
+    (root / "data").mkdir(parents=True)
+    git.command(root, "init", "-q", "-b", "main")
+    (root / DVC_FILE).write_bytes(NEW)
+    fake.commit_files(REPO, "main", {DVC_FILE: OLD, "mlci.yaml": b"version: 1\n"}, message="The training data")
+    return root
+
+
+def publish_pr(fake: FakeGitHub, workspace: Path, report: Report | None = None, **settings: Any) -> drift_publish.Outcome:
+    values: dict[str, Any] = {"retrain_mode": "pull-request", "update_files": (DVC_FILE,), "cwd": workspace} | settings
+    return publish(fake, report, **values)
+
+
+def pull_posts(fake: FakeGitHub) -> list[int]:
+    return [r.status for r in fake.requests if r.method == "POST" and r.path.endswith("/pulls")]
+
+
+def test_pull_request_mode_opens_one_pr_then_moves_its_branch_and_edits_it(fake: FakeGitHub, workspace: Path,
+                                                                            tmp_path: Path) -> None:
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "out")}
+    main = fake.ref(REPO, "refs/heads/main")
+    first = publish_pr(fake, workspace, env=env)
+    [pull] = [p for p in fake.pulls(REPO) if p["number"] != 1]
+    [issue] = fake.issues(REPO)
+    assert pull["state"] == "open" and pull["head"]["ref"] == "mlci/drift-update" and pull["base"]["ref"] == "main"
+    assert pull["title"] == "Update the data: data drift in data/prod.csv: 3 of 4 columns drifted (75%; dataset drift)"
+    assert "3 of 4 tested columns drifted" in pull["body"] and f"`{DVC_FILE}`" in pull["body"]
+    assert f"[#{issue['number']}]({issue['html_url']})" in pull["body"]  # the issue opened after it: linked
+    head = fake.ref(REPO, BRANCH)
+    assert pull["head"]["sha"] == head and fake.file_at(REPO, head, DVC_FILE) == NEW
+    assert fake.file_at(REPO, head, "mlci.yaml") == b"version: 1\n"  # on the default branch's tree
+    commit = fake.git_commit(REPO, head)
+    assert commit is not None and commit.parents == (main,) and commit.message.startswith("mlci: update the data")
+    assert fake.dispatches(REPO) == [] and first.retrain == "pull-request-opened"  # retrain.yml is not started
+    assert outputs(tmp_path / "out")["retrain"] == "pull-request-opened"
+    assert outputs(tmp_path / "out")["pull-request-url"] == pull["html_url"] == first.pull_request_url
+    assert f"**Retraining:** opened [#{pull['number']}]({pull['html_url']}), which updates the data" in issue["body"]
+    assert md.dispatched_at(issue["body"]) == T0  # the cool-down's record, as for a dispatch
+    assert f"opened [#{pull['number']}]" in (tmp_path / "summary.md").read_text()
+
+    (workspace / DVC_FILE).write_bytes(NEWER)  # the next week's data, within the cool-down: nothing
+    cooling = publish_pr(fake, workspace, now=T0 + timedelta(hours=5), run_id="9002")
+    assert cooling.retrain == "cooling-down" and fake.ref(REPO, BRANCH) == head
+    assert "the data's pull request was updated at 2026-12-02 06:00 UTC" in fake.issues(REPO)[0]["body"]
+
+    fake.commit_files(REPO, "main", {"README.md": b"# churn\n"})  # the default branch moved meanwhile
+    later = publish_pr(fake, workspace, now=T0 + timedelta(hours=25), run_id="9003")
+    [moved] = [p for p in fake.pulls(REPO) if p["number"] != 1]
+    assert later.retrain == "pull-request-updated" and moved["number"] == pull["number"]  # edited, no second PR
+    new_head = fake.ref(REPO, BRANCH)
+    assert new_head != head and moved["head"]["sha"] == new_head and fake.file_at(REPO, new_head, DVC_FILE) == NEWER
+    made = fake.git_commit(REPO, new_head)
+    assert made is not None and made.parents == (fake.ref(REPO, "refs/heads/main"),)  # rebuilt on the new head
+    assert "runs/9003" in moved["body"] and pull_posts(fake) == [201]
+    assert md.dispatched_at(fake.issues(REPO)[0]["body"]) == T0 + timedelta(hours=25)
+
+    fake.reset_requests()  # the files are what the PR proposes: nothing written
+    same = publish_pr(fake, workspace, now=T0 + timedelta(hours=50), run_id="9004")
+    assert same.retrain == "pull-request-unchanged" and fake.ref(REPO, BRANCH) == new_head
+    assert not [r for r in fake.requests if r.method == "POST" or "/pulls/" in r.path and r.method == "PATCH"]
+    assert md.dispatched_at(fake.issues(REPO)[0]["body"]) == T0 + timedelta(hours=25)  # nothing was updated
+    assert same.pull_request_url == pull["html_url"] and "already proposes this data" in fake.issues(REPO)[0]["body"]
+
+
+def test_nothing_when_the_default_branch_holds_the_files_already(fake: FakeGitHub, workspace: Path) -> None:
+    (workspace / DVC_FILE).write_bytes(OLD)  # `dvc update` found nothing new
+    outcome = publish_pr(fake, workspace)
+    assert outcome.retrain == "pull-request-current" and outcome.pull_request_url == ""
+    assert fake.ref(REPO, BRANCH) is None and [p["number"] for p in fake.pulls(REPO)] == [1]
+    assert not [r for r in fake.requests if r.method == "POST" and "/git/" in r.path]
+    assert "the default branch already holds this data" in fake.issues(REPO)[0]["body"]
+    assert md.dispatched_at(fake.issues(REPO)[0]["body"]) is None  # no update: the cool-down does not start
+
+
+def test_a_502_after_the_pull_request_is_made_leaves_one(fake: FakeGitHub, workspace: Path) -> None:
+    """GitHub opened the PR, its answer was lost: the POST is not repeated, the PR is found instead."""
+    fake.inject("POST", rf"/repos/{REPO}/pulls$", status=502, after=True)
+    outcome = publish_pr(fake, workspace)
+    pulls = [p for p in fake.pulls(REPO) if p["number"] != 1]
+    assert len(pulls) == 1 and pull_posts(fake) == [502] and outcome.retrain == "pull-request-opened"
+    assert outcome.pull_request_url == pulls[0]["html_url"]
+
+
+def test_a_pull_request_github_refuses_fails_the_run_after_the_issue(fake: FakeGitHub, workspace: Path) -> None:
+    fake.inject("POST", rf"/repos/{REPO}/pulls$", status=403, headers={"x-accepted-github-permissions":
+                                                                      "pull_requests=write"},
+                body={"message": "Resource not accessible by integration", "status": "403"})
+    with pytest.raises(GitHubError, match="the token needs `contents: write` and `pull-requests: write`"):
+        publish_pr(fake, workspace)
+    [issue] = fake.issues(REPO)  # the issue still says what happened
+    assert "could not be opened or updated: GitHub answered 403" in issue["body"]
+    assert md.dispatched_at(issue["body"]) is None
+
+
+def test_pull_request_mode_reads_regular_files_of_the_repository_only(fake: FakeGitHub, workspace: Path,
+                                                                      tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.dvc"
+    outside.write_bytes(NEW)
+    (workspace / "data" / "link.dvc").symlink_to(outside)
+    (workspace / "linked").symlink_to(tmp_path)
+    cases = {"data/link.dvc": "data/link.dvc is a symbolic link", "linked/elsewhere.dvc": "linked is a symbolic link",
+             "../elsewhere.dvc": "relative to the working directory", str(outside): "relative to the working",
+             "data/prod.csv": "a .dvc file", "data/none.dvc": "no such file"}
+    for name, message in cases.items():
+        with pytest.raises(MlciError, match=f"--update-file {re.escape(name)}: .*{re.escape(message)}"):
+            publish_pr(fake, workspace, update_files=(name,))
+    with pytest.raises(MlciError, match="no --update-file"):
+        publish_pr(fake, workspace, update_files=())
+    with pytest.raises(MlciError, match="--retrain-mode 'pr': dispatch or pull-request"):
+        publish_pr(fake, workspace, retrain_mode="pr")
+    assert fake.requests == []  # refused before any request
+
+
+def test_pull_request_mode_in_a_subfolder_and_in_local_mode(fake: FakeGitHub, workspace: Path) -> None:
+    """A working directory below the repository's root: the PR names the file by its path in the repository."""
+    sub = workspace / "ml"
+    (sub / "data").mkdir(parents=True)
+    (sub / DVC_FILE).write_bytes(NEW)
+    publish_pr(fake, workspace, cwd=sub)
+    assert fake.file_at(REPO, str(fake.ref(REPO, BRANCH)), f"ml/{DVC_FILE}") == NEW
+    local = monitor(drift_report(), RunContext(), Settings(token=None, retrain_mode="pull-request",
+                                                           update_files=(DVC_FILE,), cwd=workspace), env={})
+    assert local.retrain == "local" and any(f"would open or update the pull request of {DVC_FILE}" in m
+                                            for m in local.messages)

@@ -10,7 +10,15 @@ tracking issue (a hidden line), and when the issue was closed and the drift retu
 last closed issue is read too. One run starts at most one retraining, whatever the number of
 datasets that reached their share; the window is the repository's, not a dataset's.
 
-Then the job summary and the step outputs (verdict, drifted-share, issue-url, retrain). Links
+With ``--retrain-mode pull-request`` the retraining is a pull request instead (same retrain share,
+same cool-down, kept the same way): the workspace's ``--update-file`` .dvc files (those ``mlci drift
+--dvc-update`` just brought up to date) are committed to mlci's branch (``mlci/drift-update``) on the
+default branch's head, and ONE pull request from it proposes them; a later due run moves the branch
+and edits that PR (:mod:`mlci.github.data_pull`). The files are read before any request, as regular
+files of the repository, never through a symbolic link.
+
+Then the job summary and the step outputs (verdict, drifted-share, issue-url, retrain,
+pull-request-url). Links
 come from the job's own environment, never from the bundle. Without a token or a repository
 (local mode) nothing is posted and the summary says what would be.
 """
@@ -36,6 +44,8 @@ if TYPE_CHECKING:
 DEFAULT_BUNDLE = "mlci-drift"
 DEFAULT_LABEL = "mlci-drift"
 LABEL_LIMIT = 50  # GitHub's, in characters
+RETRAIN_MODES = ("dispatch", "pull-request")
+MAX_UPDATE_FILE_BYTES = 1024 * 1024  # the contents API's limit; a .dvc file is a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,9 @@ class Settings:
     retrain_share: float | None = None  # None: the bundle's retrain_share, else dataset drift
     cooldown_hours: float = 24.0
     fail_on_drift: bool = False
+    retrain_mode: str = "dispatch"  # or "pull-request": a PR that updates the data (update_files)
+    update_files: tuple[str, ...] = ()  # pull-request mode: the .dvc files to propose, relative to cwd
+    cwd: str | Path = "."  # where update_files are
     echo: Echo = echo
     echo_err: Echo = echo_err
 
@@ -61,6 +74,7 @@ class Outcome:
     issue_urls: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     local: bool = False
+    pull_request_url: str = ""
 
 
 def run(settings: Settings) -> int:
@@ -91,6 +105,7 @@ def monitor(report: Report, ctx: RunContext, settings: Settings, *, env: Mapping
         raise MlciError(f"{settings.bundle}: the bundle holds no drift results (`mlci drift` writes them)")
     label, workflow = _label(settings.label), _workflow(settings.retrain_workflow)
     _numbers(settings)
+    files = _update_files(settings)
     report = with_trusted_links(report, ctx)
     now = now or datetime.now(timezone.utc)
     pairs = report.drift
@@ -99,10 +114,10 @@ def monitor(report: Report, ctx: RunContext, settings: Settings, *, env: Mapping
     outcome = outcome if outcome is not None else Outcome()
     outcome.local = not (settings.token and ctx.repository)
     if outcome.local:
-        _local(report, settings, workflow, due, drifting, outcome)
+        _local(report, settings, workflow, due, drifting, outcome, files)
     else:
         try:
-            _post(report, ctx, settings, label, workflow, due, drifting, outcome, connect, now)
+            _post(report, ctx, settings, label, workflow, due, drifting, outcome, connect, now, files)
         except MlciError as exc:
             _finish(report, settings, env, outcome, notes=[f"GitHub: {exc}"])
             raise
@@ -112,7 +127,7 @@ def monitor(report: Report, ctx: RunContext, settings: Settings, *, env: Mapping
 
 def _post(report: Report, ctx: RunContext, settings: Settings, label: str, workflow: str | None,
           due: list[tuple[bool, float | None]], drifting: list[bool], outcome: Outcome, connect: Connect | None,
-          now: datetime) -> None:
+          now: datetime, files: dict[str, bytes]) -> None:
     from mlci.github import issues
     from mlci.github.client import GitHubError, open_repository
     from mlci.github.dispatch import dispatch
@@ -126,9 +141,20 @@ def _post(report: Report, ctx: RunContext, settings: Settings, label: str, workf
         found = [issues.tracking(repo, label, md.marker(key)) for key in keys]
         last = max((when for f in found for i in (*f.open, *([f.closed] if f.closed else ()))
                     if (when := md.dispatched_at(i.body)) is not None), default=None)
-        retrain = _retrain_decision(pairs, due, workflow, settings, last, now, local=False)
+        retrain = _retrain_decision(pairs, due, workflow, settings, last, now, local=False, files=files)
         refused: GitHubError | None = None
-        if retrain.state == "dispatched":
+        pull_text: str | None = None  # the PR's body as posted, to link a tracking issue made afterwards
+        links = {i: (f.open[0].number, f.open[0].url) for i, f in enumerate(found) if f.open}
+        if retrain.state == "dispatched" and retrain.mode == "pull-request":
+            try:
+                retrain, pull_text = _pull_request(repo, ctx, report, retrain, due, last, links, files, now,
+                                                   outcome)
+            except GitHubError as exc:
+                refused = exc
+                retrain = replace(retrain, state="failed", at=last, reason=str(exc))
+                outcome.messages.append(f"retraining: the pull request that updates the data could not be opened "
+                                        f"or updated: {exc}")
+        elif retrain.state == "dispatched":
             assert workflow
             try:
                 with writing_once(repo) as once:  # a lost answer is not repeated: no second retraining
@@ -141,14 +167,16 @@ def _post(report: Report, ctx: RunContext, settings: Settings, label: str, workf
                 retrain = replace(retrain, ref=ref)
                 outcome.messages.append(f"retraining: started {workflow} on {ref} ({retrain.reason})")
         elif retrain.state == "cooling-down":
-            outcome.messages.append(f"retraining: cooling down until {md.format_when(retrain.until)}: {workflow} was "
-                                    f"started at {md.format_when(retrain.at)}")
+            what = f"{workflow} was started" if retrain.mode == "dispatch" else "the data's pull request was updated"
+            outcome.messages.append(f"retraining: cooling down until {md.format_when(retrain.until)}: {what} "
+                                    f"at {md.format_when(retrain.at)}")
         elif retrain.state == "not-configured":
             outcome.messages.append("retraining: drift reached the retrain share, but no --retrain-workflow is set")
         outcome.retrain = retrain.state if any(d for d, _ in due) else "not-needed"
         for i, pair in enumerate(pairs):
             is_due, share = due[i]
-            mine = retrain if is_due else md.Retrain("not-needed", share, workflow, at=retrain.at)
+            mine = retrain if is_due else md.Retrain("not-needed", share, workflow, at=retrain.at,
+                                                     mode=retrain.mode)
             shown = md.reason(pair, markdown=False)
             if drifting[i]:
                 body = md.issue_body(pair, keys[i], mine, cooldown_hours=settings.cooldown_hours,
@@ -172,51 +200,110 @@ def _post(report: Report, ctx: RunContext, settings: Settings, label: str, workf
                 continue
             outcome.issue_urls.append(posted.url)
             outcome.rows.append(md.SummaryRow(pair, mine, text, is_due))
+            if is_due and posted.action == "created" and pull_text is not None and retrain.pull_number:
+                links[i] = (posted.number, posted.url)  # the PR links the issue this run opened: one edit
+                pull_text = _link_issues(repo, report, retrain, due, links, now, pull_text, files)
         if refused is not None:
             raise refused
 
 
 def _local(report: Report, settings: Settings, workflow: str | None, due: list[tuple[bool, float | None]],
-           drifting: list[bool], outcome: Outcome) -> None:
+           drifting: list[bool], outcome: Outcome, files: dict[str, bytes]) -> None:
     """What would be posted, in the summary and the log; nothing is."""
     from mlci.render import drift_issue as md
 
     why = "no token (--token, GITHUB_TOKEN or GH_TOKEN)" if not settings.token else "no repository (GITHUB_REPOSITORY)"
-    retrain = _retrain_decision(report.drift, due, workflow, settings, None, datetime.now(timezone.utc), local=True)
+    retrain = _retrain_decision(report.drift, due, workflow, settings, None, datetime.now(timezone.utc), local=True,
+                                files=files)
     outcome.retrain = retrain.state if any(d for d, _ in due) else "not-needed"
     for i, pair in enumerate(report.drift):
         is_due, share = due[i]
-        mine = retrain if is_due else md.Retrain("not-needed", share, workflow)
+        mine = retrain if is_due else md.Retrain("not-needed", share, workflow, mode=retrain.mode)
         text = ("would be opened or updated (local mode)" if drifting[i]
                 else "would be closed, if one is open (local mode)")
         outcome.rows.append(md.SummaryRow(pair, mine, text, is_due))
         outcome.issue_urls.append("")
         outcome.messages.append(f"{'drift' if drifting[i] else 'no drift'} in {_plain(pair['current'])}: "
                                 f"{md.reason(pair, markdown=False)}: the tracking issue {text}")
-    if retrain.state == "local":
+    if retrain.state == "local" and retrain.mode == "pull-request":
+        outcome.messages.append(f"retraining: would open or update the pull request of {' '.join(files)} "
+                                f"({retrain.reason}); the cool-down and the files' change are checked on GitHub")
+    elif retrain.state == "local":
         outcome.messages.append(f"retraining: would start {workflow} ({retrain.reason}); the cool-down is checked "
                                 "on GitHub")
     outcome.messages.append(f"local mode, {why}: nothing posted")
 
 
 def _retrain_decision(pairs: Sequence[Mapping[str, Any]], due: list[tuple[bool, float | None]], workflow: str | None,
-                      settings: Settings, last: datetime | None, now: datetime, *, local: bool) -> Retrain:
-    """One decision for the run: dispatch when a dataset is due, unless the last dispatch is within the
-    cool-down; ``at`` is this run's dispatch or the last one known (kept in every issue's body)."""
+                      settings: Settings, last: datetime | None, now: datetime, *, local: bool,
+                      files: Mapping[str, bytes] | None = None) -> Retrain:
+    """One decision for the run: dispatch (or, in pull-request mode, update the data's PR: state
+    "dispatched" until it is done) when a dataset is due, unless the last one is within the cool-down;
+    ``at`` is this run's or the last one known (kept in every issue's body)."""
     from mlci.render import drift_issue as md
 
+    mode: Any = settings.retrain_mode
+    shown = tuple(files or ())
     share = next((s for (d, s) in due if d), None)
+    if mode == "pull-request":
+        workflow = None
     if not any(d for d, _ in due):
-        return md.Retrain("not-needed", share, workflow, at=last)
-    if workflow is None:
+        return md.Retrain("not-needed", share, workflow, at=last, mode=mode, files=shown)
+    if workflow is None and mode == "dispatch":
         return md.Retrain("not-configured", share, None, at=last)
     reason = _dispatch_reason(pairs, due)
     if local:
-        return md.Retrain("local", share, workflow, reason=reason)
+        return md.Retrain("local", share, workflow, reason=reason, mode=mode, files=shown)
     window = timedelta(hours=settings.cooldown_hours)
     if last is not None and now < last + window:
-        return md.Retrain("cooling-down", share, workflow, at=last, until=last + window, reason=reason)
-    return md.Retrain("dispatched", share, workflow, settings.retrain_ref, at=now, reason=reason)
+        return md.Retrain("cooling-down", share, workflow, at=last, until=last + window, reason=reason, mode=mode,
+                          files=shown)
+    return md.Retrain("dispatched", share, workflow, settings.retrain_ref, at=now, reason=reason, mode=mode,
+                      files=shown)
+
+
+def _pull_request(repo: Any, ctx: RunContext, report: Report, retrain: Retrain, due: list[tuple[bool, float | None]],
+                  last: datetime | None, links: Mapping[int, tuple[int, str]], files: dict[str, bytes],
+                  now: datetime, outcome: Outcome) -> tuple[Retrain, str | None]:
+    """The data's PR opened or updated (or left: unchanged, or the data is the default branch's); the
+    retraining as it ended, and the PR's body when one was written (to link a new tracking issue)."""
+    from mlci.github.data_pull import propose
+    from mlci.render import drift_issue as md
+
+    assert ctx.repository
+    pairs = [p for p, (d, _) in zip(report.drift, due) if d]
+    issues = [links[i] for i, (d, _) in enumerate(due) if d and i in links]
+    body = md.pull_body(pairs, list(files), issues, run_url=report.context.run_url, checked_at=now)
+    made = propose(repo, ctx.repository.split("/", 1)[0], files, title=md.pull_title(retrain.reason), body=body,
+                   message=f"mlci: update the data ({', '.join(files)})\n\n{retrain.reason}")
+    outcome.pull_request_url = made.url
+    state: Any = f"pull-request-{made.action}"
+    at = retrain.at if made.action in ("opened", "updated") else last
+    note = f" ({made.note})" if made.note else ""
+    if made.action == "current":
+        outcome.messages.append(f"retraining: the default branch already holds {' '.join(files)}: no pull request")
+    elif made.action == "unchanged":
+        outcome.messages.append(f"retraining: pull request #{made.number} already proposes {' '.join(files)}: "
+                                f"{made.url}")
+    else:
+        outcome.messages.append(f"retraining: pull request #{made.number} {made.action}{note}, updating "
+                                f"{' '.join(files)} ({retrain.reason}): {made.url}")
+    written = body if made.action in ("opened", "updated") else None
+    return replace(retrain, state=state, at=at, pull_number=made.number, pull_url=made.url), written
+
+
+def _link_issues(repo: Any, report: Report, retrain: Retrain, due: list[tuple[bool, float | None]],
+                 links: Mapping[int, tuple[int, str]], now: datetime, old: str, files: dict[str, bytes]) -> str:
+    """The PR's body again, now that this run opened a tracking issue it should link (one edit)."""
+    from mlci.github.data_pull import edit_body
+    from mlci.render import drift_issue as md
+
+    pairs = [p for p, (d, _) in zip(report.drift, due) if d]
+    issues = [links[i] for i, (d, _) in enumerate(due) if d and i in links]
+    body = md.pull_body(pairs, list(files), issues, run_url=report.context.run_url, checked_at=now)
+    if body != old:
+        edit_body(repo, retrain.pull_number, body)
+    return body
 
 
 def _retrain_due(pair: Mapping[str, Any], override: float | None) -> tuple[bool, float | None]:
@@ -272,6 +359,7 @@ def _finish(report: Report, settings: Settings, env: Mapping[str, str], outcome:
         "drifted-share": f"{float(first['drifted_share']):g}",
         "issue-url": outcome.issue_urls[0] if outcome.issue_urls else "",
         "retrain": outcome.retrain,
+        "pull-request-url": outcome.pull_request_url,
     })
 
 
@@ -286,6 +374,57 @@ def _numbers(settings: Settings) -> None:
         raise MlciError(f"--retrain-share {share}: a share of the tested columns, from 0 to 1")
     if not (math.isfinite(hours) and 0 <= hours <= MAX_COOLDOWN_HOURS):
         raise MlciError(f"--cooldown {hours}: hours, from 0 to {MAX_COOLDOWN_HOURS:,}")
+
+
+def _update_files(settings: Settings) -> dict[str, bytes]:
+    """Pull-request mode: each ``--update-file`` by its path in the repository, and its bytes; read as a
+    regular file below the repository's root, no part of its path a symbolic link, at most 1 MiB. A
+    mistake is one line naming the file (exit 2), before any request."""
+    import stat
+
+    from mlci import git
+
+    mode = settings.retrain_mode
+    if mode not in RETRAIN_MODES:
+        raise MlciError(f"--retrain-mode {mode!r}: {' or '.join(RETRAIN_MODES)}")
+    if mode != "pull-request":
+        return {}
+    names = list(dict.fromkeys(n for item in settings.update_files for n in item.split()))
+    if not names:
+        raise MlciError("--retrain-mode pull-request: no --update-file (MLCI_DVC_UPDATE) names the .dvc files "
+                        "the pull request updates")
+    cwd = Path(settings.cwd).resolve()
+    top = git.toplevel(cwd).resolve()
+    files: dict[str, bytes] = {}
+    for name in names:
+        where = f"--update-file {name}"
+        parts = Path(name).parts
+        if not name.endswith(".dvc") or Path(name).is_absolute() or ".." in parts:
+            raise MlciError(f"{where}: a .dvc file, relative to the working directory, inside the repository")
+        path = cwd.joinpath(*parts)
+        if top != path and top not in path.parents:
+            raise MlciError(f"{where}: outside the repository ({top})")
+        step = cwd
+        for part in parts:  # no part of it a symbolic link (the working directory is the checkout's)
+            step = step / part
+            if step.is_symlink():
+                raise MlciError(f"{where}: {step.relative_to(cwd)} is a symbolic link; the pull request takes "
+                                "regular files only")
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            raise MlciError(f"{where}: no such file") from None
+        except OSError as exc:
+            raise MlciError(f"{where}: cannot be read: {exc.strerror}") from None
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise MlciError(f"{where}: not a regular file")
+            if info.st_size > MAX_UPDATE_FILE_BYTES:
+                raise MlciError(f"{where}: {info.st_size:,} bytes, over {MAX_UPDATE_FILE_BYTES:,} (a .dvc file is "
+                                "small)")
+            files[path.relative_to(top).as_posix()] = handle.read(MAX_UPDATE_FILE_BYTES + 1)
+    return files
 
 
 def _label(label: str) -> str:

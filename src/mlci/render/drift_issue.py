@@ -36,7 +36,9 @@ _RETRAIN_LINE = re.compile(r"^<!-- mlci-drift-retrain: (\d{4}-\d\d-\d\dT\d\d:\d\
 _SAFE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~/%+-]*)?")
 _CLIP_NOTE = "\n\n… cut to fit GitHub's size limit; the run's report.json has every column\n"
 
-RetrainState = Literal["dispatched", "cooling-down", "not-needed", "not-configured", "failed", "local"]
+RetrainState = Literal["dispatched", "cooling-down", "not-needed", "not-configured", "failed", "local",
+                       "pull-request-opened", "pull-request-updated", "pull-request-unchanged", "pull-request-current"]
+PULL_MARKER = "<!-- mlci-drift-update -->"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class Retrain:
     at: datetime | None = None
     until: datetime | None = None
     reason: str = ""
+    mode: Literal["dispatch", "pull-request"] = "dispatch"
+    files: tuple[str, ...] = ()  # pull-request mode: the .dvc files the PR updates
+    pull_number: int = 0  # pull-request mode: the PR, once there is one
+    pull_url: str = ""
 
 
 def marker(dataset: str) -> str:
@@ -125,6 +131,8 @@ def retrain_line(retrain: Retrain, cooldown_hours: float) -> str:
     trigger = (f"the drifted share reached the retrain share {format_percent(retrain.share)}"
                if retrain.share is not None else "the dataset drifted")
     workflow = md_code(retrain.workflow or "")
+    if retrain.mode == "pull-request":
+        return _pull_line(retrain, trigger, cooldown_hours)
     if retrain.state == "dispatched":
         return (f"**Retraining:** started {workflow} on {md_code(retrain.ref or '')} at {format_when(retrain.at)}, "
                 f"as {trigger}; the next one no sooner than {format_when(_plus(retrain.at, cooldown_hours))} "
@@ -143,6 +151,62 @@ def retrain_line(retrain: Retrain, cooldown_hours: float) -> str:
         return f"**Retraining:** {trigger}: {workflow} would be started (local mode: nothing posted)."
     below = f"below the retrain share {format_percent(retrain.share)}" if retrain.share is not None else "no dataset drift"
     return f"**Retraining:** not needed ({below})."
+
+
+def _pull_line(retrain: Retrain, trigger: str, cooldown_hours: float) -> str:
+    """The retraining's state in pull-request mode: the PR that updates the data."""
+    files = ", ".join(md_code(f) for f in retrain.files) or MISSING
+    pull = pull_link(retrain.pull_number, retrain.pull_url) if retrain.pull_number else "the pull request"
+    cooldown = f"cool-down {_hours(cooldown_hours)}"
+    if retrain.state in ("pull-request-opened", "pull-request-updated"):
+        did = "opened" if retrain.state == "pull-request-opened" else "updated"
+        return (f"**Retraining:** {did} {pull}, which updates the data ({files}), at {format_when(retrain.at)}, "
+                f"as {trigger}; the next update no sooner than {format_when(_plus(retrain.at, cooldown_hours))} "
+                f"({cooldown}).")
+    if retrain.state == "pull-request-unchanged":
+        return f"**Retraining:** {trigger}; {pull} already proposes this data ({files}): nothing to update."
+    if retrain.state == "pull-request-current":
+        return (f"**Retraining:** {trigger}, but the default branch already holds this data ({files}): "
+                "no pull request to open.")
+    if retrain.state == "cooling-down":
+        return (f"**Retraining:** cooling down: {trigger}, but the data's pull request was updated at "
+                f"{format_when(retrain.at)}; the next update can be made after {format_when(retrain.until)} "
+                f"({cooldown}).")
+    if retrain.state == "failed":
+        return (f"**Retraining:** {trigger}, but the pull request that updates the data ({files}) could not be "
+                f"opened or updated: {md_escape(retrain.reason, 500)}. The next run tries again.")
+    if retrain.state == "local":
+        return (f"**Retraining:** {trigger}: a pull request would update the data ({files}) (local mode: nothing "
+                "posted).")
+    below = f"below the retrain share {format_percent(retrain.share)}" if retrain.share is not None else "no dataset drift"
+    return f"**Retraining:** not needed ({below})."
+
+
+def pull_link(number: int, url: str) -> str:
+    return f"[#{number}]({url})" if _SAFE_URL.fullmatch(url) else f"#{number}"
+
+
+def pull_title(reason_text: str) -> str:
+    """The data's pull request's title (plain text): ``Update the data: <the drift's reason>``."""
+    return clean(f"Update the data: {reason_text}", 250)
+
+
+def pull_body(pairs: Sequence[Mapping[str, Any]], files: Sequence[str], issues: Sequence[tuple[int, str]], *,
+              run_url: str | None, checked_at: datetime, budget: int = BODY_BUDGET) -> str:
+    """The body of the pull request that updates the data: the drift of each dataset that reached its
+    retrain share (``pairs``), the files it updates, the tracking issues (number, url) it answers."""
+    top = [PULL_MARKER + "\n### Update the data",
+           "`mlci drift --dvc-update` brought these files up to date, and the drift reached the retrain share: "
+           + ", ".join(md_code(f) for f in files) + "."]
+    for pair in pairs:
+        top.append(f"**{md_code(str(pair['current']))}:** {reason(pair)}.")
+    if issues:
+        top.append("**Tracking issue:** " + ", ".join(issue_link(n, u) for n, u in issues) + ".")
+    sections = [s for pair in pairs if (s := _drifted_section(pair)) is not None]
+    run = f"[this run]({run_url})" if run_url and _SAFE_URL.fullmatch(run_url) else "a run"
+    footer = (f"<sub>Updated by {run} at {format_when(checked_at)} · mlci's branch: the next update rebuilds it on "
+              "the default branch and edits this pull request; merge it to retrain on the new data.</sub>")
+    return fit(top, sections, footer, budget, clip_note=_CLIP_NOTE)
 
 
 def issue_body(pair: Mapping[str, Any], dataset: str, retrain: Retrain, *, cooldown_hours: float,

@@ -85,3 +85,18 @@ def test_local_mode_exits_0_or_1_with_fail_on_drift(tmp_path: Path, monkeypatch:
 def test_a_missing_bundle_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(BundleError, match="no report bundle here"):
         dp.run(dp.Settings(bundle=tmp_path / "nowhere"))
+
+
+def test_the_pull_request_mode_is_due_and_cools_down_as_the_dispatch() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime(2026, 12, 2, tzinfo=timezone.utc)
+    settings = dp.Settings(retrain_mode="pull-request", retrain_workflow="retrain.yml")
+    files = {"data/prod.csv.dvc": b"md5: b\n"}
+    go = dp._retrain_decision([pair(3)], [(True, None)], "retrain.yml", settings, None, now, local=False, files=files)
+    assert (go.state, go.mode, go.workflow, go.files, go.at) == ("dispatched", "pull-request", None,
+                                                                 ("data/prod.csv.dvc",), now)
+    wait = dp._retrain_decision([pair(3)], [(True, None)], None, settings, now - timedelta(hours=1), now, local=False,
+                                files=files)
+    assert wait.state == "cooling-down" and wait.until == now + timedelta(hours=23)
+    assert dp._retrain_decision([pair(1)], [(False, None)], None, settings, None, now, local=False).state == "not-needed"

@@ -143,3 +143,40 @@ def test_the_summary_lists_each_dataset_with_its_issue_and_retraining() -> None:
     assert "### 🟢 No data drift in `data/eu.csv`" in text and "cool-down 12 h" in text
     assert "> GitHub: answered 502 &#64;&#8203;octocat" in text
     assert md.issue_link(3, "javascript:x") == "#3"
+
+
+def test_every_pull_request_state_in_words() -> None:
+    later = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
+    url = "https://github.com/acme/churn/pull/12"
+    pr = dict(mode="pull-request", files=("data/prod.csv.dvc",), pull_number=12, pull_url=url)
+    opened = md.retrain_line(md.Retrain("pull-request-opened", None, at=NOW, **pr), 24)  # type: ignore[arg-type]
+    assert opened == ("**Retraining:** opened [#12](https://github.com/acme/churn/pull/12), which updates the data "
+                      "(`data/prod.csv.dvc`), at 2026-12-02 16:05 UTC, as the dataset drifted; the next update no "
+                      "sooner than 2026-12-03 16:05 UTC (cool-down 24 h).")
+    updated = md.retrain_line(md.Retrain("pull-request-updated", 0.3, at=NOW, **pr), 24)  # type: ignore[arg-type]
+    assert updated.startswith("**Retraining:** updated [#12](") and "retrain share 30%" in updated
+    assert "already proposes this data" in md.retrain_line(md.Retrain("pull-request-unchanged", **pr), 24)  # type: ignore[arg-type]
+    assert "the default branch already holds this data (`data/prod.csv.dvc`)" in md.retrain_line(
+        md.Retrain("pull-request-current", **pr), 24)  # type: ignore[arg-type]
+    cooling = md.retrain_line(md.Retrain("cooling-down", at=NOW, until=later, **pr), 24)  # type: ignore[arg-type]
+    assert "the data's pull request was updated at 2026-12-02 16:05 UTC" in cooling and "after 2026-12-03 10:00" in cooling
+    failed = md.retrain_line(md.Retrain("failed", reason="GitHub answered 403: no | pipes", **pr), 24)  # type: ignore[arg-type]
+    assert "could not be opened or updated: GitHub answered 403: no" in failed and " | " not in failed
+    assert "a pull request would update the data" in md.retrain_line(md.Retrain("local", **pr), 24)  # type: ignore[arg-type]
+    odd = md.retrain_line(md.Retrain("pull-request-opened", at=NOW, **{**pr, "pull_url": "javascript:x"}), 24)  # type: ignore[arg-type]
+    assert "opened #12, which" in odd  # a link only to a plain URL
+
+
+def test_the_pull_requests_title_and_body() -> None:
+    assert md.pull_title("data drift in data/prod.csv: 2 of 3 columns drifted") == (
+        "Update the data: data drift in data/prod.csv: 2 of 3 columns drifted")
+    assert len(md.pull_title("x" * 1000)) <= 250
+    body = md.pull_body([pair()], ["data/prod.csv.dvc"], [(3, "https://github.com/acme/churn/issues/3")],
+                        run_url=RUN, checked_at=NOW)
+    assert body.startswith(md.PULL_MARKER + "\n### Update the data\n")
+    assert "`data/prod.csv.dvc`" in body and "**Tracking issue:** [#3](https://github.com/acme/churn/issues/3)." in body
+    assert "**`data/prod.csv`:** 2 of 3 tested columns drifted" in body and "**Drifted columns** (2)" in body
+    assert f"[this run]({RUN})" in body and "2026-12-02 16:05 UTC" in body
+    many = md.pull_body([pair(*[column(f"c{i}", True) for i in range(20_000)])], ["a.dvc"], [], run_url=None,
+                        checked_at=NOW)
+    assert size(many) <= md.BODY_BUDGET and "more drifted columns" in many
