@@ -213,7 +213,8 @@ def plan(env: dict[str, str]) -> dict[str, str]:
     workdir = Path(env.get("GITHUB_WORKSPACE") or ".", env.get("MLCI_WORKING_DIRECTORY") or ".")
     where: dict[str, str | None] = {"workdir": str(workdir), "config": env.get("MLCI_CONFIG") or None,
                                     "base_sha": pr_base_sha(env.get("GITHUB_EVENT_PATH")),
-                                    "stage": env.get("MLCI_STAGE") or None, "monitor": purpose == "monitor"}
+                                    "stage": env.get("MLCI_STAGE") or None,
+                                    "monitor": "true" if purpose == "monitor" else None}
     if asked is None and not has_yaml():
         plan_file().parent.mkdir(parents=True, exist_ok=True)
         plan_file().write_text(json.dumps(where), encoding="utf-8")
