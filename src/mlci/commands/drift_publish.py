@@ -131,7 +131,6 @@ def _post(report: Report, ctx: RunContext, settings: Settings, label: str, workf
     from mlci.github import issues
     from mlci.github.client import GitHubError, open_repository
     from mlci.github.dispatch import dispatch
-    from mlci.github.once import writing_once
     from mlci.render import drift_issue as md
 
     pairs = report.drift
@@ -157,8 +156,8 @@ def _post(report: Report, ctx: RunContext, settings: Settings, label: str, workf
         elif retrain.state == "dispatched":
             assert workflow
             try:
-                with writing_once(repo) as once:  # a lost answer is not repeated: no second retraining
-                    ref = dispatch(once, workflow, {"reason": retrain.reason}, ref=settings.retrain_ref)
+                # A lost answer is not repeated (client.NOT_REPEATED): no second retraining.
+                ref = dispatch(repo, workflow, {"reason": retrain.reason}, ref=settings.retrain_ref)
             except GitHubError as exc:  # the issue still goes out, saying so; the run fails afterwards
                 refused = exc
                 retrain = md.Retrain("failed", retrain.share, workflow, settings.retrain_ref, at=last, reason=str(exc))

@@ -25,8 +25,11 @@ R = TypeVar("R")
 DEFAULT_API = "https://api.github.com"
 RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
 # POSTs never repeated after an answer that may follow a write (a 5xx, a lost connection, a read
-# timeout): a repeated create makes a second check run. checks.py finds the one made instead.
-NOT_REPEATED = re.compile(r"/check-runs$")
+# timeout): the writes that cannot be taken back. A repeated create makes a second check run, a second
+# tracking issue (everyone watching is notified), a second pull request, a second retraining
+# (workflow_dispatch). checks.py, issues.py and data_pull.py find the one made instead; a dispatch
+# whose answer was lost is not tried again.
+NOT_REPEATED = re.compile(r"/(?:check-runs|issues|pulls|dispatches)$")
 TIMEOUT_S = 30
 # Pauses between requests and between writes. PyGithub's defaults are 0.25 s and 1 s; publishing plots
 # makes a burst of writes (a blob per image, a tree, a commit, a ref: 9 for 6 images), which at 1 s
@@ -56,7 +59,7 @@ def connect(token: str, api_url: str | None = None, *, throttle: bool = True, re
 
     # urllib3 leaves POST and PATCH out of its retried methods; mlci's writes are safe to
     # repeat (a duplicate comment from a lost response is removed after creation), except
-    # creating a check run (NOT_REPEATED), which checks.py retries itself, finding the run first.
+    # the creates in NOT_REPEATED, which their callers retry themselves, finding what was made first.
     retry = _retry_class()(total=retry_total, secondary_rate_wait=secondary_rate_wait, backoff_factor=backoff_factor,
                            allowed_methods=RETRIED_METHODS)
     pauses = ({"seconds_between_requests": REQUEST_PAUSE_S, "seconds_between_writes": WRITE_PAUSE_S} if throttle

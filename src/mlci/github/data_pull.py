@@ -11,7 +11,7 @@ Nothing is written when the files are what the default branch already holds, or 
 already proposes (each file's blob, as the contents API names it, against the git SHA of the bytes).
 
 Never two PRs: the open one is looked for first; the PR is created through the client that does not
-repeat a POST after an answer that may follow the write (:mod:`mlci.github.once`), and after a 5xx or a
+repeat a POST after an answer that may follow the write (``NOT_REPEATED`` in :mod:`mlci.github.client`), and after a 5xx or a
 lost answer the open PRs are looked at again before another try; GitHub's own 422 "A pull request
 already exists" is taken the same way.
 
@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Literal
 
 from mlci.errors import MlciError
 from mlci.github.client import GitHubError, door, github_message
-from mlci.github.once import writing_once
 
 if TYPE_CHECKING:
     from github.PullRequest import PullRequest
@@ -183,23 +182,22 @@ def _create_pull(repo: Repository, owner: str, branch: str, base: str, title: st
     import requests
     from github import GithubException
 
-    with writing_once(repo) as once:
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                return once.create_pull(base=base, head=branch, title=title, body=body,
-                                        maintainer_can_modify=False), ""
-            except (GithubException, requests.ConnectionError, requests.Timeout) as exc:
-                exists = (isinstance(exc, GithubException) and exc.status == 422
-                          and "already exists" in str(exc.data).lower())
-                if isinstance(exc, GithubException) and exc.status < 500 and not exists:
-                    raise
-                made = _open_pull(repo, owner, branch, base)
-                if made is not None:
-                    return made, ("another run opened it at the same time" if exists
-                                  else "GitHub made it; its answer was lost")
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                pause(_backoff(repo, attempt))
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            return repo.create_pull(base=base, head=branch, title=title, body=body,
+                                    maintainer_can_modify=False), ""
+        except (GithubException, requests.ConnectionError, requests.Timeout) as exc:
+            exists = (isinstance(exc, GithubException) and exc.status == 422
+                      and "already exists" in str(exc.data).lower())
+            if isinstance(exc, GithubException) and exc.status < 500 and not exists:
+                raise
+            made = _open_pull(repo, owner, branch, base)
+            if made is not None:
+                return made, ("another run opened it at the same time" if exists
+                              else "GitHub made it; its answer was lost")
+            if attempt == CREATE_ATTEMPTS:
+                raise
+            pause(_backoff(repo, attempt))
     raise AssertionError("unreachable")
 
 

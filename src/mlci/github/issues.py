@@ -7,7 +7,7 @@ body starts with the dataset's marker; a person's issue is never taken over.
 
 Never two open issues for one dataset: the open ones are looked for before one is made, and the
 issue is created through a client that does not repeat the POST after an answer that may follow
-the write (:mod:`mlci.github.once`): after a 5xx or a lost answer the issues are looked at again
+the write (``NOT_REPEATED`` in :mod:`mlci.github.client`): after a 5xx or a lost answer the issues are looked at again
 and the one GitHub made is used. Should two runs race anyway (or an older one have left two),
 the oldest is kept and the others are closed as its duplicates.
 """
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from mlci.github.client import GitHubError, door, github_message
-from mlci.github.once import writing_once
 
 if TYPE_CHECKING:
     from github.Issue import Issue
@@ -97,10 +96,10 @@ def open_or_update(repo: Repository, label: str, marker: str, title: str, body: 
 
 @door
 def close(repo: Repository, issue: Tracked, comment: str) -> Posted:
-    """Comment on ``issue`` (why it is closed), then close it as completed. Neither write is repeated
-    after an answer that may follow it: a re-run finds the issue still open and closes it then."""
-    with _needing(PERMISSION), writing_once(repo) as once:
-        target = once.get_issue(issue.number)  # lazy: no request
+    """Comment on ``issue`` (why it is closed), then close it as completed (editing its state is the
+    same request again and again; the comment, like mlci's other comments, is retried)."""
+    with _needing(PERMISSION):
+        target = repo.get_issue(issue.number)  # lazy: no request
         target.create_comment(comment)
         target.edit(state="closed", state_reason="completed")
     return Posted("closed", issue.number, issue.url)
@@ -124,19 +123,18 @@ def _create(repo: Repository, label: str, marker: str, title: str, body: str,
     import requests
     from github import GithubException
 
-    with writing_once(repo) as once:
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                return _tracked(once.create_issue(title, body=body, labels=[label]))
-            except (GithubException, requests.ConnectionError, requests.Timeout) as exc:
-                if isinstance(exc, GithubException) and exc.status < 500:
-                    raise
-                made = tracking(repo, label, marker).open
-                if made:
-                    return made[0]  # GitHub made it; only its answer was lost
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                pause(_backoff(repo, attempt))
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            return _tracked(repo.create_issue(title, body=body, labels=[label]))
+        except (GithubException, requests.ConnectionError, requests.Timeout) as exc:
+            if isinstance(exc, GithubException) and exc.status < 500:
+                raise
+            made = tracking(repo, label, marker).open
+            if made:
+                return made[0]  # GitHub made it; only its answer was lost
+            if attempt == CREATE_ATTEMPTS:
+                raise
+            pause(_backoff(repo, attempt))
     raise AssertionError("unreachable")
 
 
