@@ -198,11 +198,9 @@ def test_the_monitor_opens_one_issue_updates_it_closes_it_and_retrains_once_per_
     assert len(github.dispatches(REPO)) == 2 and fourth.set_outputs()["retrain"] == "dispatched"
 
 
-def test_the_monitor_brings_a_dvc_import_up_to_date_first(github: FakeGitHub, act: Act, project: Path,
-                                                          tmp_path: Path) -> None:
-    """dvc-update: the current data is a `dvc import` of the team's data repository; the action updates it to
-    that repository's latest commit before `mlci drift` reads it (the copy committed here is the old one)."""
-    source = tmp_path / "prod-data"
+def import_production_data(project: Path, source: Path) -> Path:
+    """The team's data repository (``source``: git + DVC, this week's prod.csv) and ``project``'s
+    `dvc import` of it as data/prod.csv. The source, for the test to move on."""
     source.mkdir()
     dvc = [sys.executable, "-m", "dvc"]
     git(source, "init", "-q", "-b", "main")
@@ -214,6 +212,14 @@ def test_the_monitor_brings_a_dvc_import_up_to_date_first(github: FakeGitHub, ac
     subprocess.run([*dvc, "config", "core.analytics", "false"], cwd=project, check=True)
     subprocess.run([*dvc, "import", str(source), "prod.csv", "-o", "data/prod.csv"], cwd=project, check=True,
                    capture_output=True)
+    return source
+
+
+def test_the_monitor_brings_a_dvc_import_up_to_date_first(github: FakeGitHub, act: Act, project: Path,
+                                                          tmp_path: Path) -> None:
+    """dvc-update: the current data is a `dvc import` of the team's data repository; the action updates it to
+    that repository's latest commit before `mlci drift` reads it (the copy committed here is the old one)."""
+    source = import_production_data(project, tmp_path / "prod-data")
     (project / WORKFLOW).write_text(monitor_template(fetch='        run: "true" # e2e test: dvc-update fetches it\n',
                                                      dvc_update="data/prod.csv.dvc"))
     git(project, "add", ".")
@@ -240,18 +246,7 @@ def test_the_monitor_in_pull_request_mode_opens_the_pr_that_updates_the_dvc_impo
     branch's tree as GitHub holds it."""
     import yaml
 
-    source = tmp_path / "prod-data"
-    source.mkdir()
-    dvc = [sys.executable, "-m", "dvc"]
-    git(source, "init", "-q", "-b", "main")
-    subprocess.run([*dvc, "init", "-q"], cwd=source, check=True)
-    write_csv(source / "prod.csv", rows(300, 3, shift=False))
-    git(source, "add", ".")
-    git(source, "commit", "-q", "-m", "This week's production data")
-    subprocess.run([*dvc, "init", "-q"], cwd=project, check=True, capture_output=True)
-    subprocess.run([*dvc, "config", "core.analytics", "false"], cwd=project, check=True)
-    subprocess.run([*dvc, "import", str(source), "prod.csv", "-o", "data/prod.csv"], cwd=project, check=True,
-                   capture_output=True)
+    source = import_production_data(project, tmp_path / "prod-data")
     text = monitor_template(fetch='        run: "true" # e2e test: dvc-update fetches it\n',
                             dvc_update="data/prod.csv.dvc")
     for old, new in (PR_MODE, NO_WORKFLOW):
