@@ -82,6 +82,6 @@ def test_references_pinned_by_commit_are_left_to_pin_release(copy_of_the_reposit
     module, root = copy_of_the_repository
     template = root / "workflows-templates" / "mlci-pull-request.yml"
     text = template.read_text()
-    assert f"uses: {ACTION_REPOSITORY}/actions/setup@" in text and f"@{ACTION_MAJOR}\n" not in text
+    assert f"uses: {ACTION_REPOSITORY}/actions/publish@" in text and f"@{ACTION_MAJOR}\n" not in text
     template.write_text(text + f"# {ACTION_REPOSITORY}@v9.1.2 stays\n")
     assert module.main(["--check"]) == 0

@@ -291,17 +291,19 @@ def test_mlci_is_pinned_to_one_release_everywhere() -> None:
 
 
 def test_the_root_action_runs_the_same_scripts_as_the_sub_actions() -> None:
-    """The root action writes the sub-actions' steps out (it cannot call them at its own ref):
-    every script must be the sub-action's, word for word, so the two cannot drift apart."""
-    sub_scripts = {
-        step["name"]: step["run"]
-        for path in ACTIONS[1:]
-        for step in _steps(_load(path))
-        if "run" in step
-    }
-    for step in _steps(_load(ROOT / "action.yml")):
-        if "run" in step:
-            assert step["run"] == sub_scripts.get(step["name"]), f"action.yml: {step['name']!r} differs"
+    """The root action writes the sub-actions' steps out (it cannot call them at its own ref), and the
+    publish action the setup action's (its `install` input): a step of a name runs the same script, word
+    for word, in every action that has it, so the copies cannot drift apart."""
+    scripts: dict[str, dict[str, str]] = {}
+    for path in ACTIONS:
+        for step in _steps(_load(path)):
+            if "run" in step:
+                scripts.setdefault(step["name"], {})[_rel(path)] = step["run"]
+    for name, where in scripts.items():
+        assert len(set(where.values())) == 1, f"{name!r} differs between {sorted(where)}"
+    copied = {name for name, where in scripts.items() if len(where) > 1}
+    assert {"Plan the install", "Install mlci", "mlci repro", "mlci report", "mlci publish", "mlci gate"} <= copied
+    assert set(scripts["Install mlci"]) == {"action.yml", "actions/setup/action.yml", "actions/publish/action.yml"}
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=_rel)
@@ -347,9 +349,9 @@ def test_the_pull_request_template_keeps_the_pr_code_away_from_write_permissions
     assert runs["outputs"] == {"bundle": "${{ steps.bundle.outputs.artifact-id }}"}
     steps = publish["steps"]
     uses = [str(step.get("uses", "")).split("@")[0] for step in steps]
-    assert uses == ["actions/download-artifact", f"{ACTION_REPOSITORY}/actions/setup",
-                    f"{ACTION_REPOSITORY}/actions/publish"]
-    assert steps[2]["with"]["gate"] is True  # posts, then fails the job with the verdict it posted
+    assert uses == ["actions/download-artifact", f"{ACTION_REPOSITORY}/actions/publish"]
+    # Installs mlci's core, posts, then fails the job with the verdict it posted: one action.
+    assert steps[1]["with"]["install"] is True and steps[1]["with"]["gate"] is True
     assert not any("run" in step or "env" in step for step in steps), "the publish job runs no script, holds no secret"
     assert all("secrets." not in json.dumps(step) for step in steps)
     (upload,) = [s for s in runs["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
@@ -357,7 +359,10 @@ def test_the_pull_request_template_keeps_the_pr_code_away_from_write_permissions
     assert upload["id"] == "bundle" and upload["with"]["name"] == download["with"]["name"] == "mlci-report"
     assert set(download["with"]) == {"name", "path"}  # this run's artifact
     bundle = "${{ runner.temp }}/mlci-report"
-    assert download["with"]["path"] == steps[2]["with"]["report-dir"] == bundle
+    assert download["with"]["path"] == steps[1]["with"]["report-dir"] == bundle
+    # The job that runs the PR's code uses the root action (install, repro, report) and posts nothing.
+    (own,) = [s for s in runs["steps"] if str(s.get("uses", "")).startswith(ACTION_REPOSITORY)]
+    assert own["uses"].split("@")[0] == ACTION_REPOSITORY and own["with"]["publish"] is False
 
 
 def test_only_the_default_branchs_run_can_write_the_dvc_remote() -> None:
@@ -370,11 +375,11 @@ def test_only_the_default_branchs_run_can_write_the_dvc_remote() -> None:
     assert set(on) == {"pull_request", "push"} and set(on["push"]) == {"branches"}
     job = workflow["jobs"]["mlci"]
     assert job["environment"] == "${{ github.event_name == 'push' && 'dvc-write' || '' }}"
-    (repro,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith(f"{ACTION_REPOSITORY}/actions/repro@")]
-    assert repro["with"]["dvc-push"] == "${{ github.event_name == 'push' }}"
+    (repro,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith(f"{ACTION_REPOSITORY}@")]
+    assert repro["with"]["dvc-push"] == "${{ github.event_name == 'push' }}"  # the root action: repro and report
     chosen = re.compile(r"\$\{\{ github\.event_name == 'push' && secrets\.DVC_WRITE_(\w+) \|\| secrets\.DVC_READ_(\w+) \}\}")
     with_credentials = [s for s in job["steps"] if "env" in s]
-    assert [str(s["uses"]).split("@")[0].rsplit("/", 1)[1] for s in with_credentials] == ["repro", "report"]
+    assert with_credentials == [repro]
     names = []
     for variable, value in repro["env"].items():
         match = chosen.fullmatch(value)
