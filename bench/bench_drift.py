@@ -1,6 +1,6 @@
 """Drift at scale: 1,000,000 rows x 25 columns (20 numeric, 5 categorical), seeded, as issue 15 sets it.
 
-    python bench/bench_drift.py [--rows 1000000] [--rounds 7] [--dir /tmp/mlci-bench-drift]
+    python bench/bench_drift.py [--rows 1000000] [--rounds 9] [--dir /tmp/mlci-bench-drift] [--in-process]
 
 Writes a reference and a shifted current table as Parquet (once), then times, each the median of
 ``--rounds`` rounds, the rounds interleaved (each step once a round): reading both files once, three
@@ -8,7 +8,9 @@ ways (the whole file in one threaded call, the strict floor; each column on its 
 file; each column on its own, one call a column: the issue's "reading each column once"), the full drift
 (reference and current read and compared), building the reference's profile and saving it,
 and the monitor's run (the saved profile loaded, the current read, binned on the profile's grid, and compared) against the
-read-once time of the current file alone. It prints a table and the drifted columns.
+read-once time of the current file alone. Each step runs in a fresh process (as `mlci drift` does),
+timed inside it after a warm-up on a 1,000-row copy; ``--in-process`` times them all here. It prints
+a table and the drifted columns.
 Evidently is not imported here (it needs pandas < 3): bench_drift_evidently.py runs it side by side.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -58,17 +61,23 @@ def make_table(rows: int, seed: int, shift: float) -> pa.Table:
     return pa.table(columns)
 
 
-def interleaved(rounds: int, steps: dict[str, Callable[[], Any]]) -> tuple[dict[str, float], dict[str, Any]]:
+def interleaved(rounds: int, steps: dict[str, Callable[[], Any]], fresh: list[str] | None = None) -> dict[str, float]:
     """Each step once per round, the rounds one after another (so that a change in the machine's load
-    falls on every step alike); each step's median wall time, and its last result."""
+    falls on every step alike); each step's median wall time. ``fresh``: the command line of this
+    script's child mode: each step then runs in a new process of its own, timed inside it after its
+    imports, as `mlci drift` runs (in one process, each step would find the memory the step before
+    it mapped and freed, and how much of it pyarrow's pool kept moved the reads' times by up to 3x)."""
     times: dict[str, list[float]] = {name: [] for name in steps}
-    out: dict[str, Any] = {}
     for _ in range(rounds):
         for name, run in steps.items():
+            if fresh is not None:
+                times[name].append(float(subprocess.run([*fresh, name], capture_output=True, text=True,
+                                                        check=True).stdout.split()[-1]))
+                continue
             start = time.perf_counter()
-            out[name] = run()
+            run()
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}, out
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def read_once(path: Path) -> int:
@@ -90,37 +99,63 @@ def read_each_column_one_handle(path: Path) -> int:
     return sum(len(file.read(columns=[name]).column(0)) for name in file.schema_arrow.names)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/mlci-bench-drift"))
-    args = parser.parse_args()
-    args.dir.mkdir(parents=True, exist_ok=True)
-    ref_path, cur_path = args.dir / f"reference-{args.rows}.parquet", args.dir / f"current-{args.rows}.parquet"
+def write_tables(folder: Path, rows: int) -> tuple[Path, Path]:
+    """The reference and the current table as Parquet files (written once), and the reference's profile."""
+    ref_path, cur_path = folder / f"reference-{rows}.parquet", folder / f"current-{rows}.parquet"
     if not ref_path.exists():
-        pq.write_table(make_table(args.rows, 1, 0.0), ref_path)
-        pq.write_table(make_table(args.rows, 2, 0.05), cur_path)
-    profile_path = args.dir / f"reference-{args.rows}.profile"
+        pq.write_table(make_table(rows, 1, 0.0), ref_path)
+        pq.write_table(make_table(rows, 2, 0.05), cur_path)
+    profile = folder / f"reference-{rows}.profile"
+    if not profile.exists():
+        save_profile(profile_data(ref_path), profile)
+    return ref_path, cur_path
 
-    save_profile(profile_data(ref_path), profile_path)
-    load = os.getloadavg()[0]
-    t, out = interleaved(args.rounds, {
+
+def steps_on(ref_path: Path, cur_path: Path, profile_path: Path) -> dict[str, Callable[[], Any]]:
+    return {
         "read both": lambda: (read_once(ref_path), read_once(cur_path)),
+        "read current": lambda: read_once(cur_path),
         "columns both": lambda: (read_each_column(ref_path), read_each_column(cur_path)),
         "columns current": lambda: read_each_column(cur_path),
         "handle both": lambda: (read_each_column_one_handle(ref_path), read_each_column_one_handle(cur_path)),
         "handle current": lambda: read_each_column_one_handle(cur_path),
         "full": lambda: detect_drift(ref_path, cur_path),
         "profile": lambda: save_profile(profile_data(ref_path), profile_path),
-        "read current": lambda: read_once(cur_path),
-        "monitor": lambda: detect_drift(load_profile(profile_path), cur_path)})
+        "monitor": lambda: detect_drift(load_profile(profile_path), cur_path)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/mlci-bench-drift"))
+    parser.add_argument("--in-process", action="store_true", help="time every step in this process, not each in a fresh one")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # one step, timed, in a process of its own
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    ref_path, cur_path = write_tables(args.dir, args.rows)
+    profile_path = args.dir / f"reference-{args.rows}.profile"
+    steps = steps_on(ref_path, cur_path, profile_path)
+    if args.child:  # warmed up on a small copy first: its imports and thread pools, not its memory
+        small = write_tables(args.dir, 1000)
+        steps_on(*small, args.dir / "reference-1000.profile")[args.child]()
+        start = time.perf_counter()
+        steps[args.child]()
+        print(f"{time.perf_counter() - start:.6f}")
+        return
+    save_profile(profile_data(ref_path), profile_path)
+    write_tables(args.dir, 1000)  # the children's warm-up copy, written before any is timed
+    full, monitored = detect_drift(ref_path, cur_path), detect_drift(load_profile(profile_path), cur_path)
+    load = os.getloadavg()[0]
+    child = None if args.in_process else [sys.executable, __file__, "--rows", str(args.rows), "--dir", str(args.dir),
+                                          "--child"]
+    t = interleaved(args.rounds, steps, child)
     t_read_both, t_full, t_profile, t_read_cur, t_monitor = (
         t["read both"], t["full"], t["profile"], t["read current"], t["monitor"])
-    full, monitored = out["full"], out["monitor"]
 
     print(f"{args.rows:,} rows x {NUMERIC + CATEGORICAL} columns ({NUMERIC} numeric, {CATEGORICAL} categorical), "
-          f"median of {args.rounds} interleaved rounds; profile {profile_path.stat().st_size / 2**20:.1f} MiB; "
+          f"median of {args.rounds} interleaved rounds, "
+          f"{'in this process' if args.in_process else 'each step in a fresh process'}; profile {profile_path.stat().st_size / 2**20:.1f} MiB; "
           f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
     both = {"whole": t_read_both, "handle": t["handle both"], "columns": t["columns both"]}
     current = {"whole": t_read_cur, "handle": t["handle current"], "columns": t["columns current"]}
