@@ -36,14 +36,14 @@ TEMPLATES = "workflows-templates/*.yml"  # every reference pinned
 # Templates that call an action, or pass an input, newer than the pinned release: they work only
 # once a release holds it (until then the setup action installs an mlci without the command).
 # Each waits here with what it needs: an action ("actions/promote") or one input of an action
-# ("actions/setup:stage"); once a pinned release has them, they are checked as every other's,
+# ("actions/setup:stage"; the root action's: ":publish"); once a pinned release has them, they are checked as every other's,
 # and the entry can go.
 AWAITING_RELEASE: dict[str, tuple[str, ...]] = {
     "workflows-templates/mlci-release.yml": ("actions/release",),
     "workflows-templates/mlci-promote.yml": ("actions/promote", "actions/setup:stage"),
     "workflows-templates/mlci-deploy.yml": ("actions/promote", "actions/setup:stage"),
-    "workflows-templates/mlci-pull-request.yml": ("actions/setup:purpose", "actions/publish:gate"),
-    "workflows-templates/mlci-publish.yml": ("actions/setup:purpose",),
+    "workflows-templates/mlci-pull-request.yml": (":publish", "actions/publish:gate", "actions/publish:install"),
+    "workflows-templates/mlci-publish.yml": ("actions/publish:install",),
     "workflows-templates/mlci-drift-monitor.yml": ("actions/drift", "actions/setup:purpose"),
 }
 DOCS = ("README.md", "docs/*.md")  # only references already pinned
