@@ -311,12 +311,16 @@ def test_the_publish_purpose_installs_mlci_without_dvc(tmp_path: Path, wheelhous
     assert f"restored {venv} from the cache" in again.stdout, again.stdout + again.stderr
     assert step("plan", tmp_path, bare, wheelhouse, MLCI_PURPOSE="gpu").stderr == (
         "mlci setup: error: purpose: unknown purpose 'gpu'; expected pipeline, publish or monitor\n")
-    # The venv sees the base interpreter's packages (--system-site-packages, as on a runner): where that has
-    # DVC, DVC is importable here too, and the one-line refusal cannot show.
+    # The venv sees the base interpreter's packages too (--system-site-packages, as on a runner), which may
+    # hold DVC. A runner whose python3 has no DVC is this venv with that switched off: its own packages,
+    # asserted above to hold none of DVC, and the runner's (pip alone).
+    config = venv / "pyvenv.cfg"
+    on = config.read_text()
+    assert "include-system-site-packages = true\n" in on
+    config.write_text(on.replace("include-system-site-packages = true\n", "include-system-site-packages = false\n"))
     seen = subprocess.run([str(venv / "bin" / "python"), "-c", "import importlib.util as u; print(bool(u.find_spec('dvc')))"],
                           capture_output=True, text=True, env=clean_env(PYTHONUSERBASE=str(tmp_path / "no-userbase")))
-    if seen.stdout.strip() == "True":
-        return
+    assert seen.stdout.strip() == "False", seen.stdout + seen.stderr
     repro = subprocess.run([str(venv / "path" / "mlci"), "repro"], cwd=repo, capture_output=True, text=True,
                            env=clean_env(PYTHONUSERBASE=str(tmp_path / "no-userbase")), timeout=120)
     assert repro.returncode == 2, repro.stdout + repro.stderr
