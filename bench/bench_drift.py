@@ -99,16 +99,14 @@ def read_each_column_one_handle(path: Path) -> int:
     return sum(len(file.read(columns=[name]).column(0)) for name in file.schema_arrow.names)
 
 
-def write_tables(folder: Path, rows: int) -> tuple[Path, Path]:
-    """The reference and the current table as Parquet files (written once), and the reference's profile."""
+def data_files(folder: Path, rows: int) -> tuple[Path, Path, Path]:
+    """The reference and the current table as Parquet files (written when missing), and where the
+    reference's profile goes (the parent saves it, with this checkout's code, before timing)."""
     ref_path, cur_path = folder / f"reference-{rows}.parquet", folder / f"current-{rows}.parquet"
     if not ref_path.exists():
         pq.write_table(make_table(rows, 1, 0.0), ref_path)
         pq.write_table(make_table(rows, 2, 0.05), cur_path)
-    profile = folder / f"reference-{rows}.profile"
-    if not profile.exists():
-        save_profile(profile_data(ref_path), profile)
-    return ref_path, cur_path
+    return ref_path, cur_path, folder / f"reference-{rows}.profile"
 
 
 def steps_on(ref_path: Path, cur_path: Path, profile_path: Path) -> dict[str, Callable[[], Any]]:
@@ -133,18 +131,17 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)  # one step, timed, in a process of its own
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    ref_path, cur_path = write_tables(args.dir, args.rows)
-    profile_path = args.dir / f"reference-{args.rows}.profile"
+    ref_path, cur_path, profile_path = data_files(args.dir, args.rows)
     steps = steps_on(ref_path, cur_path, profile_path)
     if args.child:  # warmed up on a small copy first: its imports and thread pools, not its memory
-        small = write_tables(args.dir, 1000)
-        steps_on(*small, args.dir / "reference-1000.profile")[args.child]()
+        steps_on(*data_files(args.dir, 1000))[args.child]()
         start = time.perf_counter()
         steps[args.child]()
         print(f"{time.perf_counter() - start:.6f}")
         return
-    save_profile(profile_data(ref_path), profile_path)
-    write_tables(args.dir, 1000)  # the children's warm-up copy, written before any is timed
+    for rows in (args.rows, 1000):  # the profiles, and the children's warm-up copy, before any step is timed
+        reference, _, profile = data_files(args.dir, rows)
+        save_profile(profile_data(reference), profile)
     full, monitored = detect_drift(ref_path, cur_path), detect_drift(load_profile(profile_path), cur_path)
     load = os.getloadavg()[0]
     child = None if args.in_process else [sys.executable, __file__, "--rows", str(args.rows), "--dir", str(args.dir),
